@@ -1,0 +1,178 @@
+"""What part of a work a reading assigns: a structured pointer.
+
+A curriculum says "Section 3 of this paper", "chapters 3 and 13", "the first 49 pages" or
+names a section by its title. :class:`Pointer` holds that as data, parses the short forms
+users write (``"Section 3"``, ``"Sections 1-2"``, ``"Appendix A"``, ``"pages 1-49"``,
+``'"Contrastive Training Objectives"'``) and finds such phrases in prose
+(:func:`find_in_prose`, used when importing a markdown reading list).
+
+Resolving a pointer against a document's structure is the job of ``library.structure``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import msgspec
+
+PointerKind = Literal["whole", "sections", "chapters", "pages", "named"]
+
+_NUMBER = r"(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)*)"
+_WORDS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+    "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+}
+
+
+class Pointer(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A part of a work. ``kind`` says which of the other fields matter."""
+
+    kind: PointerKind = "whole"
+    # Section or chapter numbers, as written: "3", "3.1", "9.3", "A", "A.2".
+    numbers: tuple[str, ...] = ()
+    # Inclusive page range, 1-based, for "the first 49 pages".
+    first_page: int | None = None
+    last_page: int | None = None
+    # A section named by its title, for works whose sections have no numbers.
+    title: str | None = None
+    # The version the pointer was written against ("v3" of an arXiv paper), if the curriculum says.
+    version: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How the pointer reads to a person: "Section 3", "Chapters 3 and 13", "Pages 1-49"."""
+        if self.kind == "whole":
+            text = "Whole work"
+        elif self.kind == "named":
+            text = f"“{self.title}”"
+        elif self.kind == "pages":
+            text = f"Pages {self.first_page}-{self.last_page}"
+        else:
+            noun = "Chapter" if self.kind == "chapters" else "Section"
+            if self.kind == "sections" and all(re.fullmatch(r"[A-Z](?:\.\d+)*", n) for n in self.numbers):
+                noun = "Appendix"
+            if len(self.numbers) == 1:
+                text = f"{noun} {self.numbers[0]}"
+            else:
+                plural = "Appendices" if noun == "Appendix" else noun + "s"
+                text = f"{plural} {', '.join(self.numbers[:-1])} and {self.numbers[-1]}"
+        if self.version:
+            text += f" (of {self.version})"
+        return text
+
+    def to_dict(self) -> dict:
+        return {**msgspec.to_builtins(self), "label": self.label}
+
+
+WHOLE = Pointer()
+
+
+class PointerSyntaxError(ValueError):
+    pass
+
+
+def _expand_range(a: str, b: str) -> tuple[str, ...]:
+    if a.isdigit() and b.isdigit() and int(a) <= int(b):
+        return tuple(str(n) for n in range(int(a), int(b) + 1))
+    return (a, b)
+
+
+def _numbers(text: str) -> tuple[str, ...]:
+    """ "1-2" -> ("1","2"); "3 and 13" -> ("3","13"); "3, 4 and 5" -> ("3","4","5")."""
+    out: list[str] = []
+    for part in re.split(r"\s*(?:,|\band\b|&)\s*", text.strip()):
+        if not part:
+            continue
+        m = re.fullmatch(rf"({_NUMBER})\s*(?:-|–|to)\s*({_NUMBER})", part)
+        if m:
+            out.extend(_expand_range(m.group(1), m.group(2)))
+        elif re.fullmatch(_NUMBER, part):
+            out.append(part)
+        else:
+            raise PointerSyntaxError(f"not a section number: {part!r}")
+    return tuple(out)
+
+
+def parse(text: str | None) -> Pointer:
+    """Parse the short form of a pointer. ``None``, ``""`` and ``"whole"`` mean the whole work."""
+    if text is None:
+        return WHOLE
+    raw = text.strip()
+    if raw.lower() in ("", "whole", "all", "whole work", "the whole work"):
+        return WHOLE
+    version = None
+    m = re.search(r"\s*\((?:of\s+)?(v\d+)\)\s*$", raw, re.I) or re.search(r"\s+of\s+(v\d+)\s*$", raw, re.I)
+    if m:
+        version = m.group(1).lower()
+        raw = raw[: m.start()].strip()
+    quoted = re.fullmatch(r"[\"“'‘](.+)[\"”'’]", raw)
+    if quoted:
+        return Pointer(kind="named", title=quoted.group(1).strip(), version=version)
+    lower = raw.lower()
+    m = re.fullmatch(r"(?:the\s+)?first\s+(\d+)\s+pages?", lower)
+    if m:
+        return Pointer(kind="pages", first_page=1, last_page=int(m.group(1)), version=version)
+    m = re.fullmatch(r"(?:pages?|pp?\.)\s*(\d+)\s*(?:-|–|to)\s*(\d+)", lower)
+    if m:
+        first, last = int(m.group(1)), int(m.group(2))
+        if first < 1 or last < first:
+            raise PointerSyntaxError(f"bad page range: {text!r}")
+        return Pointer(kind="pages", first_page=first, last_page=last, version=version)
+    m = re.fullmatch(r"(?:pages?|p\.)\s*(\d+)", lower)
+    if m:
+        return Pointer(kind="pages", first_page=int(m.group(1)), last_page=int(m.group(1)), version=version)
+    m = re.fullmatch(r"(sections?|sec\.?|§|chapters?|ch\.?|appendix|appendices|app\.?)\s*(.+)", raw, re.I)
+    if m:
+        word = m.group(1).lower()
+        kind: PointerKind = "chapters" if word.startswith("ch") else "sections"
+        numbers = _numbers(m.group(2).upper() if word.startswith("app") else m.group(2))
+        if not numbers:
+            raise PointerSyntaxError(f"no section number in {text!r}")
+        return Pointer(kind=kind, numbers=numbers, version=version)
+    if re.fullmatch(rf"{_NUMBER}(?:\s*(?:,|and|-)\s*{_NUMBER})*", raw):
+        return Pointer(kind="sections", numbers=_numbers(raw), version=version)
+    return Pointer(kind="named", title=raw, version=version)
+
+
+# --- pointers written in prose (markdown import) -------------------------------------------------
+
+_PROSE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    # "Chapter 3 covers ... and chapter 13 covers ..."  (both chapter mentions are collected)
+    (re.compile(r"\bchapters?\s+(\d+(?:\s*(?:,|and|&|-|–)\s*\d+)*)", re.I), "chapters"),
+    # "Section 2 of this paper", "section 3.1", "Sections 1-2", "Section 9.3 of this paper"
+    (re.compile(rf"\bsections?\s+({_NUMBER}(?:\s*(?:,|and|&|-|–)\s*{_NUMBER})*)", re.I), "sections"),
+    (re.compile(r"\bappendix\s+([A-Z](?:\.\d+)*)\b"), "sections"),
+    # "the first 49 pages"
+    (re.compile(r"\bfirst\s+(\d+|" + "|".join(_WORDS) + r")\s+pages\b", re.I), "pages"),
+]
+# "The first section of this post, entitled "Contrastive Training Objectives""
+_NAMED = re.compile(
+    r"\b(?:section|part|chapter)\b[^.\"“]{0,60}?(?:entitled|titled|called|named)\s+[\"“]([^\"”]+)[\"”]", re.I
+)
+
+
+def find_in_prose(text: str) -> Pointer | None:
+    """Find the part a sentence assigns, if it names one. ``None`` when the prose names none."""
+    named = _NAMED.search(text)
+    if named:
+        return Pointer(kind="named", title=named.group(1).strip())
+    version = None
+    v = re.search(r"\b\d{4}\.\d{4,5}(v\d+)\b", text)
+    if v:
+        version = v.group(1)
+    for pattern, kind in _PROSE_PATTERNS:
+        found = pattern.findall(text)
+        if not found:
+            continue
+        if kind == "pages":
+            word = found[0].lower()
+            n = int(word) if word.isdigit() else _WORDS[word]
+            return Pointer(kind="pages", first_page=1, last_page=n, version=version)
+        numbers: list[str] = []
+        for group in found:
+            for n in _numbers(group):
+                if n not in numbers:
+                    numbers.append(n)
+        return Pointer(kind=kind, numbers=tuple(numbers), version=version)  # type: ignore[arg-type]
+    return None

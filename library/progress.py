@@ -1,0 +1,162 @@
+"""Progress through a curriculum: statuses, per-chapter summaries, and what to read next."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from dataclasses import asdict, dataclass
+
+from library.catalogue import Curriculum, Reading
+from library.curricula import Found, find
+from library.db import write
+from library.errors import UsageError
+
+READING_STATUSES = ("unread", "reading", "done", "skimmed", "skipped")
+EXERCISE_STATUSES = ("todo", "doing", "done")
+FINISHED = frozenset({"done", "skimmed"})          # counts towards a chapter's bar
+SETTLED = FINISHED | {"skipped"}                   # no longer suggested by `next`
+
+# Minutes per page of a paper read with care; the curriculum's readers study, they do not skim.
+MINUTES_PER_PAGE = 6
+
+
+def statuses(conn: sqlite3.Connection, curriculum: str) -> dict[str, sqlite3.Row]:
+    rows = conn.execute("SELECT * FROM item_status WHERE curriculum = ?", (curriculum,))
+    return {r["item_id"]: r for r in rows}
+
+
+def status_of(rows: dict[str, sqlite3.Row], item_id: str, kind: str = "reading") -> str:
+    row = rows.get(item_id)
+    return row["status"] if row else ("unread" if kind == "reading" else "todo")
+
+
+def mark(
+    conn: sqlite3.Connection, curriculum: Curriculum, query: str, status: str, *, solution_url: str | None = None
+) -> Found:
+    """Set the status of a reading or exercise. Validates everything before writing."""
+    found = find(curriculum, query)
+    allowed = READING_STATUSES if found.kind == "reading" else EXERCISE_STATUSES
+    if status not in allowed:
+        raise UsageError(f"unknown status {status!r} for {found.kind} {found.id}: use one of {', '.join(allowed)}")
+    if solution_url is not None and found.kind != "exercise":
+        raise UsageError("--solution is for exercises")
+    now = time.time()
+    with write(conn):
+        conn.execute(
+            "INSERT INTO item_status (curriculum, item_id, kind, status, solution_url, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (curriculum, item_id) DO UPDATE SET"
+            " status = excluded.status, kind = excluded.kind, updated_at = excluded.updated_at,"
+            " solution_url = coalesce(excluded.solution_url, item_status.solution_url)",
+            (curriculum.name, found.id, found.kind, status, solution_url, now),
+        )
+        conn.execute(
+            "INSERT INTO status_history (curriculum, item_id, kind, status, at) VALUES (?, ?, ?, ?, ?)",
+            (curriculum.name, found.id, found.kind, status, now),
+        )
+    return found
+
+
+@dataclass
+class Tally:
+    done: int = 0
+    total: int = 0
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 1.0
+
+
+@dataclass
+class ChapterProgress:
+    number: int
+    title: str
+    recommended: Tally
+    optional: Tally
+    exercises: Tally
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Progress:
+    curriculum: str
+    chapters: list[ChapterProgress]
+    recommended: Tally
+    optional: Tally
+    exercises: Tally
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def summary(conn: sqlite3.Connection, curriculum: Curriculum) -> Progress:
+    rows = statuses(conn, curriculum.name)
+    chapters = []
+    totals = [Tally(), Tally(), Tally()]
+    for chapter in curriculum.chapters:
+        rec = Tally(sum(status_of(rows, r.id) in FINISHED for r in chapter.recommended), len(chapter.recommended))
+        opt = Tally(sum(status_of(rows, r.id) in FINISHED for r in chapter.optional), len(chapter.optional))
+        ex = Tally(sum(status_of(rows, e.id, "exercise") == "done" for e in chapter.exercises), len(chapter.exercises))
+        for total, part in zip(totals, (rec, opt, ex)):
+            total.done += part.done
+            total.total += part.total
+        chapters.append(ChapterProgress(chapter.number, chapter.title, rec, opt, ex))
+    return Progress(curriculum.name, chapters, *totals)
+
+
+def study_order(curriculum: Curriculum) -> list[int]:
+    """Chapters in order of importance, moved so that every chapter comes after those that help it.
+
+    A stable topological sort: among the chapters whose helpers are all placed, the most
+    important goes next. The curriculum's own order (1, 6, 2, 7, ...) already respects its
+    "helps" facts; an imported one may not.
+    """
+    ranked = curriculum.importance_order()
+    rank = {n: i for i, n in enumerate(ranked)}
+    waiting = {n: set(curriculum.helpers_of(n)) - {n} for n in ranked}
+    order: list[int] = []
+    while waiting:
+        ready = [n for n, helpers in waiting.items() if not helpers - set(order)]
+        # A cycle of "helps" (bad data) must not hang: fall back to importance.
+        pick = min(ready or waiting, key=rank.__getitem__)
+        order.append(pick)
+        del waiting[pick]
+    return order
+
+
+@dataclass
+class Suggestion:
+    chapter: int
+    reading: Reading
+    status: str
+
+    def to_dict(self) -> dict:
+        r = self.reading
+        return {
+            "chapter": self.chapter, "id": r.id, "title": r.title, "kind": r.kind, "url": r.url,
+            "arxiv_id": r.arxiv_id, "role": r.role, "assigned": r.pointer.label, "status": self.status,
+        }
+
+
+def next_readings(conn: sqlite3.Connection, curriculum: Curriculum, limit: int = 5, *, optional: bool = True) -> list[Suggestion]:
+    """What to read next: readings already started first, then unfinished recommended readings by
+    study order, then optional ones by the same order."""
+    rows = statuses(conn, curriculum.name)
+    order = study_order(curriculum)
+    chapters = [curriculum.chapter(n) for n in order]
+    picks: list[Suggestion] = []
+    roles = ("recommended", "optional") if optional else ("recommended",)
+    for role in roles:
+        for chapter in chapters:
+            for reading in chapter.readings:
+                status = status_of(rows, reading.id)
+                if reading.role == role and status not in SETTLED:
+                    picks.append(Suggestion(chapter.number, reading, status))
+    picks.sort(key=lambda s: s.status != "reading")  # stable: in-progress first, order kept otherwise
+    return picks[:limit]
+
+
+def estimate_minutes(pages: int | None) -> int | None:
+    """Reading time for ``pages`` pages of a paper, or None when the page count is unknown."""
+    return pages * MINUTES_PER_PAGE if pages else None

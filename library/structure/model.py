@@ -1,0 +1,78 @@
+"""Data types for a document's structure. Pages are 1-based; positions are PDF points from the top.
+
+These are the contract between extraction (``library.structure.pdf`` / ``html``), the index
+(passages are split along sections and blocks) and the reader (blocks are rendered).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+BlockKind = Literal["heading", "paragraph", "list_item", "caption", "equation", "footnote", "code", "table"]
+
+
+class Block(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One unit of content in reading order."""
+
+    page: int
+    kind: BlockKind
+    text: str
+    # Index of the block within the whole document's reading order: a stable anchor for notes.
+    index: int = 0
+    # Region on the page (x0, y0, x1, y1) in PDF points; None for HTML.
+    bbox: tuple[float, float, float, float] | None = None
+    # For headings: the section number they open ("3.2"), if any.
+    section: str | None = None
+
+
+class Section(msgspec.Struct, kw_only=True, omit_defaults=True):
+    number: str | None
+    title: str
+    level: int
+    start_page: int
+    end_page: int
+    # Vertical position on the start/end page where the section begins/ends (None: page top/bottom).
+    start_y: float | None = None
+    end_y: float | None = None
+    # Range of block indexes [first_block, end_block) the section covers, subsections included.
+    first_block: int = 0
+    end_block: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.number} {self.title}" if self.number else self.title
+
+
+class DocumentStructure(msgspec.Struct, kw_only=True):
+    """Everything extraction knows about one document."""
+
+    kind: Literal["pdf", "html"]
+    page_count: int
+    sections: list[Section]
+    blocks: list[Block]
+    # "outline" when taken from the PDF's bookmarks, "heuristic" when detected from the text,
+    # "html" for web pages.
+    source: str = "heuristic"
+    title: str | None = None
+
+    def top_level(self) -> list[Section]:
+        if not self.sections:
+            return []
+        top = min(s.level for s in self.sections)
+        return [s for s in self.sections if s.level == top]
+
+
+class SectionContent(msgspec.Struct, kw_only=True):
+    """The resolved span of a pointer: what the reader shows for an assignment."""
+
+    number: str | None
+    title: str
+    start_page: int
+    end_page: int
+    blocks: list[Block]
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(b.text for b in self.blocks)

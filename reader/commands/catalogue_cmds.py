@@ -1,0 +1,291 @@
+"""Commands over the curriculum and progress: chapters, show, mark, progress, next, curriculum."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from library import curricula, progress
+from library.catalogue import Chapter, Curriculum, Exercise, Reading
+from library.progress import EXERCISE_STATUSES, READING_STATUSES, status_of
+from reader.output import bar, console, emit_json, text
+from reader.session import Session
+
+pass_session = click.make_pass_decorator(Session)
+
+
+def reading_dict(chapter: Chapter, reading: Reading, rows: dict) -> dict:
+    return {
+        "id": reading.id, "title": reading.title, "kind": reading.kind, "url": reading.url,
+        "arxiv_id": reading.arxiv_id, "role": reading.role, "chapter": chapter.number,
+        "assigned": reading.pointer.to_dict(), "status": status_of(rows, reading.id),
+        **({"arxiv_version": reading.arxiv_version} if reading.arxiv_version else {}),
+        **({"topic": reading.topic} if reading.topic else {}),
+        **({"summary": reading.summary} if reading.summary else {}),
+    }
+
+
+def exercise_dict(chapter: Chapter, exercise: Exercise, rows: dict) -> dict:
+    row = rows.get(exercise.id)
+    return {
+        "id": exercise.id, "title": exercise.title, "chapter": chapter.number, "summary": exercise.summary,
+        "status": status_of(rows, exercise.id, "exercise"),
+        "solution_url": row["solution_url"] if row else None,
+        "alternative_to": exercise.alternative_to,
+        "resources": [reading_dict(chapter, r, rows) for r in exercise.resources],
+    }
+
+
+def chapter_dict(chapter: Chapter, rows: dict) -> dict:
+    return {
+        "number": chapter.number, "title": chapter.title, "summary": chapter.summary,
+        "effort_days": chapter.effort_days, "helps": chapter.helps,
+        "longer_alternative": chapter.longer_alternative,
+        "readings": [reading_dict(chapter, r, rows) for r in chapter.readings],
+        "exercises": [exercise_dict(chapter, e, rows) for e in chapter.exercises],
+        "solutions": chapter.solutions,
+    }
+
+
+STATUS_STYLE = {
+    "unread": "dim", "todo": "dim", "reading": "yellow", "doing": "yellow",
+    "done": "green", "skimmed": "cyan", "skipped": "magenta",
+}
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_session
+def chapters(session: Session, as_json: bool) -> None:
+    """List the chapters of the active curriculum with their readings and exercises."""
+    cur = session.curriculum
+    rows = progress.statuses(session.conn, cur.name)
+    if as_json:
+        emit_json({
+            "curriculum": cur.name, "title": cur.title, "importance": cur.importance_order(),
+            "chapters": [chapter_dict(c, rows) for c in cur.chapters],
+        })
+        return
+    out = console()
+    out.print(text(f"{cur.title} ({cur.name})", "bold"))
+    for chapter in cur.chapters:
+        out.print()
+        out.print(text(f"Chapter {chapter.number}: {chapter.title}", "bold underline"))
+        if chapter.summary:
+            out.print(text(chapter.summary, "italic"))
+        for reading in chapter.readings:
+            status = status_of(rows, reading.id)
+            line = text(f"  {status:<8} ", STATUS_STYLE[status])
+            line.append(f"{reading.id:<22} ", "bold")
+            line.append(reading.title)
+            if reading.pointer.kind != "whole":
+                line.append(f"  [{reading.pointer.label}]", "cyan")
+            if reading.role == "optional":
+                line.append("  (optional)", "dim")
+            out.print(line)
+        for exercise in chapter.exercises:
+            status = status_of(rows, exercise.id, "exercise")
+            line = text(f"  {status:<8} ", STATUS_STYLE[status])
+            line.append(f"{exercise.id:<22} ", "bold")
+            line.append(f"Exercise: {exercise.title}")
+            out.print(line)
+
+
+@click.command()
+@click.argument("item_id")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_session
+def show(session: Session, item_id: str, as_json: bool) -> None:
+    """Show one reading or exercise, found by its id, arXiv id or URL."""
+    cur = session.curriculum
+    found = curricula.find(cur, item_id)
+    rows = progress.statuses(session.conn, cur.name)
+    if found.reading:
+        data = reading_dict(found.chapter, found.reading, rows)
+        data["chapter_title"] = found.chapter.title
+        data["authors"] = found.reading.authors
+        data["year"] = found.reading.year
+        _attach_document_facts(session, data)
+    else:
+        data = exercise_dict(found.chapter, found.exercise, rows)  # type: ignore[arg-type]
+        data["chapter_title"] = found.chapter.title
+    if as_json:
+        emit_json(data)
+        return
+    out = console()
+    out.print(text(data["title"], "bold"))
+    for key in ("id", "kind", "role", "arxiv_id", "url", "status"):
+        if data.get(key):
+            out.print(text(f"{key:>10}: ", "dim") + text(str(data[key])))
+    out.print(text(f"{'chapter':>10}: ", "dim") + text(f"{found.chapter.number} {found.chapter.title}"))
+    if found.reading:
+        out.print(text(f"{'assigned':>10}: ", "dim") + text(found.reading.pointer.label))
+        if data.get("minutes"):
+            out.print(text(f"{'time':>10}: ", "dim") + text(f"about {data['minutes']} min"))
+        if data.get("document"):
+            out.print(text(f"{'document':>10}: ", "dim") + text(str(data["document"].get("path"))))
+    if data.get("summary"):
+        out.print()
+        out.print(text(data["summary"]))
+    for resource in data.get("resources", []):
+        out.print(text("  - ") + text(resource["title"]) + text(f"  {resource['url']}", "dim"))
+
+
+def _attach_document_facts(session: Session, data: dict) -> None:
+    """Add what the local library knows (document path, pages, time estimate), if the store exists."""
+    pages = None
+    try:
+        from library import store
+    except ImportError:  # the paper store is optional until documents are fetched
+        store = None  # type: ignore[assignment]
+    if store is not None:
+        doc = store.document_for_reading(session.conn, data["id"], arxiv_id=data.get("arxiv_id"), url=data["url"])
+        if doc is not None:
+            data["document"] = doc.to_dict()
+            pages = doc.pages
+    reading = curricula.find(session.curriculum, data["id"]).reading
+    pages = pages or (reading.pages if reading else None)
+    data["minutes"] = progress.estimate_minutes(pages)
+
+
+@click.command()
+@click.argument("item_id")
+@click.argument("status")
+@click.option("--solution", metavar="URL", help="Link to your solution (exercises).")
+@pass_session
+def mark(session: Session, item_id: str, status: str, solution: str | None) -> None:
+    """Set the status of a reading (unread, reading, done, skimmed, skipped) or an exercise (todo, doing, done)."""
+    found = progress.mark(session.conn, session.curriculum, item_id, status, solution_url=solution)
+    click.echo(f"{found.id}: {status}")
+
+
+@click.command(name="progress")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_session
+def progress_cmd(session: Session, as_json: bool) -> None:
+    """Show progress per chapter: recommended readings, optional readings, exercises."""
+    summary = progress.summary(session.conn, session.curriculum)
+    if as_json:
+        emit_json(summary.to_dict())
+        return
+    from rich.table import Table
+
+    table = Table(title=session.curriculum.title, title_justify="left", box=None, pad_edge=False)
+    table.add_column("ch", justify="right")
+    table.add_column("chapter")
+    table.add_column("recommended")
+    table.add_column("", justify="right")
+    table.add_column("optional", justify="right")
+    table.add_column("exercises", justify="right")
+    for ch in summary.chapters:
+        table.add_row(
+            str(ch.number), text(ch.title), bar(ch.recommended.fraction, 16),
+            f"{ch.recommended.done}/{ch.recommended.total}",
+            f"{ch.optional.done}/{ch.optional.total}", f"{ch.exercises.done}/{ch.exercises.total}",
+        )
+    table.add_section()
+    table.add_row(
+        "", "overall", bar(summary.recommended.fraction, 16), f"{summary.recommended.done}/{summary.recommended.total}",
+        f"{summary.optional.done}/{summary.optional.total}", f"{summary.exercises.done}/{summary.exercises.total}",
+    )
+    console().print(table)
+
+
+@click.command(name="next")
+@click.option("-n", "limit", default=5, show_default=True, help="How many suggestions.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_session
+def next_cmd(session: Session, limit: int, as_json: bool) -> None:
+    """What to read next: started readings, then recommended ones by importance, then optional ones."""
+    picks = progress.next_readings(session.conn, session.curriculum, limit)
+    if as_json:
+        emit_json([p.to_dict() for p in picks])
+        return
+    if not picks:
+        click.echo("Nothing left to read in this curriculum.")
+        return
+    for pick in picks:
+        line = text(f"ch {pick.chapter}  ", "dim") + text(f"{pick.reading.id:<22} ", "bold") + text(pick.reading.title)
+        if pick.reading.pointer.kind != "whole":
+            line.append(f"  [{pick.reading.pointer.label}]", "cyan")
+        line.append(f"  {pick.reading.role}" + (" · started" if pick.status == "reading" else ""), "dim")
+        console().print(line)
+
+
+# --- curriculum group ------------------------------------------------------------------------------
+
+
+@click.group()
+def curriculum() -> None:
+    """Install, list and switch curricula."""
+
+
+@curriculum.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_session
+def curriculum_list(session: Session, as_json: bool) -> None:
+    """List installed curricula; the active one is marked."""
+    conn = session.conn
+    active = curricula.active_name(conn)
+    items = []
+    for name in curricula.installed_names(conn):
+        cur = curricula.load(conn, name)
+        items.append({
+            "name": name, "title": cur.title, "active": name == active,
+            "chapters": len(cur.chapters), "readings": len(cur.all_readings(with_resources=False)),
+        })
+    if as_json:
+        emit_json(items)
+        return
+    for item in items:
+        mark_ = "*" if item["active"] else " "
+        console().print(text(f"{mark_} {item['name']:<20} ") + text(item["title"]) + text(
+            f"  ({item['chapters']} chapters, {item['readings']} readings)", "dim"))
+
+
+@curriculum.command(name="use")
+@click.argument("name")
+@pass_session
+def curriculum_use(session: Session, name: str) -> None:
+    """Make NAME the active curriculum."""
+    cur = curricula.use(session.conn, name)
+    click.echo(f"active curriculum: {cur.name} ({cur.title})")
+
+
+@curriculum.command(name="import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--name", help="Name to install it under (default: from the file or folder name).")
+@click.option("--use", "make_active", is_flag=True, help="Make it the active curriculum.")
+@click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
+@pass_session
+def curriculum_import(session: Session, path: Path, name: str | None, make_active: bool, as_json: bool) -> None:
+    """Import a reading list: a TOML curriculum, a markdown file, or a folder of markdown chapters."""
+    from library.markdown_import import import_path
+
+    cur = import_path(path, name=name)  # parses and validates everything before touching the database
+    report = curricula.install(session.conn, cur, source=str(path.resolve()))
+    if make_active:
+        curricula.use(session.conn, cur.name)
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    verb = "updated" if report.replaced else "installed"
+    readings = len(cur.all_readings(with_resources=False))
+    click.echo(f"{verb} {cur.name}: {len(cur.chapters)} chapters, {readings} readings, {len(cur.all_exercises())} exercises")
+    if report.replaced:
+        click.echo(f"  kept {len(report.kept)}, added {len(report.added)}, renamed {len(report.renamed)}")
+    for item_id in report.gone:
+        click.echo(f"  gone from the new version (your progress on it is kept): {item_id}")
+
+
+@curriculum.command(name="remove")
+@click.argument("name")
+@pass_session
+def curriculum_remove(session: Session, name: str) -> None:
+    """Remove an imported curriculum (progress rows are kept, so re-importing restores them)."""
+    curricula.remove(session.conn, name)
+    click.echo(f"removed {name}")
+
+
+COMMANDS = [chapters, show, mark, progress_cmd, next_cmd, curriculum]

@@ -1,0 +1,44 @@
+"""Printing for the CLI: JSON for scripts, Rich tables and bars for people.
+
+User-supplied text (titles, notes) is always printed with markup disabled, so a title that
+contains ``[bold]`` shows literally.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import cache
+from typing import Any
+
+import msgspec
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(msgspec.to_builtins(data), indent=2, ensure_ascii=False) + "\n")
+
+
+@cache
+def console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+@cache
+def err_console():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def text(value: str, style: str = "") -> Any:
+    """User text as a Rich Text: never parsed as markup."""
+    from rich.text import Text
+
+    return Text(value, style=style)
+
+
+def bar(fraction: float, width: int = 20) -> str:
+    filled = round(fraction * width)
+    return "█" * filled + "░" * (width - filled)
