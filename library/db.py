@@ -160,11 +160,12 @@ def run_script(conn: sqlite3.Connection, script: str) -> None:
     that failed half-way could not be rolled back; this runs them one by one instead.
     """
     statement = ""
-    for line in script.splitlines(keepends=True):
-        statement += line
+    # Split at each ";" that completes a statement (a ";" inside a string or trigger body does not).
+    for piece in script.split(";"):
+        statement += piece + ";"
         if sqlite3.complete_statement(statement):
-            if statement.strip():
+            if statement.strip(" \t\n;"):
                 conn.execute(statement)
             statement = ""
-    if statement.strip():
+    if statement.strip(" \t\n;"):
         raise ValueError(f"incomplete SQL statement in migration: {statement.strip()[:80]}")

@@ -45,7 +45,7 @@ def _register() -> None:
     # Optional groups: each owns one module; absent ones are simply not offered yet.
     import importlib
 
-    for name in ("documents", "reading", "notes", "study", "export"):
+    for name in ("documents", "reading", "notes", "search", "study", "export"):
         try:
             module = importlib.import_module(f"reader.commands.{name}")
         except ModuleNotFoundError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from functools import cached_property
 
-from library import curricula, db
+from library import curricula
 from library.catalogue import Curriculum
 
 
@@ -17,7 +17,10 @@ class Session:
 
     @cached_property
     def conn(self) -> sqlite3.Connection:
-        return db.connect()
+        # The index layer's connect registers its tables too, so every command sees one schema.
+        from index.db import connect
+
+        return connect()
 
     @cached_property
     def curriculum(self) -> Curriculum:

@@ -1,0 +1,71 @@
+"""The layers import one way (reader -> index -> library), and start-up stays light.
+
+Checked in a fresh interpreter, as harlequin does: importing a module in-process would be
+polluted by whatever other tests imported before.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def modules_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print('\\n'.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    return set(out.stdout.split())
+
+
+def package_modules(package: str) -> list[str]:
+    root = REPO / package
+    names = []
+    for path in sorted(root.rglob("*.py")):
+        rel = path.relative_to(REPO).with_suffix("")
+        parts = list(rel.parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        names.append(".".join(parts))
+    return names
+
+
+@pytest.mark.parametrize("package", ["library", "index"])
+def test_domain_layers_never_import_textual_or_reader(package):
+    statement = "; ".join(f"import {m}" for m in package_modules(package))
+    loaded = modules_after(statement)
+    assert not {m for m in loaded if m == "textual" or m.startswith("textual.")}
+    assert not {m for m in loaded if m == "reader" or m.startswith("reader.")}
+
+
+def test_library_never_imports_index():
+    for path in (REPO / "library").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            for name in names:
+                assert name.split(".")[0] not in ("index", "reader", "textual"), f"{path}: imports {name}"
+
+
+def test_cli_start_up_does_not_import_heavy_libraries():
+    loaded = modules_after("import reader.cli")
+    for heavy in ("torch", "sentence_transformers", "faiss", "transformers", "fitz", "pymupdf"):
+        assert heavy not in loaded, f"`import reader.cli` imported {heavy}"
+
+
+def test_importing_creates_nothing(tmp_path):
+    home = tmp_path / "home"
+    env_code = (
+        "import os; os.environ['SYLLABUS_HOME'] = %r; " % str(home)
+        + "; ".join(f"import {m}" for m in package_modules("library") + ["reader.cli"])
+    )
+    subprocess.run([sys.executable, "-c", env_code], cwd=REPO, check=True)
+    assert not home.exists()
