@@ -49,8 +49,9 @@ class Reading(msgspec.Struct, kw_only=True, omit_defaults=True, dict=True):
     topic: str | None = None
     # Known page count, for reading-time estimates before the document is fetched.
     pages: int | None = None
-    # Videos: running time in minutes and parts to skip ("0:00-5:30 intro").
+    # Running time in minutes (videos, courses).
     minutes: int | None = None
+    # Parts the curriculum says to skip: a video's "0:00-5:30 intro", a tutorial's named section.
     skip: list[str] = []
 
     @cached_property
