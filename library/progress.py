@@ -97,12 +97,21 @@ def summary(conn: sqlite3.Connection, curriculum: Curriculum) -> Progress:
     for chapter in curriculum.chapters:
         rec = Tally(sum(status_of(rows, r.id) in FINISHED for r in chapter.recommended), len(chapter.recommended))
         opt = Tally(sum(status_of(rows, r.id) in FINISHED for r in chapter.optional), len(chapter.optional))
-        ex = Tally(sum(status_of(rows, e.id, "exercise") == "done" for e in chapter.exercises), len(chapter.exercises))
+        ex = _exercise_tally(chapter, rows)
         for total, part in zip(totals, (rec, opt, ex)):
             total.done += part.done
             total.total += part.total
         chapters.append(ChapterProgress(chapter.number, chapter.title, rec, opt, ex))
     return Progress(curriculum.name, chapters, *totals)
+
+
+def _exercise_tally(chapter, rows: dict[str, sqlite3.Row]) -> Tally:
+    """Exercises that are alternatives of one another ("do this OR that") count once, done if any is."""
+    groups: dict[str, list[str]] = {}
+    for exercise in chapter.exercises:
+        groups.setdefault(exercise.alternative_to or exercise.id, []).append(exercise.id)
+    done = sum(any(status_of(rows, i, "exercise") == "done" for i in ids) for ids in groups.values())
+    return Tally(done, len(groups))
 
 
 def study_order(curriculum: Curriculum) -> list[int]:

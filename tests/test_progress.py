@@ -113,3 +113,21 @@ def test_cli_show_prints_markup_literally(tiny, run_cli):
 def test_reading_time_estimate():
     assert progress.estimate_minutes(10) == 60
     assert progress.estimate_minutes(None) is None
+
+
+def test_alternative_exercises_count_once():
+    conn = db.connect()
+    cur = catalogue.validate(
+        catalogue.Curriculum(
+            name="alt", title="alt",
+            chapters=[catalogue.Chapter(number=1, title="a", exercises=[
+                catalogue.Exercise(id="e1", title="this"),
+                catalogue.Exercise(id="e2", title="or that", alternative_to="e1"),
+                catalogue.Exercise(id="e3", title="and this"),
+            ])],
+        )
+    )
+    curricula.install(conn, cur)
+    assert (progress.summary(conn, cur).exercises.done, progress.summary(conn, cur).exercises.total) == (0, 2)
+    progress.mark(conn, cur, "e2", "done")
+    assert progress.summary(conn, cur).chapters[0].exercises.done == 1

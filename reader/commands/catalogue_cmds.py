@@ -180,7 +180,7 @@ def progress_cmd(session: Session, as_json: bool) -> None:
     table.add_column("exercises", justify="right")
     for ch in summary.chapters:
         table.add_row(
-            str(ch.number), text(ch.title), bar(ch.recommended.fraction, 16),
+            str(ch.number), text(ch.title), bar(ch.recommended.fraction, 16) if ch.recommended.total else "—",
             f"{ch.recommended.done}/{ch.recommended.total}",
             f"{ch.optional.done}/{ch.optional.total}", f"{ch.exercises.done}/{ch.exercises.total}",
         )
