@@ -137,14 +137,28 @@ def parse(text: str | None) -> Pointer:
 
 # --- pointers written in prose (markdown import) -------------------------------------------------
 
+# "the first ten pages"
+_CARDINALS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+}
+
+# A section "number" in prose: digits ("3", "9.3") or an upper-case appendix letter ("A", "B.2").
+# The letter must stay upper-case even under re.I and be a whole word, or "section of" would
+# read as section "o".
+_PROSE_NUMBER = r"(?:\d+(?:\.\d+)*|(?-i:[A-Z])(?:\.\d+)*)\b"
+_PROSE_LIST = rf"{_PROSE_NUMBER}(?:\s*(?:,\s*and|,|and|&|-|–)\s*{_PROSE_NUMBER})*"
+
 _PROSE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     # "Chapter 3 covers ... and chapter 13 covers ..."  (both chapter mentions are collected)
-    (re.compile(r"\bchapters?\s+(\d+(?:\s*(?:,|and|&|-|–)\s*\d+)*)", re.I), "chapters"),
-    # "Section 2 of this paper", "section 3.1", "Sections 1-2", "Section 9.3 of this paper"
-    (re.compile(rf"\bsections?\s+({_NUMBER}(?:\s*(?:,|and|&|-|–)\s*{_NUMBER})*)", re.I), "sections"),
-    (re.compile(r"\bappendix\s+([A-Z](?:\.\d+)*)\b"), "sections"),
+    (re.compile(r"\bchapters?\s+(\d+\b(?:\s*(?:,\s*and|,|and|&|-|–)\s*\d+\b)*)", re.I), "chapters"),
+    # "Section 2 of this paper", "section 3.1", "Sections 1-2", "Section 9.3 of this paper", "§ 4"
+    (re.compile(rf"(?:\bsections?|§)\s*({_PROSE_LIST})", re.I), "sections"),
+    (re.compile(r"\b(?i:appendix)\s+([A-Z](?:\.\d+)*)\b"), "sections"),
     # "the first 49 pages"
-    (re.compile(r"\bfirst\s+(\d+|" + "|".join(_WORDS) + r")\s+pages\b", re.I), "pages"),
+    (re.compile(r"\bfirst\s+(\d+|" + "|".join(_CARDINALS) + r")\s+pages\b", re.I), "pages"),
+    # "pages 10-20", "pp. 10–20"
+    (re.compile(r"(?:\bpages|\bpp\.)\s*(\d+\s*(?:-|–|to)\s*\d+)\b", re.I), "page-range"),
 ]
 # "The first section of this post, entitled "Contrastive Training Objectives""
 _NAMED = re.compile(
@@ -152,27 +166,49 @@ _NAMED = re.compile(
 )
 
 
-def find_in_prose(text: str) -> Pointer | None:
-    """Find the part a sentence assigns, if it names one. ``None`` when the prose names none."""
+class ProseMatch(msgspec.Struct, frozen=True):
+    """A pointer found in prose, with where its phrase sits in the text (``text[start:end]``)."""
+
+    pointer: Pointer
+    start: int
+    end: int
+
+
+def search_prose(text: str) -> ProseMatch | None:
+    """Like :func:`find_in_prose`, but also says where the phrase is, so a caller can tell
+    which of several links in a sentence the pointer belongs to."""
     named = _NAMED.search(text)
     if named:
-        return Pointer(kind="named", title=named.group(1).strip())
+        return ProseMatch(Pointer(kind="named", title=named.group(1).strip()), named.start(), named.end())
     version = None
     v = re.search(r"\b\d{4}\.\d{4,5}(v\d+)\b", text)
     if v:
         version = v.group(1)
     for pattern, kind in _PROSE_PATTERNS:
-        found = pattern.findall(text)
+        found = list(pattern.finditer(text))
         if not found:
             continue
+        start, end = found[0].start(), found[-1].end()
         if kind == "pages":
-            word = found[0].lower()
-            n = int(word) if word.isdigit() else _WORDS[word]
-            return Pointer(kind="pages", first_page=1, last_page=n, version=version)
+            word = found[0].group(1).lower()
+            n = int(word) if word.isdigit() else _CARDINALS[word]
+            return ProseMatch(Pointer(kind="pages", first_page=1, last_page=n, version=version), start, found[0].end())
+        if kind == "page-range":
+            first, last = (int(x) for x in re.findall(r"\d+", found[0].group(1)))
+            if first < 1 or last < first:
+                continue
+            return ProseMatch(Pointer(kind="pages", first_page=first, last_page=last, version=version), start, found[0].end())
         numbers: list[str] = []
-        for group in found:
+        for match in found:
+            group = re.sub(r",\s*and\b", ",", match.group(1))
             for n in _numbers(group):
                 if n not in numbers:
                     numbers.append(n)
-        return Pointer(kind=kind, numbers=tuple(numbers), version=version)  # type: ignore[arg-type]
+        return ProseMatch(Pointer(kind=kind, numbers=tuple(numbers), version=version), start, end)  # type: ignore[arg-type]
     return None
+
+
+def find_in_prose(text: str) -> Pointer | None:
+    """Find the part a sentence assigns, if it names one. ``None`` when the prose names none."""
+    match = search_prose(text)
+    return match.pointer if match else None
