@@ -53,6 +53,9 @@ class Reading(msgspec.Struct, kw_only=True, omit_defaults=True, dict=True):
     minutes: int | None = None
     # Parts the curriculum says to skip: a video's "0:00-5:30 intro", a tutorial's named section.
     skip: list[str] = []
+    # Courses, books and playlists: the sections, chapters or videos assigned, in order
+    # (only these, when the curriculum names some; `skip` lists what to leave out).
+    parts: list[str] = []
 
     @cached_property
     def pointer(self) -> Pointer:

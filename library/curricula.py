@@ -38,13 +38,22 @@ def installed_names(conn: sqlite3.Connection) -> list[str]:
     return sorted(set(catalogue.bundled_names()) | set(stored))
 
 
-def load(conn: sqlite3.Connection, name: str) -> Curriculum:
+def load(conn: sqlite3.Connection, name: str, *, with_additions: bool = True) -> Curriculum:
+    """The curriculum ``name``; ``with_additions`` merges in the readings the user added with ``syllabus add``."""
     row = conn.execute("SELECT data FROM curricula WHERE name = ?", (name,)).fetchone()
     if row is not None:
-        return catalogue.decode_json(row["data"], f"curriculum {name!r}")
-    if name in catalogue.bundled_names():
-        return catalogue.load_bundled(name)
-    raise NotFound(f"no curriculum named {name!r} (installed: {', '.join(installed_names(conn))})")
+        curriculum = catalogue.decode_json(row["data"], f"curriculum {name!r}")
+    elif name in catalogue.bundled_names():
+        curriculum = catalogue.load_bundled(name)
+    else:
+        raise NotFound(f"no curriculum named {name!r} (installed: {', '.join(installed_names(conn))})")
+    # Readings the user added with `syllabus add` live in their own table (a re-import never drops
+    # them); each is appended to its chapter, or to a "Your additions" chapter (number 100).
+    if not with_additions:
+        return curriculum
+    from library.additions import merge_into
+
+    return merge_into(conn, curriculum)
 
 
 def active_name(conn: sqlite3.Connection) -> str:
@@ -87,10 +96,16 @@ def install(conn: sqlite3.Connection, curriculum: Curriculum, *, source: str | N
     """Store ``curriculum`` (new, or replacing an earlier import of the same name) in one transaction."""
     report = ImportReport(curriculum.name)
     try:
-        previous = load(conn, curriculum.name)
+        # Without the user's additions: they live in their own table and survive any re-import.
+        previous = load(conn, curriculum.name, with_additions=False)
     except NotFound:
         previous = None
-    new_ids = {r.id for _, r in curriculum.all_readings()} | {e.id for _, e in curriculum.all_exercises()}
+    from library.additions import merge_into
+
+    listed_ids = {r.id for _, r in curriculum.all_readings()} | {e.id for _, e in curriculum.all_exercises()}
+    # Ids still present afterwards: the new version's, plus the user's own additions.
+    merged = merge_into(conn, curriculum)
+    new_ids = {r.id for _, r in merged.all_readings()} | {e.id for _, e in merged.all_exercises()}
     new_by_work = {_work_key(r): r.id for _, r in curriculum.all_readings()}
     now = time.time()
     with write(conn):
@@ -116,10 +131,10 @@ def install(conn: sqlite3.Connection, curriculum: Curriculum, *, source: str | N
                 else:
                     report.gone.append(item_id)
             old_ids = set(old_by_id) | {e.id for _, e in previous.all_exercises()}
-            report.kept = sorted(new_ids & old_ids)
-            report.added = sorted(new_ids - old_ids - set(report.renamed.values()))
+            report.kept = sorted(listed_ids & old_ids)
+            report.added = sorted(listed_ids - old_ids - set(report.renamed.values()))
         else:
-            report.added = sorted(new_ids)
+            report.added = sorted(listed_ids)
         conn.execute(
             "INSERT INTO curricula (name, title, source, data, installed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (name) DO UPDATE SET title = excluded.title, source = excluded.source,"

@@ -102,3 +102,21 @@ def test_cli_curriculum_list_and_use(run_cli):
     assert items["tiny"]["active"] and not items[catalogue.BUNDLED_NAME]["active"]
     code, _, err = run_cli("curriculum", "use", "nope")
     assert code == 2 and "no curriculum named 'nope'" in err
+
+
+def test_reinstall_keeps_user_additions_out_of_gone():
+    from library import additions
+    from library.catalogue import Reading
+
+    conn = db.connect()
+    cur = catalogue.load_file(FIXTURES / "tiny.toml")
+    curricula.install(conn, cur)
+    mine = Reading(id="my-paper", title="My Paper", kind="arxiv", url="https://arxiv.org/abs/3333.33333",
+                   arxiv_id="3333.33333", role="optional")
+    additions.add(conn, curricula.load(conn, "tiny"), mine, 1)
+    merged = curricula.load(conn, "tiny")
+    progress.mark(conn, merged, "my-paper", "done")
+    report = curricula.install(conn, cur)
+    assert report.gone == [] and "my-paper" not in report.added
+    assert curricula.find(curricula.load(conn, "tiny"), "my-paper").chapter.number == 1
+    assert progress.statuses(conn, "tiny")["my-paper"]["status"] == "done"

@@ -23,6 +23,9 @@ def reading_dict(chapter: Chapter, reading: Reading, rows: dict) -> dict:
         **({"arxiv_version": reading.arxiv_version} if reading.arxiv_version else {}),
         **({"topic": reading.topic} if reading.topic else {}),
         **({"summary": reading.summary} if reading.summary else {}),
+        **({"minutes": reading.minutes} if reading.minutes else {}),
+        **({"skip": list(reading.skip)} if reading.skip else {}),
+        **({"parts": list(reading.parts)} if reading.parts else {}),
     }
 
 
@@ -83,7 +86,13 @@ def chapters(session: Session, as_json: bool) -> None:
                 line.append(f"  [{reading.pointer.label}]", "cyan")
             if reading.role == "optional":
                 line.append("  (optional)", "dim")
+            if reading.minutes:
+                line.append(f"  {_duration(reading.minutes)}", "dim")
             out.print(line)
+            if reading.parts:
+                out.print(text(f"{'':>33}only: " + "; ".join(reading.parts), "dim"))
+            if reading.skip:
+                out.print(text(f"{'':>33}skip: " + "; ".join(reading.skip), "dim"))
         for exercise in chapter.exercises:
             status = status_of(rows, exercise.id, "exercise")
             line = text(f"  {status:<8} ", STATUS_STYLE[status])
@@ -122,7 +131,11 @@ def show(session: Session, item_id: str, as_json: bool) -> None:
     if found.reading:
         out.print(text(f"{'assigned':>10}: ", "dim") + text(found.reading.pointer.label))
         if data.get("minutes"):
-            out.print(text(f"{'time':>10}: ", "dim") + text(f"about {data['minutes']} min"))
+            out.print(text(f"{'time':>10}: ", "dim") + text(f"about {_duration(data['minutes'])}"))
+        for part in found.reading.parts:
+            out.print(text(f"{'take':>10}: ", "dim") + text(part))
+        for part in found.reading.skip:
+            out.print(text(f"{'skip':>10}: ", "dim") + text(part))
         if data.get("document"):
             out.print(text(f"{'document':>10}: ", "dim") + text(str(data["document"].get("path"))))
     if data.get("summary"):
@@ -146,7 +159,14 @@ def _attach_document_facts(session: Session, data: dict) -> None:
             pages = doc.pages
     reading = curricula.find(session.curriculum, data["id"]).reading
     pages = pages or (reading.pages if reading else None)
-    data["minutes"] = progress.estimate_minutes(pages)
+    # A video's or course's own running time beats a page-count estimate.
+    data["minutes"] = (reading.minutes if reading and reading.minutes else None) or progress.estimate_minutes(pages)
+
+
+def _duration(minutes: int) -> str:
+    """90 -> "1h 30m", 45 -> "45 min": how long a video or reading takes."""
+    hours, rest = divmod(int(minutes), 60)
+    return f"{hours}h {rest:02d}m" if hours else f"{rest} min"
 
 
 @click.command()

@@ -1,0 +1,100 @@
+"""Export notes as an Anki deck (``.apkg``), for people who review in Anki rather than in Syllabus.
+
+One card per note: the front shows the reading and the quoted passage (the cue), the back adds
+the note. Each Anki note's GUID is derived from the Syllabus note's UUID, so importing a newer
+export updates the cards instead of duplicating them (Anki matches on GUID). The model and
+deck ids are fixed numbers for the same reason.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from index.notes import Note, list_notes
+from library import curricula
+from library.errors import NotFound, UsageError
+
+# Fixed ids: Anki identifies a note type and a deck by these, so re-imports land in place.
+MODEL_ID = 1_607_392_319
+DECK_ID = 2_059_400_110
+
+_FRONT = """<div class="reading">{{Reading}}</div>
+{{#Quote}}<blockquote>{{Quote}}</blockquote>{{/Quote}}"""
+_BACK = """{{FrontSide}}<hr id="answer"><div class="note">{{Note}}</div>"""
+_CSS = """.card { font-family: sans-serif; font-size: 18px; text-align: left; }
+.reading { color: #666; font-size: 14px; } blockquote { font-style: italic; }"""
+
+
+def _tag(tag: str) -> str:
+    return re.sub(r"\s+", "_", tag.strip())  # Anki tags cannot hold spaces
+
+
+def export_deck(
+    conn: sqlite3.Connection, path: Path, *, curriculum: str | None = None, deck_name: str = "Syllabus notes",
+    include_excluded: bool = False,
+) -> int:
+    """Write the notes (of one curriculum, or all) to ``path`` as an Anki package; returns how many.
+
+    Notes excluded from review are left out unless ``include_excluded``. Written atomically."""
+    # genanki pulls in its sqlite/yaml helpers: cheap, but only the export needs them.
+    import genanki
+
+    notes = list_notes(conn, curriculum=curriculum)
+    if not include_excluded:
+        excluded = {r[0] for r in conn.execute("SELECT note_id FROM review_cards WHERE excluded = 1")}
+        notes = [n for n in notes if n.id not in excluded]
+    if not notes:
+        raise UsageError("no notes to export" + (f" in {curriculum}" if curriculum else ""))
+    model = genanki.Model(
+        MODEL_ID, "Syllabus note",
+        fields=[{"name": "Reading"}, {"name": "Quote"}, {"name": "Note"}, {"name": "Id"}],
+        templates=[{"name": "Recall", "qfmt": _FRONT, "afmt": _BACK}],
+        css=_CSS, sort_field_index=3,
+    )
+    deck = genanki.Deck(DECK_ID, deck_name)
+    titles: dict[str, dict[str, str]] = {}
+    for note in notes:
+        deck.add_note(genanki.Note(
+            model=model,
+            fields=[_esc(_reading_label(conn, note, titles)), _esc(note.anchor.exact if note.anchor and note.anchor.exact else ""),
+                    _esc(note.body), str(note.id)],
+            tags=[_tag(t) for t in note.tags if t.strip()],
+            guid=genanki.guid_for("syllabus", note.uuid),
+        ))
+    path = Path(path)
+    if path.suffix != ".apkg":
+        raise UsageError(f"{path}: an Anki deck file ends in .apkg")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".anki-", suffix=".apkg", dir=path.parent)
+    os.close(fd)
+    try:
+        genanki.Package(deck).write_to_file(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(notes)
+
+
+def _esc(value: str) -> str:
+    return html.escape(value).replace("\n", "<br>")
+
+
+def _reading_label(conn: sqlite3.Connection, note: Note, cache: dict[str, dict[str, str]]) -> str:
+    if note.curriculum and note.curriculum not in cache:
+        try:
+            cur = curricula.load(conn, note.curriculum)
+            cache[note.curriculum] = {r.id: r.title for _, r in cur.all_readings()}
+        except NotFound:
+            cache[note.curriculum] = {}
+    title = cache.get(note.curriculum or "", {}).get(note.reading_id or "") or note.reading_id or note.reading_key or ""
+    where = f"ch {note.chapter} · " if note.chapter is not None else ""
+    section = f" · {note.anchor.section}" if note.anchor and note.anchor.section else ""
+    return f"{where}{title}{section}"

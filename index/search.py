@@ -1,0 +1,455 @@
+"""Hybrid search over notes and passages: words (SQLite FTS5, BM25) and meaning (FAISS).
+
+Four ranked lists — notes by BM25, notes by vector, passages by BM25, passages by vector — are
+fused by reciprocal rank (score = Σ 1/(60 + rank), Cormack et al. 2009): no score needs to be
+comparable with another, an item found by both words and meaning rises, and one found by either
+still appears. Filters (kind, chapter, reading, tag) are applied inside each list, so a filtered
+query still gets ``k`` hits when there are that many.
+
+Before a query, notes whose vector is missing or out of date are embedded (a handful at most,
+so a note added a second ago is found by meaning). Passages are not: that is ``index update``'s
+job; :func:`index.update.unindexed_documents` says whether any wait for it.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Iterable, Sequence
+
+import msgspec
+
+from library.errors import NotFound, UsageError
+
+RRF_K = 60
+KINDS = ("note", "passage")
+SNIPPET_WORDS = 36
+
+# Words that carry no meaning for BM25 on their own; dropped from the FTS query (not from the
+# vector query) unless nothing else is left.
+STOPWORDS = frozenset(
+    "a an and are as at be been being but by can could did do does for from had has have how i if in into "
+    "is it its may might of on or our should so than that the their them then there these they this those "
+    "to was we were what when where which while who why will with would you your".split()
+)
+
+
+class Hit(msgspec.Struct, kw_only=True):
+    kind: str  # "note" | "passage"
+    id: int
+    reading: str | None  # reading id in the active curriculum
+    reading_key: str | None
+    arxiv_id: str | None
+    section: str | None
+    section_title: str | None
+    page: int | None
+    score: float
+    text: str
+    snippet: str  # the best window of text, matched words marked «like this»
+    note_id: int | None = None
+    chapter: int | None = None
+
+    @property
+    def where(self) -> str:
+        parts = []
+        if self.reading or self.reading_key:
+            parts.append(self.reading or self.reading_key)
+        if self.section or self.section_title:
+            label = " ".join(p for p in (self.section, self.section_title) if p)
+            parts.append(f"§{label}" if self.section else label)
+        if self.page:
+            parts.append(f"p. {self.page}")
+        if self.note_id is not None:
+            parts.insert(0, f"note {self.note_id}")
+        return ", ".join(parts)
+
+    def to_json(self) -> dict:
+        return {
+            "kind": self.kind, "id": self.id, "reading": self.reading, "arxiv_id": self.arxiv_id,
+            "section": self.section, "page": self.page, "score": round(self.score, 6), "text": self.text,
+            "reading_key": self.reading_key, "section_title": self.section_title, "chapter": self.chapter,
+            "note_id": self.note_id, "snippet": self.snippet,
+        }
+
+
+# --- the query -----------------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a query, lowercased and deduplicated; stopwords dropped unless that leaves none."""
+    words = list(dict.fromkeys(w.lower() for w in _WORD.findall(query)))
+    content = [w for w in words if w not in STOPWORDS]
+    return content or words
+
+
+def fts_query(query: str) -> str | None:
+    """A safe FTS5 expression: every term quoted (so `AND`, `*`, `"` or `:` are just words), ORed.
+
+    OR rather than FTS5's implicit AND: a question rarely has all its words in one passage, and
+    BM25 already ranks passages with more (and rarer) of them first.
+    """
+    terms = query_terms(query)
+    if not terms:
+        return None
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+
+# --- where hits come from ------------------------------------------------------------------------
+
+_READINGS_CACHE: dict[tuple, dict[str, tuple[str, int]]] = {}
+
+
+def reading_map(conn: sqlite3.Connection) -> dict[str, tuple[str, int]]:
+    """reading_key -> (reading id, chapter number) in the active curriculum; a chapter's own reading
+    is preferred over an exercise resource for the same work."""
+    from library import curricula
+
+    name = curricula.active_name(conn)
+    row = conn.execute("SELECT updated_at FROM curricula WHERE name = ?", (name,)).fetchone()
+    key = (name, row[0] if row else None)
+    if key not in _READINGS_CACHE:
+        try:
+            curriculum = curricula.active(conn)
+        except NotFound:
+            return {}
+        out: dict[str, tuple[str, int]] = {}
+        for with_resources in (False, True):
+            for chapter, reading in curriculum.all_readings(with_resources=with_resources):
+                out.setdefault(reading_key_of(reading), (reading.id, chapter.number))
+        _READINGS_CACHE.clear()
+        _READINGS_CACHE[key] = out
+    return _READINGS_CACHE[key]
+
+
+def reading_key_of(reading) -> str:
+    """The work a curriculum reading names, spelled as ``library.store`` spells it."""
+    try:
+        from library.store import reading_key
+
+        return reading_key(arxiv_id=reading.arxiv_id, url=None if reading.arxiv_id else reading.url)
+    except ImportError:
+        return f"arxiv:{reading.arxiv_id}" if reading.arxiv_id else f"url:{reading.url.rstrip('/')}"
+
+
+def chapter_keys(conn: sqlite3.Connection, chapter: int) -> list[str]:
+    from library import curricula
+
+    curriculum = curricula.active(conn)
+    curriculum.chapter(chapter)  # raises a UsageError naming the chapters that exist
+    return [k for k, (_, n) in reading_map(conn).items() if n == chapter]
+
+
+class _Filters:
+    """SQL conditions on notes (alias n) and passages (alias p) for the filters given."""
+
+    def __init__(self, conn, *, kinds, chapter, reading_key, tag):
+        self.kinds = tuple(kinds)
+        unknown = set(self.kinds) - set(KINDS)
+        if unknown or not self.kinds:
+            raise UsageError(f"kinds must be among {', '.join(KINDS)}")
+        self.note_sql, self.note_params = ["n.deleted_at IS NULL"], []
+        self.passage_sql, self.passage_params = [], []
+        self.restricted = False
+        if chapter is not None:
+            keys = chapter_keys(conn, chapter)
+            marks = ",".join("?" * len(keys)) or "NULL"
+            self.note_sql.append(f"(n.chapter = ? OR n.reading_key IN ({marks}))")
+            self.note_params += [chapter, *keys]
+            self.passage_sql.append(f"p.reading_key IN ({marks})")
+            self.passage_params += keys
+            self.restricted = True
+        if reading_key is not None:
+            self.note_sql.append("n.reading_key = ?")
+            self.note_params.append(reading_key)
+            self.passage_sql.append("p.reading_key = ?")
+            self.passage_params.append(reading_key)
+            self.restricted = True
+        if tag is not None:
+            from index.notes import normalize_tags
+
+            self.note_sql.append("n.id IN (SELECT note_id FROM note_tags WHERE tag = ?)")
+            self.note_params.append(normalize_tags([tag])[0])
+            self.kinds = tuple(k for k in self.kinds if k == "note")  # passages have no tags
+            self.restricted = True
+
+    def where(self, kind: str) -> tuple[str, list]:
+        sql, params = (self.note_sql, self.note_params) if kind == "note" else (self.passage_sql, self.passage_params)
+        return (" AND ".join(sql) if sql else "1"), params
+
+    def allowed(self, conn, kind: str) -> set[int] | None:
+        if not self.restricted:
+            return None
+        where, params = self.where(kind)
+        table = "notes n" if kind == "note" else "passages p"
+        alias = "n" if kind == "note" else "p"
+        return {r[0] for r in conn.execute(f"SELECT {alias}.id FROM {table} WHERE {where}", params)}
+
+
+# --- the two retrievers --------------------------------------------------------------------------
+
+
+def bm25_ranked(conn: sqlite3.Connection, kind: str, query: str, filters: _Filters, limit: int) -> list[int]:
+    expr = fts_query(query)
+    if expr is None:
+        return []
+    where, params = filters.where(kind)
+    if kind == "note":
+        sql = ("SELECT f.rowid FROM notes_fts f JOIN notes n ON n.id = f.rowid"
+               f" WHERE notes_fts MATCH ? AND {where} ORDER BY bm25(notes_fts) LIMIT ?")
+    else:
+        sql = ("SELECT f.rowid FROM passages_fts f JOIN passages p ON p.id = f.rowid"
+               f" WHERE passages_fts MATCH ? AND {where} ORDER BY bm25(passages_fts) LIMIT ?")
+    return [r[0] for r in conn.execute(sql, (expr, *params, limit))]
+
+
+def vector_ranked(conn: sqlite3.Connection, kind: str, vector, embedder, filters: _Filters | None,
+                  limit: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+    from index import vectors
+
+    index = vectors.open_index(conn, kind, embedder.name, embedder.dim)
+    if allowed is None and filters is not None:
+        allowed = filters.allowed(conn, kind)
+    return index.search(conn, vector, limit, allowed)
+
+
+# Per process: the notes' state when their vectors were last checked, so a warm query skips it.
+_NOTES_CHECKED: dict[tuple[str, str], tuple] = {}
+
+
+def _notes_signature(conn: sqlite3.Connection) -> tuple:
+    return tuple(conn.execute(
+        "SELECT (SELECT count(*) FROM notes), (SELECT max(updated_at) FROM notes),"
+        " (SELECT count(*) FROM notes WHERE deleted_at IS NOT NULL), (SELECT max(deleted_at) FROM notes),"
+        " (SELECT count(*) FROM note_tags), (SELECT max(updated_at) FROM anchors),"
+        " (SELECT count(*) FROM anchors)"
+    ).fetchone())
+
+
+def ensure_note_vectors(conn: sqlite3.Connection, embedder) -> int:
+    """Embed notes added or edited since their vectors were made; returns how many."""
+    from index import vectors
+    from index.update import sync_note_embeddings
+
+    key = (vectors._db_file(conn), embedder.name)
+    signature = _notes_signature(conn)
+    if _NOTES_CHECKED.get(key) == signature:
+        return 0
+    embedded, _ = sync_note_embeddings(conn, embedder)
+    _NOTES_CHECKED[key] = _notes_signature(conn)
+    return embedded
+
+
+def fuse(ranked_lists: Iterable[Sequence[tuple[str, int]]], k: int = RRF_K) -> list[tuple[tuple[str, int], float]]:
+    """Reciprocal-rank fusion of lists of (kind, id), best first in each."""
+    scores: dict[tuple[str, int], float] = {}
+    for ranked in ranked_lists:
+        for rank, item in enumerate(ranked, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def search(conn: sqlite3.Connection, query: str, *, kinds: Sequence[str] = KINDS, chapter: int | None = None,
+           reading_key: str | None = None, tag: str | None = None, k: int = 10, embedder=None,
+           mode: str = "hybrid") -> list[Hit]:
+    """The ``k`` best notes and passages for ``query``. ``mode``: "hybrid", "bm25" or "vector"."""
+    if not query or not query.strip():
+        raise UsageError("empty search query")
+    if k < 1:
+        raise UsageError("k must be at least 1")
+    if mode not in ("hybrid", "bm25", "vector"):
+        raise UsageError(f"unknown search mode {mode!r}")
+    filters = _Filters(conn, kinds=kinds, chapter=chapter, reading_key=reading_key, tag=tag)
+    depth = max(50, 5 * k)
+    lists: list[list[tuple[str, int]]] = []
+    cosines: dict[tuple[str, int], float] = {}
+    if mode in ("hybrid", "bm25"):
+        for kind in filters.kinds:
+            lists.append([(kind, i) for i in bm25_ranked(conn, kind, query, filters, depth)])
+    if mode in ("hybrid", "vector"):
+        if embedder is None:
+            from index.embed import get_embedder
+
+            embedder = get_embedder(conn)
+        if "note" in filters.kinds:
+            ensure_note_vectors(conn, embedder)
+        vector = embedder.embed([query.strip()])[0]
+        for kind in filters.kinds:
+            ranked = vector_ranked(conn, kind, vector, embedder, filters, depth)
+            cosines.update({(kind, i): s for i, s in ranked})
+            lists.append([(kind, i) for i, _ in ranked])
+    fused = fuse(lists)
+    return hydrate(conn, fused, k, query)
+
+
+# --- turning ids into hits -----------------------------------------------------------------------
+
+
+def hydrate(conn: sqlite3.Connection, scored: Sequence[tuple[tuple[str, int], float]], k: int,
+            query: str | None) -> list[Hit]:
+    """Hits for the best ``k`` of ``scored`` that still exist (a note deleted meanwhile is skipped)."""
+    readings = reading_map(conn)
+    terms = query_terms(query) if query else []
+    hits: list[Hit] = []
+    for start in range(0, len(scored), max(k, 20)):
+        chunk = scored[start:start + max(k, 20)]
+        rows = _rows(conn, [item for item, _ in chunk])
+        for item, score in chunk:
+            row = rows.get(item)
+            if row is None:
+                continue
+            hits.append(_hit(item[0], row, score, readings, terms))
+            if len(hits) == k:
+                return hits
+    return hits
+
+
+def _rows(conn: sqlite3.Connection, items: list[tuple[str, int]]) -> dict[tuple[str, int], object]:
+    from index.notes import get_note
+
+    out: dict[tuple[str, int], object] = {}
+    note_ids = [i for kind, i in items if kind == "note"]
+    passage_ids = [i for kind, i in items if kind == "passage"]
+    for i in note_ids:
+        try:
+            out[("note", i)] = get_note(conn, i)
+        except NotFound:
+            pass
+    if passage_ids:
+        marks = ",".join("?" * len(passage_ids))
+        for r in conn.execute(f"SELECT * FROM passages WHERE id IN ({marks})", passage_ids):
+            out[("passage", r["id"])] = r
+    return out
+
+
+def _arxiv(reading_key: str | None) -> str | None:
+    return reading_key.split(":", 1)[1] if reading_key and reading_key.startswith("arxiv:") else None
+
+
+def _hit(kind: str, row, score: float, readings: dict, terms: list[str]) -> Hit:
+    if kind == "note":
+        note = row
+        reading_id, chapter = readings.get(note.reading_key or "", (None, None))
+        anchor = note.anchor
+        return Hit(
+            kind="note", id=note.id, note_id=note.id, reading=note.reading_id or reading_id,
+            reading_key=note.reading_key, arxiv_id=_arxiv(note.reading_key),
+            section=anchor.section if anchor else None, section_title=None,
+            page=anchor.page if anchor else None, score=score, text=note.body,
+            snippet=snippet(note.body, terms), chapter=note.chapter if note.chapter is not None else chapter,
+        )
+    reading_id, chapter = readings.get(row["reading_key"], (None, None))
+    return Hit(
+        kind="passage", id=row["id"], reading=reading_id, reading_key=row["reading_key"],
+        arxiv_id=_arxiv(row["reading_key"]), section=row["section"], section_title=row["section_title"],
+        page=row["page"], score=score, text=row["text"], snippet=snippet(row["text"], terms), chapter=chapter,
+    )
+
+
+# --- snippets ------------------------------------------------------------------------------------
+
+
+def _matches(word: str, terms: list[str]) -> bool:
+    """Whether ``word`` is one of ``terms`` up to an English ending (scaled ~ scaling, dimension ~ dimensions)."""
+    w = word.lower()
+    for t in terms:
+        if w == t:
+            return True
+        if len(t) < 4 or len(w) < 4:
+            continue
+        common = 0
+        for a, b in zip(w, t):
+            if a != b:
+                break
+            common += 1
+        if common >= 4 and common >= min(len(w), len(t)) - 3:
+            return True
+    return False
+
+
+def snippet(text: str, terms: list[str], width: int = SNIPPET_WORDS) -> str:
+    """The window of ``width`` words with the most query words, each marked «so»; "…" where cut."""
+    words = text.split()
+    if not words:
+        return ""
+    hits = [bool(terms) and _matches(w.strip(".,;:()[]\"'!?"), terms) for w in words]
+    best_start, best = 0, -1
+    running = sum(hits[:width])
+    for start in range(0, max(1, len(words) - width + 1)):
+        if start:
+            running += hits[start + width - 1] if start + width - 1 < len(words) else 0
+            running -= hits[start - 1]
+        if running > best:
+            best, best_start = running, start
+    # Start a little before the first match so it has some context.
+    first = next((i for i in range(best_start, min(len(words), best_start + width)) if hits[i]), best_start)
+    start = max(0, min(best_start, first - 4))
+    end = min(len(words), start + width)
+    out = []
+    for i in range(start, end):
+        w = words[i]
+        if hits[i]:
+            core = w.strip(".,;:()[]\"'!?")
+            pre, post = w[: w.find(core)], w[w.find(core) + len(core):]
+            w = f"{pre}«{core}»{post}"
+        out.append(w)
+    return ("… " if start > 0 else "") + " ".join(out) + (" …" if end < len(words) else "")
+
+
+# --- related -------------------------------------------------------------------------------------
+
+
+def related(conn: sqlite3.Connection, *, note_id: int | None = None, reading_key: str | None = None,
+            text: str | None = None, k: int = 10, embedder=None) -> list[Hit]:
+    """Notes and passages closest in meaning to a note, a reading (its passages' centroid) or a text.
+
+    The note itself, or the reading's own notes and passages, are left out: the point is to find
+    what else connects to it.
+    """
+    import numpy as np
+
+    from index.embed import from_blobs, get_embedder
+
+    if sum(x is not None for x in (note_id, reading_key, text)) != 1:
+        raise UsageError("related needs exactly one of a note, a reading or a text")
+    embedder = embedder or get_embedder(conn)
+    ensure_note_vectors(conn, embedder)
+    exclude: set[tuple[str, int]] = set()
+    if note_id is not None:
+        from index.notes import get_note
+
+        get_note(conn, note_id)  # NotFound for a wrong id
+        row = conn.execute(
+            "SELECT vector, dim FROM embeddings WHERE kind = 'note' AND item_id = ? AND model = ?",
+            (note_id, embedder.name),
+        ).fetchone()
+        vector = from_blobs([row[0]], row[1])[0]
+        exclude.add(("note", note_id))
+    elif reading_key is not None:
+        rows = conn.execute(
+            "SELECT e.vector, e.dim, p.id FROM embeddings e JOIN passages p ON e.kind = 'passage' AND e.item_id = p.id"
+            " WHERE p.reading_key = ? AND e.model = ?", (reading_key, embedder.name),
+        ).fetchall()
+        note_rows = conn.execute(
+            "SELECT e.vector, e.dim, n.id FROM embeddings e JOIN notes n ON e.kind = 'note' AND e.item_id = n.id"
+            " WHERE n.reading_key = ? AND e.model = ? AND n.deleted_at IS NULL", (reading_key, embedder.name),
+        ).fetchall()
+        exclude |= {("passage", r[2]) for r in rows} | {("note", r[2]) for r in note_rows}
+        both = rows + note_rows
+        if not both:
+            raise NotFound(
+                f"nothing indexed for {reading_key} yet: fetch it and run `syllabus index update`, or add a note to it"
+            )
+        vector = from_blobs([r[0] for r in both], both[0][1]).mean(axis=0)
+        vector = (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
+    else:
+        vector = embedder.embed([text])[0]
+    scored: list[tuple[tuple[str, int], float]] = []
+    for kind in KINDS:
+        extra = sum(1 for e in exclude if e[0] == kind)
+        for i, s in vector_ranked(conn, kind, vector, embedder, None, k + extra):
+            if (kind, i) not in exclude:
+                scored.append(((kind, i), s))
+    scored.sort(key=lambda kv: -kv[1])
+    return hydrate(conn, scored, k, None)

@@ -1,0 +1,82 @@
+"""Readings the user adds to a curriculum (``syllabus add``), kept in ``user_readings``.
+
+They live apart from the curriculum so a re-import never loses them, and are merged in by
+:func:`merge_into` whenever the curriculum is loaded: each goes to the end of its chapter, or
+to a chapter "Your additions" (number 100) when it has none or its chapter is gone.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+
+import msgspec
+
+from library.catalogue import Chapter, Curriculum, Reading
+from library.db import write
+from library.errors import UsageError
+
+ADDITIONS_CHAPTER = 100
+ADDITIONS_TITLE = "Your additions"
+
+
+def merge_into(conn: sqlite3.Connection, curriculum: Curriculum) -> Curriculum:
+    """``curriculum`` with the user's readings appended; the same object when there are none."""
+    rows = conn.execute(
+        "SELECT chapter, reading_json FROM user_readings WHERE curriculum = ? ORDER BY id", (curriculum.name,)
+    ).fetchall()
+    if not rows:
+        return curriculum
+    taken = {r.id for _, r in curriculum.all_readings()} | {e.id for _, e in curriculum.all_exercises()}
+    works = {(r.arxiv_id or r.url.rstrip("/")) for _, r in curriculum.all_readings(with_resources=False)}
+    extra: dict[int, list[Reading]] = {}
+    numbers = {c.number for c in curriculum.chapters}
+    for row in rows:
+        reading = msgspec.json.decode(row["reading_json"], type=Reading)
+        work = reading.arxiv_id or reading.url.rstrip("/")
+        if reading.id in taken or work in works:
+            continue  # the curriculum itself now lists it (a re-import added it): keep theirs
+        taken.add(reading.id)
+        works.add(work)
+        chapter = row["chapter"] if row["chapter"] in numbers else ADDITIONS_CHAPTER
+        extra.setdefault(chapter, []).append(reading)
+    if not extra:
+        return curriculum
+    chapters = [
+        msgspec.structs.replace(c, readings=[*c.readings, *extra.get(c.number, [])]) for c in curriculum.chapters
+    ]
+    if ADDITIONS_CHAPTER in extra and ADDITIONS_CHAPTER not in numbers:
+        chapters.append(Chapter(number=ADDITIONS_CHAPTER, title=ADDITIONS_TITLE, readings=extra[ADDITIONS_CHAPTER]))
+    return msgspec.structs.replace(curriculum, chapters=chapters)
+
+
+def slug(text: str, limit: int = 40) -> str:
+    words = re.sub(r"[^A-Za-z0-9]+", "-", text.lower()).strip("-")
+    return (words[:limit].rstrip("-") or "reading")
+
+
+def free_id(curriculum: Curriculum, wanted: str) -> str:
+    taken = {r.id for _, r in curriculum.all_readings()} | {e.id for _, e in curriculum.all_exercises()}
+    candidate, n = wanted, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{wanted}-{n}"
+    return candidate
+
+
+def add(conn: sqlite3.Connection, curriculum: Curriculum, reading: Reading, chapter: int | None) -> None:
+    """Store ``reading`` for ``curriculum`` (already merged with earlier additions)."""
+    if chapter is not None:
+        curriculum.chapter(chapter)  # raises UsageError naming the chapters that exist
+    for _, existing in curriculum.all_readings():
+        same_work = (reading.arxiv_id and existing.arxiv_id == reading.arxiv_id) or (
+            existing.url.rstrip("/") == reading.url.rstrip("/")
+        )
+        if same_work:
+            raise UsageError(f"already in {curriculum.name} as {existing.id!r}: {existing.title}")
+    with write(conn):
+        conn.execute(
+            "INSERT INTO user_readings (curriculum, chapter, reading_json, added_at) VALUES (?, ?, ?, ?)",
+            (curriculum.name, chapter, msgspec.json.encode(reading).decode(), time.time()),
+        )

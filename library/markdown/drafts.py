@@ -1,0 +1,97 @@
+"""Readings, exercises and chapters as found, before ids and numbers are settled.
+
+Ids need every reading of the curriculum (see :mod:`library.markdown.ids`) and chapter numbers
+need every chapter, so the parsers fill these mutable drafts and the assembler turns them into
+the catalogue's frozen structs at the end.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import msgspec
+
+from library.catalogue import Reading
+from library.markdown.links import arxiv_of, host, kind_of, work_of
+from library.pointers import Pointer
+
+
+@dataclass
+class Draft:
+    """A reading (or an exercise's resource) as found in the markdown."""
+
+    title: str
+    url: str
+    role: str
+    link_text: str = ""
+    summary: str = ""
+    pointer: Pointer | None = None
+    topic: str | None = None
+    id: str = ""
+
+    @property
+    def arxiv(self) -> tuple[str, str | None] | None:
+        return arxiv_of(self.url)
+
+    @property
+    def work(self) -> str:
+        return work_of(self.url)
+
+    def as_resource(self) -> Draft:
+        """The same link as an exercise's resource (its own draft: its pointer and id are its own)."""
+        return Draft(title=self.title, url=self.url, role="resource", link_text=self.link_text)
+
+    def matches(self, words: list[str]) -> bool:
+        """Whether a phrase's words ("red teaming", "elk") name this reading: every word is in its
+        title, link text or URL, or is part of its title's initials."""
+        path = urlsplit(self.url).path
+        haystack = " ".join(
+            re.sub(r"[^a-z0-9]+", " ", s.lower()) for s in (self.title, self.link_text, path, host(self.url))
+        ).split()
+        initials = "".join(w[0] for w in re.findall(r"[a-z0-9]+", self.title.lower()) if w)
+        return all(w in haystack or (len(w) >= 2 and w in initials) for w in words)
+
+    def build(self) -> Reading:
+        arxiv = self.arxiv
+        version = arxiv[1] if arxiv else None
+        assigned = None
+        if self.pointer is not None and self.pointer.kind != "whole":
+            version = version or self.pointer.version
+            # The version goes to arxiv_version; the label keeps only the part.
+            assigned = msgspec.structs.replace(self.pointer, version=None).label
+        return Reading(
+            id=self.id, title=self.title, kind=kind_of(self.url), url=self.url, role=self.role,  # type: ignore[arg-type]
+            arxiv_id=arxiv[0] if arxiv else None, arxiv_version=version if arxiv else None,
+            assigned=assigned, summary=self.summary, topic=self.topic,
+        )
+
+
+@dataclass
+class ExerciseDraft:
+    number: int  # within its chapter
+    title: str
+    summary: str
+    resources: list[Draft]
+    alternative_to: int | None = None
+
+
+@dataclass
+class ChapterDraft:
+    number: int | None  # None: not written in the markdown; the assembler gives it the next free one
+    title: str
+    summary: str = ""
+    readings: list[Draft] = field(default_factory=list)
+    exercises: list[ExerciseDraft] = field(default_factory=list)
+    # The plain text of the chapter's introduction, where chapter-level facts (effort) are looked for.
+    body_text: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.readings and not self.exercises
+
+
+# Every reading found so far, by work (see :func:`library.markdown.links.work_of`): a link to a
+# known work found in prose takes that reading's title.
+Known = dict[str, Draft]

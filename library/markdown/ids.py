@@ -1,0 +1,66 @@
+"""Reading ids, derived from the links rather than their positions, so re-importing an edited
+list keeps the ids (and so the progress) of everything that is still there."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from library.markdown.drafts import ChapterDraft, Draft
+from library.markdown.links import host, slug, title_slug, url_tag
+
+
+def assign_ids(chapters: list[ChapterDraft]) -> None:
+    """Ids from the link: ``arxiv-<id>`` for arXiv papers, a slug of the title otherwise. Clashes
+    are resolved with the chapter (same work twice), the URL (two works, one title) or the exercise
+    (a chapter reading that is also an exercise resource)."""
+    ids = _Ids()
+    for chapter in chapters:
+        for ex in chapter.exercises:
+            ids.taken[f"ex{chapter.number}-{ex.number}"] = "exercise"
+    for chapter in chapters:
+        for draft in chapter.readings:
+            base = _base(draft)
+            if ids.claim(base, draft.work):
+                draft.id = base
+            elif ids.taken[base] == draft.work and ids.claim(f"{base}-ch{chapter.number}", draft.work):
+                draft.id = f"{base}-ch{chapter.number}"
+            else:
+                draft.id = ids.first_free(f"{base}-{url_tag(draft.url)}", draft.work)
+    for chapter in chapters:
+        for ex in chapter.exercises:
+            for draft in ex.resources:
+                base = _base(draft)
+                if ids.claim(base, draft.work):
+                    draft.id = base
+                else:
+                    draft.id = ids.first_free(f"{base}-ex{chapter.number}-{ex.number}", draft.work)
+
+
+def _base(draft: Draft) -> str:
+    """The id a reading gets when nothing else claims it."""
+    arxiv = draft.arxiv
+    if arxiv:
+        return "arxiv-" + arxiv[0].replace("/", "-")
+    return title_slug(draft.title) or slug(host(draft.url) + urlsplit(draft.url).path) or "link"
+
+
+class _Ids:
+    """The ids given out so far, each with the work (or "exercise") it went to."""
+
+    def __init__(self) -> None:
+        self.taken: dict[str, str] = {}
+
+    def claim(self, candidate: str, work: str) -> bool:
+        if candidate in self.taken:
+            return False
+        self.taken[candidate] = work
+        return True
+
+    def first_free(self, candidate: str, work: str) -> str:
+        """``candidate``, else ``candidate-2``, ``candidate-3``, ...: the first one not yet taken."""
+        if self.claim(candidate, work):
+            return candidate
+        n = 2
+        while not self.claim(f"{candidate}-{n}", work):
+            n += 1
+        return f"{candidate}-{n}"

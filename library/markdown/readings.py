@@ -1,0 +1,83 @@
+"""Readings from the items of a reading section.
+
+An item is "[Title](url) - what it is, and which part to read": its head link(s) are readings
+of the section's role, the links in its prose are optional readings, and each sentence that
+names a part ("Section 3 of the paper") sets the pointer of the link it belongs to.
+"""
+
+from __future__ import annotations
+
+import re
+
+from library.markdown.drafts import Draft, Known
+from library.markdown.links import url_title
+from library.markdown.parse import Block, MdLink, sentences
+from library.markdown.pointer_targets import find_pointer
+from library.markdown.titles import clean_title, names_nothing, nested_title
+
+
+def reading_items(section_blocks: list[Block], role: str, known: Known) -> list[Draft]:
+    """Readings from the items of a reading section: the item's head link(s), then links in its prose."""
+    return [draft for block in section_blocks for draft in _item_readings(block, role, known)]
+
+
+def _item_readings(block: Block, role: str, known: Known) -> list[Draft]:
+    web = block.web_links
+    if not web:
+        return []
+    sep = _head_end(block)
+    head = [link for link in web if link.end <= sep] or [web[0]]
+    prefix = clean_title(block.plain[: head[0].start]).rstrip(":-–— ")
+    summary = re.sub(r"\s+", " ", block.plain[sep:].lstrip(" -–—:")).strip()
+    mains = [
+        Draft(title=_head_title(link, prefix, len(head)), url=link.url, role=role, link_text=link.text, summary=summary[:600])
+        for link in head
+    ]
+    prose_links = [link for link in web if link not in head]
+    nested: list[Draft] = []
+    for link in prose_links:
+        title = nested_title(link, mains[0].title, known)
+        repeats = sum(d.title == title or d.title.startswith(title[:-1] + " ") for d in nested)
+        if repeats and title.endswith("(see also)"):
+            title = f"{title[:-1]} {repeats + 1})"  # a second "[here]" of the same item
+        nested.append(Draft(title=title, url=link.url, role="optional", link_text=link.text))
+    # Pointers: each sentence of the item's prose names a part of the item's link or a nested one.
+    by_link = {id(link): draft for link, draft in zip(head + prose_links, mains + nested)}
+    for s, e in sentences(block):
+        if e <= sep:
+            continue  # pointers are looked for in the description, not in the head
+        found = find_pointer(block, max(s, sep), e)
+        if found is None:
+            continue
+        target = None
+        if found.link is not None:
+            target = by_link.get(id(found.link))
+        elif found.words:
+            target = next((d for d in mains + nested if d.matches(found.words)), mains[0])
+        elif found.own:
+            target = mains[0]
+        if target is not None and target.pointer is None:
+            target.pointer = found.pointer
+    return mains + nested
+
+
+def _head_title(link: MdLink, prefix: str, heads: int) -> str:
+    """Title of a head link: its text, after the item's leading words when the text alone is not a
+    title ("Sutton and Barto, [chapter 3]"), or the URL's when the text names nothing."""
+    text = clean_title(link.text)
+    if prefix and (heads > 1 or text[:1].islower()):
+        return f"{prefix} {text}"
+    if names_nothing(text, link.url):
+        return url_title(link.url)
+    return text
+
+
+def _head_end(block: Block) -> int:
+    """Where an item's head ("[Title](url)") ends and its description (" - ...") begins."""
+    first = next(iter(block.web_links), None)
+    if first is None:
+        return 0
+    for m in re.finditer(r"\s[-–—]\s|:\s", block.plain):
+        if m.start() >= first.end and not any(link.start <= m.start() < link.end for link in block.links):
+            return m.start()
+    return len(block.plain)

@@ -1,0 +1,74 @@
+"""Small text helpers shared by PDF and HTML extraction: cleaning, joining, comparing titles."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Ligatures and typographic oddities that PDF text layers carry. PyMuPDF expands most ligatures
+# when TEXT_PRESERVE_LIGATURES is off; these catch the ones that come through as code points.
+_REPLACE = {
+    "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st",
+    "\u00ad": "",  # soft hyphen
+    "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ",
+    "\u200b": "", "\ufeff": "",
+    "\u00b6": "",  # pilcrow: Sphinx header links
+}
+_REPLACE_RE = re.compile("|".join(map(re.escape, _REPLACE)))
+_SPACES = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """Fix ligatures, odd spaces and runs of blanks."""
+    text = _REPLACE_RE.sub(lambda m: _REPLACE[m.group(0)], text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def join_lines(lines: list[str]) -> str:
+    """Join the lines of one paragraph, re-joining words hyphenated at line ends."""
+    out = ""
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        if not out:
+            out = line
+        elif out.endswith("-") and len(out) > 1 and out[-2].isalpha() and line[:1].islower():
+            out = out[:-1] + line
+        else:
+            out += " " + line
+    return clean(out)
+
+
+def join_paragraphs(first: str, second: str) -> str:
+    """Join a paragraph split by a column or page break."""
+    return join_lines([first, second])
+
+
+def ends_sentence(text: str) -> bool:
+    return bool(re.search(r"[.?!:;]['\")\]”’]*$", text.rstrip()))
+
+
+def norm_title(text: str) -> str:
+    """A title reduced for comparison: lower case, letters and digits only, single spaces."""
+    text = unicodedata.normalize("NFKD", clean(text)).lower()
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return text.strip()
+
+
+_SMALL = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "vs", "via", "with"}
+
+
+def titlecase_if_shouting(title: str) -> str:
+    """ "INITIALIZATION BIAS CORRECTION" -> "Initialization Bias Correction"; other titles unchanged."""
+    letters = [c for c in title if c.isalpha()]
+    if len(letters) < 4 or any(c.islower() for c in letters):
+        return title
+    words = title.lower().split(" ")
+    out = []
+    for i, word in enumerate(words):
+        if i and word in _SMALL:
+            out.append(word)
+        else:
+            out.append(word[:1].upper() + word[1:])
+    return " ".join(out)

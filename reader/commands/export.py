@@ -1,0 +1,75 @@
+"""``syllabus export``: the curriculum's readings in other formats (BibTeX for now)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import click
+
+from reader.session import Session
+
+pass_session = click.make_pass_decorator(Session)
+
+
+def _write_atomic(target: Path, data: str) -> None:
+    target = target.expanduser().resolve()
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(name, target)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(["bibtex", "anki", "md", "json"]), required=True, help="What to write.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write to FILE (default: stdout); for --format md a folder (default: ./syllabus-notes).")
+@pass_session
+def export(session: Session, fmt: str, output: Path | None) -> None:
+    """Export the active curriculum's readings (--format bibtex), or your notes as an Anki deck
+    (--format anki -o FILE.apkg), as Markdown files usable as an Obsidian vault (--format md -o DIR),
+    or as W3C Web Annotation JSON (--format json; `syllabus import notes FILE` reads it back)."""
+    if output is not None and output.exists() and output.is_dir() != (fmt == "md"):
+        from library.errors import UsageError
+
+        raise UsageError(f"{output}: --format {fmt} writes a {'folder' if fmt == 'md' else 'file'} there")
+    if fmt == "md":
+        from index.export import export_markdown
+
+        written = export_markdown(session.conn, session.curriculum, output or Path("syllabus-notes"))
+        click.echo(f"wrote {len(written)} files to {output or 'syllabus-notes'}", err=True)
+        return
+    if fmt == "json":
+        import json
+
+        from index.export import export_annotations_json
+
+        data = json.dumps(export_annotations_json(session.conn, session.curriculum), indent=2, ensure_ascii=False) + "\n"
+    if fmt == "anki":
+        from index.anki import export_deck
+        from library.errors import UsageError
+
+        if output is None:
+            raise UsageError("--format anki writes a deck file: give -o FILE.apkg")
+        count = export_deck(session.conn, output, curriculum=session.curriculum.name)
+        click.echo(f"wrote {count} notes to {output}", err=True)
+        return
+    if fmt == "bibtex":
+        from library.bibtex import bibtex_for
+
+        data = bibtex_for(session.conn, session.curriculum)
+    if output is None:
+        click.echo(data, nl=False)
+    else:
+        _write_atomic(output, data)
+        click.echo(f"wrote {output}", err=True)
+
+
+COMMANDS = [export]

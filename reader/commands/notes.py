@@ -1,0 +1,355 @@
+"""Commands for notes (``syllabus note ...``), ``syllabus backup`` and ``syllabus import notes``.
+
+Thin: every rule (validation, history, undo, anchoring) lives in ``index.notes``; this module
+turns arguments into calls and notes into lines. Note text is printed as Rich ``Text``, never
+parsed as markup, so a note containing ``[bold]`` prints literally.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from library import curricula
+from library.errors import UsageError
+from reader.output import console, emit_json, text
+from reader.session import Session
+
+pass_session = click.make_pass_decorator(Session)
+
+
+def _place(note) -> str:
+    """Where a note belongs, in a few characters: its reading id, its chapter, or nothing."""
+    if note.reading_id:
+        return note.reading_id
+    if note.chapter is not None:
+        return f"chapter {note.chapter}"
+    return "-"
+
+
+def _edit_in_editor(initial: str = "") -> str:
+    """Open $EDITOR on ``initial``; an empty or unsaved result saves nothing."""
+    edited = click.edit(initial, extension=".md", require_save=True)
+    if edited is None or not edited.strip():
+        raise UsageError("empty note, nothing saved")
+    return edited
+
+
+@click.group()
+def note() -> None:
+    """Write, edit, list and undo notes on readings, chapters, or on their own."""
+
+
+@note.command(name="add")
+@click.argument("args", nargs=-1, metavar="[ID] [TEXT]")
+@click.option("--body", help="The note text (instead of the TEXT argument).")
+@click.option("--page", type=click.IntRange(min=1), help="Page the note is about.")
+@click.option("--quote", help="The passage the note is on, quoted exactly (it is looked up in the document).")
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="A tag (repeat for several).")
+@click.option("--chapter", type=int, metavar="N", help="A note on chapter N instead of a reading.")
+@click.option("--standalone", is_flag=True, help="A note on nothing in particular.")
+@click.option("--json", "as_json", is_flag=True, help="Print the saved note as JSON.")
+@pass_session
+def note_add(session: Session, args: tuple[str, ...], body: str | None, page: int | None, quote: str | None,
+             tags: tuple[str, ...], chapter: int | None, standalone: bool, as_json: bool) -> None:
+    """Add a note to reading ID (or --chapter N, or --standalone). Without TEXT, opens $EDITOR."""
+    from index import notes
+
+    if chapter is not None and standalone:
+        raise UsageError("choose one of --chapter and --standalone")
+    on_reading = chapter is None and not standalone
+    if on_reading:
+        if not args:
+            raise UsageError("which reading? `syllabus note add ID \"text\"` (or --chapter N, or --standalone)")
+        query, rest = args[0], list(args[1:])
+    else:
+        query, rest = None, list(args)
+        if quote is not None or page is not None:
+            raise UsageError("--quote and --page are for notes on a reading")
+    if len(rest) > 1:
+        raise UsageError("give the note text as one argument (quote it)")
+    if rest and body is not None:
+        raise UsageError("give the note text once: as TEXT or as --body")
+    text_given = rest[0] if rest else body
+    notes.normalize_tags(tags)  # a bad tag fails before the editor opens
+
+    conn, cur = session.conn, session.curriculum
+    fields: dict = {"curriculum": cur.name}
+    anchor = None
+    if on_reading:
+        found = curricula.find(cur, query)  # type: ignore[arg-type]
+        if found.reading is None:
+            raise UsageError(f"{found.id} is an exercise: notes go on readings (or use --chapter {found.chapter.number})")
+        reading = found.reading
+        fields.update(reading_id=reading.id, chapter=found.chapter.number,
+                      reading_key=notes.reading_key(reading.arxiv_id, reading.url))
+        doc, structure = notes.reading_document(conn, reading)
+        page_count = (structure.page_count if structure else None) or getattr(doc, "pages", None)
+        if page is not None and page_count and page > page_count:
+            raise UsageError(f"page {page} is past the end of {reading.id} ({page_count} pages)")
+        document_id = str(doc.id) if doc is not None else None
+        version = getattr(doc, "arxiv_version", None)
+        if quote is not None:
+            anchor = notes.anchor_for_quote(structure, quote, page=page, document_id=document_id,
+                                            arxiv_version=version)
+        elif page is not None:
+            anchor = notes.Anchor(document_id=document_id, arxiv_version=version, page=page, status="none")
+    elif chapter is not None:
+        cur.chapter(chapter)  # raises a UsageError naming the chapters there are
+        fields["chapter"] = chapter
+
+    if text_given is None:
+        text_given = _edit_in_editor()
+    saved = notes.add_note(conn, body=text_given, tags=tags, anchor=anchor, **fields)
+    if as_json:
+        emit_json(saved.to_dict())
+        return
+    where = _place(saved)
+    if saved.anchor and saved.anchor.page:
+        where += f", p. {saved.anchor.page}"
+    click.echo(f"note {saved.id} saved ({where})")
+
+
+@note.command(name="edit")
+@click.argument("note_id", type=int)
+@click.option("--body", help="New text (without it, and without tag changes, opens $EDITOR).")
+@click.option("--tag", "add_tags", multiple=True, metavar="TAG", help="Add a tag.")
+@click.option("--untag", "remove_tags", multiple=True, metavar="TAG", help="Remove a tag.")
+@pass_session
+def note_edit(session: Session, note_id: int, body: str | None, add_tags: tuple[str, ...],
+              remove_tags: tuple[str, ...]) -> None:
+    """Edit note N's text or tags. The old version is kept: `syllabus note undo` reverts the edit."""
+    from index import notes
+
+    current = notes.get_note(session.conn, note_id)
+    tags = None
+    if add_tags or remove_tags:
+        gone = set(notes.normalize_tags(remove_tags))
+        tags = [t for t in current.tags if t not in gone] + notes.normalize_tags(add_tags)
+    if body is None and tags is None:
+        body = _edit_in_editor(current.body)
+    saved = notes.edit_note(session.conn, note_id, body=body, tags=tags)
+    if saved.updated_at == current.updated_at:
+        click.echo(f"note {note_id} unchanged")
+    else:
+        click.echo(f"note {note_id} saved")
+
+
+@note.command(name="rm")
+@click.argument("note_id", type=int)
+@pass_session
+def note_rm(session: Session, note_id: int) -> None:
+    """Delete note N (undo with `syllabus note undo`)."""
+    from index import notes
+
+    notes.delete_note(session.conn, note_id)
+    click.echo(f"note {note_id} deleted; undo with `syllabus note undo`")
+
+
+@note.command(name="undo")
+@pass_session
+def note_undo(session: Session) -> None:
+    """Undo the last note deletion or edit; again to go further back."""
+    from index import notes
+
+    action, restored = notes.undo_with_action(session.conn)
+    verb = "restored" if action == "delete" else "reverted to its previous text"
+    click.echo(f"note {restored.id} {verb}")
+
+
+def _print_list(items) -> None:
+    if not items:
+        click.echo("no notes")
+        return
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
+    for name, justify in (("id", "right"), ("reading", "left"), ("page", "right"), ("tags", "left"), ("note", "left")):
+        table.add_column(name, justify=justify, overflow="fold" if name == "note" else "ellipsis")
+    for n in items:
+        page = str(n.anchor.page) if n.anchor and n.anchor.page else ""
+        first = text(n.title)
+        if n.anchor and n.anchor.status == "orphan":
+            first = text("(orphan) ", "yellow") + first
+        table.add_row(str(n.id), text(_place(n)), page, text(" ".join(f"#{t}" for t in n.tags), "cyan"), first)
+    console().print(table)
+
+
+@note.command(name="list")
+@click.argument("reading", required=False, metavar="[ID]")
+@click.option("--tag", help="Only notes with this tag.")
+@click.option("--chapter", type=int, metavar="N", help="Only notes on chapter N and its readings.")
+@click.option("--deleted", is_flag=True, help="Include deleted notes.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_session
+def note_list(session: Session, reading: str | None, tag: str | None, chapter: int | None, deleted: bool,
+              as_json: bool) -> None:
+    """List notes: all of them, or those on reading ID (any curriculum's notes on the same paper)."""
+    from index import notes
+
+    filters: dict = {}
+    if reading is not None:
+        filters.update(_reading_filter(session, reading))
+    if chapter is not None:
+        filters["chapter"] = chapter
+    items = notes.list_notes(session.conn, tag=tag, include_deleted=deleted, **filters)
+    if as_json:
+        emit_json([n.to_dict() for n in items])
+        return
+    _print_list(items)
+
+
+def _reading_filter(session: Session, query: str) -> dict:
+    """Notes of a reading are found by the work (its key), so they follow a paper across curricula."""
+    from index import notes
+    from library.errors import NotFound
+
+    try:
+        found = curricula.find(session.curriculum, query)
+    except NotFound:
+        # A reading that left the curriculum keeps its notes: accept its old id.
+        if session.conn.execute("SELECT 1 FROM notes WHERE reading_id = ? LIMIT 1", (query,)).fetchone():
+            return {"reading_id": query}
+        raise
+    if found.reading is None:
+        return {"reading_id": found.id}
+    return {"reading_key": notes.reading_key(found.reading.arxiv_id, found.reading.url)}
+
+
+@note.command(name="show")
+@click.argument("note_id", type=int)
+@click.option("--history", "with_history", is_flag=True, help="Also show every earlier version.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_session
+def note_show(session: Session, note_id: int, with_history: bool, as_json: bool) -> None:
+    """Show note N in full: where it is, its quote, its text, its tags."""
+    from index import notes
+    from index.export import iso
+
+    n = notes.get_note(session.conn, note_id)
+    past = notes.history(session.conn, note_id) if with_history else []
+    if as_json:
+        data = n.to_dict()
+        if n.anchor:
+            data["anchor_detail"] = n.anchor
+        if with_history:
+            data["history"] = past
+        emit_json(data)
+        return
+    out = console()
+    head = text(f"note {n.id}", "bold") + text(f"  {_place(n)}")
+    if n.anchor and n.anchor.page:
+        head += text(f"  p. {n.anchor.page}")
+    if n.anchor and n.anchor.section:
+        head += text(f"  {n.anchor.section}", "dim")
+    out.print(head)
+    if n.anchor and n.anchor.exact:
+        out.print(text("> " + n.anchor.exact, "italic"))
+    if n.anchor and n.anchor.status == "orphan":
+        out.print(text("(orphan: this quote was not found in the current version of the document)", "yellow"))
+    out.print()
+    out.print(text(n.body))
+    out.print()
+    if n.tags:
+        out.print(text(" ".join(f"#{t}" for t in n.tags), "cyan"))
+    out.print(text(f"created {iso(n.created_at)}  updated {iso(n.updated_at)}", "dim"))
+    for entry in past:
+        mark_ = " (undone)" if entry.undone_at else ""
+        out.print(text(f"  {iso(entry.at)}  {entry.action}{mark_}: ", "dim") + text((entry.body or "").splitlines()[0] if entry.body else ""))
+
+
+@note.command(name="orphans")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_session
+def note_orphans(session: Session, as_json: bool) -> None:
+    """Notes whose quote was not found in the current version of their reading (kept, never dropped)."""
+    from index import notes
+
+    items = notes.orphans(session.conn)
+    if as_json:
+        emit_json([n.to_dict() for n in items])
+        return
+    if not items:
+        click.echo("no orphaned notes")
+        return
+    _print_list(items)
+
+
+@note.command(name="reanchor")
+@click.argument("reading", required=False, metavar="[ID]")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_session
+def note_reanchor(session: Session, reading: str | None, as_json: bool) -> None:
+    """Re-attach quoted notes to the current text of reading ID (default: every reading with notes)."""
+    from index import notes
+
+    cur = session.curriculum
+    if reading is not None:
+        found = curricula.find(cur, reading)
+        if found.reading is None:
+            raise UsageError(f"{found.id} is an exercise, not a reading")
+        targets = [found.reading]
+    else:
+        keys = {n.reading_key for n in notes.list_notes(session.conn, include_deleted=True)
+                if n.anchor and n.anchor.exact}
+        targets = [r for _, r in cur.all_readings() if notes.reading_key(r.arxiv_id, r.url) in keys]
+        targets = list({notes.reading_key(r.arxiv_id, r.url): r for r in targets}.values())
+    reports = []
+    for r in targets:
+        doc, structure = notes.reading_document(session.conn, r)
+        if structure is None:
+            if reading is not None:
+                raise UsageError(f"{r.id} has no fetched document to anchor to: `syllabus fetch {r.id}` first")
+            continue
+        reports.append(notes.reanchor(session.conn, notes.reading_key(r.arxiv_id, r.url), structure,
+                                      str(doc.id), getattr(doc, "arxiv_version", None)))
+    if as_json:
+        emit_json([rep.to_dict() for rep in reports])
+        return
+    if not reports:
+        click.echo("nothing to re-anchor")
+    for rep in reports:
+        click.echo(f"{rep.reading_key}: {len(rep.exact)} exact, {len(rep.fuzzy)} fuzzy, "
+                   f"{len(rep.orphaned)} orphaned, {len(rep.moved)} moved")
+
+
+# --- backup and import ---------------------------------------------------------------------------
+
+
+@click.command()
+@click.option("--to", "directory", type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for the copy (default: the backups folder of the data home).")
+@pass_session
+def backup(session: Session, directory: Path | None) -> None:
+    """Copy the database (notes, progress, everything) to a dated file; prints its path."""
+    from library import db, paths
+
+    click.echo(str(db.backup(session.conn, directory or paths.backups_dir(), reason="manual")))
+
+
+@click.group(name="import")
+def import_group() -> None:
+    """Bring data into Syllabus (curricula: `syllabus curriculum import`)."""
+
+
+@import_group.command(name="notes")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
+@pass_session
+def import_notes(session: Session, file: Path, as_json: bool) -> None:
+    """Import notes from W3C Web Annotation JSON (as `syllabus export --format json` writes).
+
+    Notes already present (same annotation id) are skipped, so importing twice adds nothing. A
+    malformed file is refused whole: nothing is written.
+    """
+    from index.export import import_annotations_file
+
+    report = import_annotations_file(session.conn, file, curriculum=session.curriculum)
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    click.echo(f"imported {len(report.added)} notes, skipped {len(report.skipped)} already present")
+
+
+COMMANDS = [note, backup, import_group]

@@ -1,0 +1,423 @@
+"""Study commands: the study log (``log``), pace (``plan``), spaced review of notes (``review``)
+and the public solutions of a chapter's exercises (``solutions``)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date, datetime, timedelta
+
+import click
+
+from library import plan as plan_mod
+from library import progress, studylog
+from library.errors import UsageError
+from reader.output import console, emit_json, text
+from reader.session import Session
+
+pass_session = click.make_pass_decorator(Session)
+
+
+def _when(value: str | None) -> float | None:
+    return studylog.parse_when(value) if value else None
+
+
+# --- log -------------------------------------------------------------------------------------------
+
+
+@click.group()
+def log() -> None:
+    """The study log: time spent per reading, exercise or chapter, and breaks.
+
+    The app logs a reading while it is open and you are active; these commands log by hand.
+    ID is a reading or exercise id, or a chapter (ch3).
+    """
+
+
+@log.command(name="start")
+@click.argument("item_id", metavar="ID")
+@click.option("--at", "at", metavar="TIME", help='When you started ("14:00" or "2026-11-20 14:00"); default now.')
+@click.option("--note", help="A word on what you are doing.")
+@pass_session
+def log_start(session: Session, item_id: str, at: str | None, note: str | None) -> None:
+    """Start logging study of ID (ends a running break)."""
+    span = studylog.start(session.conn, session.curriculum.name, item_id, at=_when(at), note=note)
+    click.echo(f"logging {span.what} since {studylog.clock(span.start)}")
+
+
+@log.command(name="break")
+@click.option("--at", "at", metavar="TIME", help="When the break started; default now.")
+@pass_session
+def log_break(session: Session, at: str | None) -> None:
+    """End the running study span and start a break (`log start ID` or `log stop` ends it)."""
+    ended, brk = studylog.take_break(session.conn, session.curriculum.name, at=_when(at))
+    if ended:
+        click.echo(f"{ended.what}: {studylog.format_duration(ended.seconds())}")
+    click.echo(f"break since {studylog.clock(brk.start)}")
+
+
+@log.command(name="stop")
+@click.option("--at", "at", metavar="TIME", help="When you stopped; default now.")
+@pass_session
+def log_stop(session: Session, at: str | None) -> None:
+    """Stop the running span (study or break)."""
+    span = studylog.stop(session.conn, at=_when(at))
+    click.echo(f"{span.what}: {studylog.format_duration(span.seconds())} "
+               f"({studylog.clock(span.start)}-{studylog.clock(span.end)})")
+
+
+@log.command(name="add")
+@click.argument("item_id", metavar="ID")
+@click.argument("duration")
+@click.option("--at", "at", metavar="TIME", help="When it started; default: it ended just now.")
+@click.option("--note", help="A word on what you did.")
+@pass_session
+def log_add(session: Session, item_id: str, duration: str, at: str | None, note: str | None) -> None:
+    """Record time already spent: `log add ID 45m`, `log add ch3 1h30m --at "2026-11-20 14:00"`.
+
+    ID `break` records a break. DURATION: 45m, 1h30m, 1.5h, 1:30, or minutes (90)."""
+    seconds = studylog.parse_duration(duration)
+    start = _when(at)
+    if start is None:
+        start = time.time() - seconds
+    is_break = item_id.strip().lower() == studylog.BREAK_WORD
+    span = studylog.add_span(
+        session.conn, curriculum=session.curriculum.name, item_id=None if is_break else item_id,
+        kind="break" if is_break else "study", start=start, end=start + seconds, source="manual", note=note,
+    )
+    click.echo(f"logged {span.what}: {studylog.format_duration(span.seconds())} "
+               f"({datetime.fromtimestamp(span.start):%Y-%m-%d %H:%M}-{studylog.clock(span.end)}, entry {span.id})")
+
+
+@log.command(name="status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_session
+def log_status(session: Session, as_json: bool) -> None:
+    """What is being logged now."""
+    span = studylog.running(session.conn)
+    if as_json:
+        emit_json(span.to_dict() if span else None)
+        return
+    if span is None:
+        click.echo("nothing is being logged")
+    else:
+        click.echo(f"{span.what} since {studylog.clock(span.start)} ({studylog.format_duration(span.seconds())})")
+
+
+@log.command(name="remove")
+@click.argument("entry", type=int)
+@pass_session
+def log_remove(session: Session, entry: int) -> None:
+    """Delete log entry ENTRY (its number is in `log report`)."""
+    span = studylog.remove_span(session.conn, entry)
+    click.echo(f"removed entry {span.id}: {span.what} {studylog.format_duration(span.seconds())}")
+
+
+@log.command(name="report")
+@click.option("--by", type=click.Choice(studylog.REPORT_BY), default="day", show_default=True,
+              help="One row per span, grouped by day; or totals per chapter or per reading.")
+@click.option("--days", type=click.IntRange(min=1), help="Only the last N days.")
+@click.option("--csv", "as_csv", is_flag=True, help="Write CSV to stdout.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_session
+def log_report(session: Session, by: str, days: int | None, as_csv: bool, as_json: bool) -> None:
+    """The hours table: what, how long, when it started and ended, breaks."""
+    since = date.today() - timedelta(days=days - 1) if days else None
+    result = studylog.report(session.conn, session.curriculum.name, by, since=since)
+    if as_csv:
+        studylog.write_csv(result, sys.stdout)
+        return
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    if not result.rows:
+        click.echo("nothing logged yet: `syllabus log start ID`, or open a reading in the app")
+        return
+    from rich.table import Table
+
+    fmt = studylog.format_duration
+    out = console()
+    if by == "day":
+        for day, rows in result.days():
+            study = sum(r.seconds for r in rows if r.kind == "study")
+            rest = sum(r.seconds for r in rows if r.kind == "break")
+            table = Table(title=f"{day}  study {fmt(study)}, breaks {fmt(rest)}", title_justify="left",
+                          box=None, pad_edge=False)
+            for col, justify in (("#", "right"), ("what", "left"), ("time", "right"), ("start", "left"),
+                                 ("end", "left"), ("", "left")):
+                table.add_column(col, justify=justify)
+            for r in rows:
+                style = "dim" if r.kind == "break" else ""
+                label = r.title if r.kind == "break" or r.title == r.what else f"{r.what}  {r.title}"
+                table.add_row(str(r.span_id), text(label, style), fmt(r.seconds), studylog.clock(r.start),
+                              studylog.clock(r.end) if r.end else "now",
+                              text(("app" if r.source == "app" else "") + (f"  {r.note}" if r.note else ""), "dim"))
+            out.print(table)
+            out.print()
+    else:
+        table = Table(box=None, pad_edge=False)
+        for col, justify in ((by, "left"), ("title", "left"), ("study", "right"), ("breaks", "right"),
+                             ("sessions", "right"), ("first", "left"), ("last", "left")):
+            table.add_column(col, justify=justify)
+        for r in result.rows:
+            table.add_row(r.group, text(r.title), fmt(r.seconds), fmt(r.break_seconds), str(r.sessions),
+                          f"{datetime.fromtimestamp(r.start):%Y-%m-%d %H:%M}" if r.start else "",
+                          f"{datetime.fromtimestamp(r.end):%Y-%m-%d %H:%M}" if r.end else "now")
+        out.print(table)
+    out.print(text(f"total: study {fmt(result.study_seconds)}, breaks {fmt(result.break_seconds)}", "bold"))
+
+
+# --- plan ------------------------------------------------------------------------------------------
+
+
+PACE_STYLE = {"done": "green", "ahead": "cyan", "on track": "green", "behind": "red", "upcoming": "dim",
+              "optional": "dim"}
+
+
+@click.command(name="plan")
+@click.option("--start", "start", metavar="DATE", help="Plan from this day (kept for next time).")
+@click.option("--set", "set_target", nargs=2, metavar="CHAPTER DATE", help="Target date for a chapter.")
+@click.option("--clear", "clear_target", type=int, metavar="CHAPTER", help="Back to the computed target.")
+@click.option("--days", default=3, show_default=True, type=click.IntRange(min=0), help="How many next days to suggest.")
+@click.option("--hours", default=plan_mod.DEFAULT_HOURS_PER_DAY, show_default=True, type=float,
+              help="Hours of study in a day.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_session
+def plan(session: Session, start: str | None, set_target: tuple[str, str] | None, clear_target: int | None,
+         days: int, hours: float, as_json: bool) -> None:
+    """Target dates per chapter, where you stand against them, and what the next days should cover."""
+    conn, cur = session.conn, session.curriculum
+    # Parse everything before writing anything.
+    start_day = plan_mod.parse_date(start) if start else None
+    target = None
+    if set_target:
+        number, day = set_target
+        try:
+            chapter = int(number)
+        except ValueError:
+            raise UsageError(f"--set wants a chapter number and a date, not {number!r}") from None
+        target = (chapter, plan_mod.parse_date(day))
+        cur.chapter(chapter)
+    if clear_target is not None:
+        cur.chapter(clear_target)
+    if start_day:
+        plan_mod.set_start(conn, cur.name, start_day)
+    if target:
+        plan_mod.set_target(conn, cur, *target)
+    if clear_target is not None:
+        plan_mod.clear_target(conn, cur, clear_target)
+    result = plan_mod.build(conn, cur, days=days, hours_per_day=hours)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    from rich.table import Table
+
+    out = console()
+    out.print(text(f"{cur.title}: from {result.start} ({result.start_source}), today {result.today}", "bold"))
+    table = Table(box=None, pad_edge=False)
+    for col, justify in (("ch", "right"), ("chapter", "left"), ("target", "left"), ("done", "right"),
+                         ("logged", "right"), ("pace", "left")):
+        table.add_column(col, justify=justify)
+    for ch in result.chapters:
+        marker = "*" if ch.target_set else ""
+        table.add_row(str(ch.number), text(ch.title), ch.target + marker, f"{ch.done}/{ch.total}",
+                      studylog.format_duration(ch.logged_seconds) if ch.logged_seconds else "",
+                      text(ch.status, PACE_STYLE.get(ch.status, "")))
+    out.print(table)
+    if any(ch.target_set for ch in result.chapters):
+        out.print(text("* set by you", "dim"))
+    if not result.next_days:
+        out.print(text("Nothing left to plan: every chapter's work is done.", "green"))
+        return
+    out.print()
+    out.print(text("Next days", "bold underline"))
+    for day in result.next_days:
+        out.print(text(f"{day.day}  ({studylog.format_duration(day.minutes * 60)})", "bold"))
+        for item in day.items:
+            time_ = studylog.format_duration(item.minutes * 60) if item.minutes else "time unknown"
+            line = text(f"  ch {item.chapter}  ", "dim") + text(f"{item.id:<26} ", "bold") + text(item.title)
+            line.append(f"  {item.kind}, {time_}" + (" · started" if item.status in ("reading", "doing") else ""), "dim")
+            out.print(line)
+            if item.skip:
+                out.print(text("      skip: " + "; ".join(item.skip), "dim"))
+
+
+# --- review ----------------------------------------------------------------------------------------
+
+
+def _show_cue(item, position: str) -> None:
+    out = console()
+    where = item.reading_title or item.reading_id or "no reading"
+    chapter = f", chapter {item.chapter}" if item.chapter is not None else ""
+    out.print(text(f"[{position}] note {item.note_id} · {where}{chapter} · {item.state}", "bold"))
+    if item.quote:
+        out.print(text(f"  “{item.quote}”", "italic"))
+    if item.tags:
+        out.print(text("  tags: " + ", ".join(item.tags), "dim"))
+
+
+@click.group(name="review", invoke_without_command=True)
+@click.option("--limit", type=click.IntRange(min=1), help="Review at most N notes.")
+@click.option("--json", "as_json", is_flag=True, help="List the due notes as JSON, without grading.")
+@pass_session
+@click.pass_context
+def review(ctx: click.Context, session: Session, limit: int | None, as_json: bool) -> None:
+    """Spaced review of your notes: each due note is shown (its reading and quote first, then your
+    note) and you grade your recall: again, hard, good or easy. Enter s to skip, x to exclude the
+    note from review, q to stop."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from index import review as rv
+
+    items = rv.due(session.conn, limit=limit)
+    if as_json:
+        emit_json([i.to_dict() for i in items])
+        return
+    if not items:
+        stats = rv.stats(session.conn)
+        nxt = f"; next at {datetime.fromtimestamp(stats.next_due):%Y-%m-%d %H:%M}" if stats.next_due else ""
+        click.echo(f"no notes due for review{nxt}")
+        return
+    out = console()
+    graded = 0
+    for n, item in enumerate(items, 1):
+        _show_cue(item, f"{n}/{len(items)}")
+        click.prompt("  recall your note, then press Enter", default="", show_default=False, prompt_suffix=" ")
+        out.print(text(item.body))
+        while True:
+            answer = click.prompt("  grade [again/hard/good/easy, 1-4, s=skip, x=exclude, q=quit]").strip().lower()
+            if answer in ("q", "quit"):
+                click.echo(f"reviewed {graded}")
+                return
+            if answer in ("s", "skip"):
+                break
+            if answer in ("x", "exclude"):
+                rv.exclude(session.conn, item.note_id)
+                click.echo(f"  note {item.note_id} excluded from review")
+                break
+            try:
+                result = rv.grade(session.conn, item.note_id, answer)
+            except UsageError as exc:
+                click.echo(f"  {exc}", err=True)
+                continue
+            graded += 1
+            click.echo(f"  {result.rating_name}: next review {_in(result.interval_seconds)}")
+            break
+        out.print()
+    click.echo(f"reviewed {graded}")
+
+
+def _in(seconds: float) -> str:
+    if seconds < 3600:
+        return f"in {max(1, round(seconds / 60))} min"
+    if seconds < 86400 * 2:
+        return f"in {round(seconds / 3600)} h"
+    return f"in {round(seconds / 86400)} days"
+
+
+@review.command(name="grade")
+@click.argument("note_id", type=int)
+@click.argument("rating")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_session
+def review_grade(session: Session, note_id: int, rating: str, as_json: bool) -> None:
+    """Grade note NOTE_ID without the interactive loop: RATING is again, hard, good, easy or 1-4."""
+    from index import review as rv
+
+    result = rv.grade(session.conn, note_id, rating)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    click.echo(f"note {note_id}: {result.rating_name}; next review {_in(result.interval_seconds)} "
+               f"({datetime.fromtimestamp(result.due):%Y-%m-%d %H:%M})")
+
+
+@review.command(name="exclude")
+@click.argument("note_id", type=int)
+@pass_session
+def review_exclude(session: Session, note_id: int) -> None:
+    """Keep note NOTE_ID out of review."""
+    from index import review as rv
+
+    rv.exclude(session.conn, note_id)
+    click.echo(f"note {note_id} excluded from review")
+
+
+@review.command(name="include")
+@click.argument("note_id", type=int)
+@pass_session
+def review_include(session: Session, note_id: int) -> None:
+    """Bring note NOTE_ID back into review."""
+    from index import review as rv
+
+    rv.include(session.conn, note_id)
+    click.echo(f"note {note_id} back in review")
+
+
+@review.command(name="stats")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_session
+def review_stats(session: Session, as_json: bool) -> None:
+    """How many notes are due, new, excluded, and reviewed today."""
+    from index import review as rv
+
+    stats = rv.stats(session.conn)
+    if as_json:
+        emit_json(stats.to_dict())
+        return
+    nxt = f", next {datetime.fromtimestamp(stats.next_due):%Y-%m-%d %H:%M}" if stats.next_due else ""
+    click.echo(f"due {stats.due_now} (new {stats.new}), excluded {stats.excluded}, "
+               f"reviewed today {stats.reviewed_today}{nxt}")
+
+
+# --- solutions -------------------------------------------------------------------------------------
+
+
+@click.command(name="solutions")
+@click.argument("chapter", type=int, required=False)
+@click.option("--all", "show_all", is_flag=True, help="Show solutions even before the exercise is done.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_session
+def solutions(session: Session, chapter: int | None, show_all: bool, as_json: bool) -> None:
+    """Public solutions to a chapter's exercises, offered once you have marked an exercise done
+    (your own solution link is shown beside them). Without CHAPTER: every chapter that has some."""
+    cur = session.curriculum
+    chapters = [cur.chapter(chapter)] if chapter is not None else [c for c in cur.chapters if c.solutions]
+    rows = progress.statuses(session.conn, cur.name)
+    data = []
+    for ch in chapters:
+        mine = [
+            {"id": e.id, "title": e.title, "status": progress.status_of(rows, e.id, "exercise"),
+             "solution_url": rows[e.id]["solution_url"] if e.id in rows else None}
+            for e in ch.exercises
+        ]
+        unlocked = show_all or any(m["status"] == "done" for m in mine)
+        data.append({
+            "chapter": ch.number, "title": ch.title, "unlocked": unlocked, "exercises": mine,
+            "solutions": [{"title": s.title, "url": s.url, **({"summary": s.summary} if s.summary else {})}
+                          for s in ch.solutions] if unlocked else [],
+            "available": len(ch.solutions),
+        })
+    if as_json:
+        emit_json(data)
+        return
+    out = console()
+    if not data:
+        click.echo(f"{cur.name} lists no public solutions")
+        return
+    for entry in data:
+        out.print(text(f"Chapter {entry['chapter']}: {entry['title']}", "bold"))
+        for m in entry["exercises"]:
+            mine = f"  yours: {m['solution_url']}" if m["solution_url"] else ""
+            out.print(text(f"  {m['status']:<6} {m['id']}", "dim") + text(mine))
+        if not entry["available"]:
+            out.print(text("  no public solutions listed", "dim"))
+        elif not entry["unlocked"]:
+            first = entry["exercises"][0]["id"] if entry["exercises"] else "EXERCISE"
+            out.print(text(f"  {entry['available']} public solution(s), shown once the exercise is done "
+                           f"(`syllabus mark {first} done --solution URL`), or with --all", "yellow"))
+        for s in entry["solutions"]:
+            out.print(text(f"  - {s['title']}  ") + text(s["url"], "cyan"))
+
+
+COMMANDS = [log, plan, review, solutions]

@@ -1,0 +1,163 @@
+"""Every custom message of the app, in one place.
+
+Widgets learn state through attributes set from above and report what happened through
+these messages, which bubble up to the screen and the app ("attributes down, messages up").
+Messages posted from thread workers carry plain data only: the handler runs on the app's
+thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.message import Message
+
+
+@dataclass
+class ReadingSelected(Message):
+    """The user asked to open a reading (Enter in the curriculum, a search hit, "next")."""
+
+    reading_id: str
+    # Where to put the cursor once the document is shown: a document-wide block index.
+    block_index: int | None = None
+    # Show the whole work rather than the assigned section (the target may lie outside it).
+    whole: bool = False
+
+
+@dataclass
+class StatusRequested(Message):
+    """The user pressed a status key on an item."""
+
+    item_id: str
+    kind: str
+    status: str
+
+
+@dataclass
+class FetchRequested(Message):
+    reading_id: str
+
+
+@dataclass
+class StatusChanged(Message):
+    """A reading's or exercise's status was written to the database."""
+
+    item_id: str
+    kind: str
+    status: str
+
+
+@dataclass
+class DocumentLoaded(Message):
+    """A worker found and extracted the document of a reading (or found that it has none)."""
+
+    reading_id: str
+    # "ok": structure and content are set; "missing": not fetched yet; "unavailable": the store
+    # or extraction module is not installed; "link": nothing to download (a video, a tool);
+    # "error": extraction failed (``detail`` says why).
+    state: str
+    structure: Any = None
+    content: Any = None
+    document: Any = None
+    detail: str = ""
+    block_index: int | None = None
+    whole: bool = False
+
+
+@dataclass
+class FetchProgress(Message):
+    reading_id: str
+    done: int
+    total: int | None
+    detail: str = ""
+
+
+@dataclass
+class FetchFinished(Message):
+    reading_id: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class NoteRequested(Message):
+    """The reader asks for a note on a block (``n``)."""
+
+    block_index: int
+    text: str
+
+
+@dataclass
+class NoteSaved(Message):
+    note_id: int
+    reading_id: str | None
+
+
+@dataclass
+class NotesChanged(Message):
+    """Notes of the open reading changed (saved, edited, deleted, restored)."""
+
+    reading_id: str | None
+
+
+@dataclass
+class NoteActionRequested(Message):
+    """Edit, tag or delete a note, asked from the notes panel."""
+
+    note_id: int
+    action: str
+
+
+@dataclass
+class JumpToNote(Message):
+    note_id: int
+
+
+@dataclass
+class BlockFocused(Message):
+    """The reader's paragraph cursor settled on a block."""
+
+    block_index: int
+    text: str
+
+
+@dataclass
+class SearchResults(Message):
+    query: str
+    hits: list[Any] = field(default_factory=list)
+    error: str = ""
+
+
+@dataclass
+class RelatedResults(Message):
+    block_index: int
+    hits: list[Any] = field(default_factory=list)
+    error: str = ""
+
+
+@dataclass
+class IndexProgress(Message):
+    stage: str
+    done: int
+    total: int
+
+
+@dataclass
+class IndexFinished(Message):
+    ok: bool
+    detail: str = ""
+
+
+@dataclass
+class ModelReady(Message):
+    ok: bool
+    detail: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class HitChosen(Message):
+    """A search or related hit was chosen: jump to its passage or note."""
+
+    hit: Any

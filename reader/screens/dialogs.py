@@ -1,0 +1,98 @@
+"""Small modal dialogs: confirm, a single line of input, and the section outline."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Yes or no. Enter or ``y`` confirms, Escape or ``n`` declines."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, question: str, *, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__(classes="dialog-screen")
+        self.question = question
+        self.yes, self.no = yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self.question), classes="dialog-question", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(self.yes, variant="primary", id="yes")
+                yield Button(self.no, id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, value: bool) -> None:
+        self.dismiss(value)
+
+
+class PromptScreen(ModalScreen[str | None]):
+    """One line of text (tags, a quick query). Enter submits, Escape cancels with None."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, question: str, value: str = "", *, placeholder: str = "") -> None:
+        super().__init__(classes="dialog-screen")
+        self.question = question
+        self.value = value
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(Text(self.question), classes="dialog-question", markup=False)
+            yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class OutlineScreen(ModalScreen[int | None]):
+    """The headings of what the reader shows; Enter returns the chosen heading's block index."""
+
+    BINDINGS = [Binding("escape,o", "cancel", "Close outline")]
+
+    def __init__(self, headings: list[tuple[int, int, str]], current: int | None = None) -> None:
+        """``headings``: (block index, level, label) in reading order."""
+        super().__init__(classes="dialog-screen")
+        self.headings = headings
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog outline-dialog"):
+            yield Label("Outline", classes="dialog-title")
+            options = [
+                Option(Text("  " * max(0, level - 1) + label), id=str(index)) for index, level, label in self.headings
+            ]
+            yield OptionList(*options, id="outline-list")
+
+    def on_mount(self) -> None:
+        outline = self.query_one(OptionList)
+        if self.current is not None:
+            before = [i for i, (index, _, _) in enumerate(self.headings) if index <= self.current]
+            if before:
+                outline.highlighted = before[-1]
+        outline.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id)) if event.option.id is not None else self.dismiss(None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,110 @@
+"""The progress screen: each chapter's readings and exercises, time spent, what to read next,
+and a sparkline of reading time per day."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, OptionList, Sparkline, Static
+from textual.widgets.option_list import Option
+
+from library import progress
+from library.catalogue import Curriculum
+from reader.messages import ReadingSelected
+from reader.widgets.curriculum_tree import progress_bar
+
+SPARK_DAYS = 14
+
+
+def duration(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes}m" if minutes else "–"
+    return f"{minutes // 60}h {minutes % 60:02d}m"
+
+
+class ProgressScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,p", "close", "Back", show=True),
+        Binding("r", "refresh", "Refresh", show=True),
+    ]
+
+    def __init__(self, conn: sqlite3.Connection, curriculum: Curriculum) -> None:
+        super().__init__()
+        self.conn = conn
+        self.curriculum = curriculum
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="progress-body"):
+            yield Label(Text(f"Progress · {self.curriculum.title}"), id="progress-title", markup=False)
+            yield DataTable(id="chapters-table", cursor_type="row", zebra_stripes=True)
+            with Horizontal(id="progress-lower"):
+                with Vertical(id="next-box"):
+                    yield Label("Read next", classes="section-title")
+                    yield OptionList(id="next-list")
+                with Vertical(id="time-box"):
+                    yield Label(f"Reading time, last {SPARK_DAYS} days", classes="section-title")
+                    yield Sparkline([], id="daily-spark")
+                    yield Static("", id="time-total", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("Ch", "Title", "Recommended", "Optional", "Exercise", "Time")
+        self.action_refresh()
+        self.query_one("#next-list", OptionList).focus()
+
+    def action_refresh(self) -> None:
+        from library import studylog  # small module; imported here so the screen opens even without it
+
+        summary = progress.summary(self.conn, self.curriculum)
+        by_chapter = studylog.totals_by_chapter(self.conn, self.curriculum.name)
+        table = self.query_one(DataTable)
+        table.clear()
+        for chapter in summary.chapters:
+            table.add_row(
+                Text(str(chapter.number), style="bold"),
+                Text(chapter.title),
+                progress_bar(chapter.recommended.done, chapter.recommended.total, 6),
+                progress_bar(chapter.optional.done, chapter.optional.total, 6),
+                progress_bar(chapter.exercises.done, chapter.exercises.total, 3),
+                Text(duration(by_chapter.get(chapter.number, 0.0))),
+                key=str(chapter.number),
+            )
+        next_list = self.query_one("#next-list", OptionList)
+        next_list.clear_options()
+        suggestions = progress.next_readings(self.conn, self.curriculum, limit=5)
+        for s in suggestions:
+            prompt = Text(f"{s.chapter} ", style="bold dim")
+            prompt.append(s.reading.title)
+            if s.reading.pointer.kind != "whole":
+                prompt.append(f" · {s.reading.pointer.label}", style="dim")
+            if s.status == "reading":
+                prompt.append(" (reading)", style="yellow")
+            next_list.add_option(Option(prompt, id=s.reading.id))
+        if suggestions:
+            next_list.highlighted = 0
+        else:
+            next_list.add_option(Option(Text("Everything is read. Well done.", style="dim"), disabled=True))
+        daily = studylog.daily_totals(self.conn, SPARK_DAYS, curriculum=self.curriculum.name)
+        self.query_one(Sparkline).data = [seconds / 60 for _, seconds in daily]
+        total_week = sum(seconds for _, seconds in daily[-7:])
+        total_all = sum(by_chapter.values())
+        self.query_one("#time-total", Static).update(
+            Text(f"today {duration(daily[-1][1]) if daily else '–'} · 7 days {duration(total_week)} · all {duration(total_all)}")
+        )
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id:
+            reading_id = event.option.id
+            self.dismiss(None)
+            self.app.post_message(ReadingSelected(reading_id))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,247 @@
+"""The reader: the blocks of a section (or of the whole work) as readable text, with a cursor.
+
+One :class:`BlockView` per block, so the keyboard moves a "current paragraph" cursor that
+notes, images and the related panel act on. Page changes are marked ``[p. 4]`` between
+blocks. Every piece of document text passes through :func:`library.textclean.strip_escapes`
+and is shown as a :class:`rich.text.Text`, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from library.structure.model import Block
+from library.textclean import strip_escapes
+from reader.messages import BlockFocused, NoteRequested
+
+KIND_PREFIX = {"list_item": "• "}
+
+
+def block_text(block: Block) -> Text:
+    """How one block reads on screen."""
+    body = strip_escapes(block.text).strip()
+    if block.kind == "heading":
+        text = Text()
+        if block.section and not body.startswith(block.section):
+            text.append(block.section + " ", style="bold")
+        text.append(body, style="bold")
+        return text
+    if block.kind == "caption":
+        return Text(body, style="italic")
+    if block.kind == "equation":
+        return Text(body, style="italic")
+    return Text(KIND_PREFIX.get(block.kind, "") + body)
+
+
+class BlockView(Static):
+    """One block of the document. ``position`` is its place in the view, ``block`` its data."""
+
+    def __init__(self, block: Block, position: int) -> None:
+        super().__init__(block_text(block), classes=f"block block-{block.kind}", markup=False)
+        self.block = block
+        self.position = position
+
+
+class PageMarker(Static):
+    """``[p. 4]`` where a new page starts: a landmark, not a cursor stop."""
+
+    def __init__(self, page: int) -> None:
+        super().__init__(Text(f"[p. {page}]"), classes="page-marker", markup=False)
+        self.page = page
+
+
+class ReaderView(VerticalScroll, can_focus=True):
+    """Blocks with a paragraph cursor. The screen decides what to show; this widget shows it."""
+
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Next paragraph", show=False),
+        Binding("up,k", "cursor_up", "Previous paragraph", show=False),
+        Binding("pagedown,space", "page_down", "Page down", show=False),
+        Binding("pageup,b", "page_up", "Page up", show=False),
+        Binding("home,g", "first", "First paragraph", show=False),
+        Binding("end,G", "last", "Last paragraph", show=False),
+        Binding("right_square_bracket", "next_heading", "Next heading", show=False),
+        Binding("left_square_bracket", "previous_heading", "Previous heading", show=False),
+        Binding("n", "note", "Note", show=True),
+    ]
+
+    cursor: reactive[int] = reactive(-1, init=False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.blocks: list[Block] = []
+        self._views: list[BlockView] = []
+        self.noted: dict[int, int] = {}
+        self.reading_id: str | None = None
+        self.fetchable = False
+
+    # --- what to show --------------------------------------------------------------------------------
+
+    async def show_blocks(self, blocks: list[Block], *, cursor_block: int | None = None, noted: dict[int, int] | None = None) -> None:
+        """Replace the content with ``blocks`` and put the cursor on block index ``cursor_block``."""
+        self.fetchable = False
+        self.blocks = list(blocks)
+        self.noted = dict(noted or {})
+        widgets: list[Static] = []
+        self._views = []
+        page = None
+        for position, block in enumerate(self.blocks):
+            if block.page != page:
+                page = block.page
+                widgets.append(PageMarker(page))
+            view = BlockView(block, position)
+            if block.index in self.noted:
+                view.add_class("-noted")
+            self._views.append(view)
+            widgets.append(view)
+        with self.app.batch_update():
+            await self.remove_children()
+            await self.mount_all(widgets)
+        self.scroll_home(animate=False)
+        target = self.position_of(cursor_block) if cursor_block is not None else None
+        self.cursor = -1
+        self.set_cursor(target if target is not None else 0)
+
+    async def show_message(self, message: Text | str, *, fetchable: bool = False) -> None:
+        """A state with no text: not fetched yet, nothing to read, extraction failed."""
+        self.blocks = []
+        self._views = []
+        self.cursor = -1
+        self.fetchable = fetchable
+        text = message if isinstance(message, Text) else Text(message)
+        with self.app.batch_update():
+            await self.remove_children()
+            await self.mount(Static(text, classes="reader-message", markup=False))
+
+    def position_of(self, block_index: int | None) -> int | None:
+        """The view position of the block with document-wide index ``block_index``."""
+        if block_index is None:
+            return None
+        for position, block in enumerate(self.blocks):
+            if block.index == block_index:
+                return position
+        # Not shown: the nearest block before it (a note on a block merged by re-extraction).
+        before = [p for p, b in enumerate(self.blocks) if b.index <= block_index]
+        return before[-1] if before else None
+
+    def set_noted(self, noted: dict[int, int]) -> None:
+        self.noted = dict(noted)
+        for view in self._views:
+            view.set_class(view.block.index in self.noted, "-noted")
+
+    @property
+    def current_block(self) -> Block | None:
+        return self.blocks[self.cursor] if 0 <= self.cursor < len(self.blocks) else None
+
+    # --- the cursor ------------------------------------------------------------------------------------
+
+    def set_cursor(self, position: int, *, top: bool = False) -> None:
+        if not self._views:
+            return
+        position = max(0, min(position, len(self._views) - 1))
+        if position == self.cursor:
+            self._scroll_to_cursor(top=top)
+            return
+        self.cursor = position
+        self._scroll_to_cursor(top=top)
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        if 0 <= old < len(self._views):
+            self._views[old].remove_class("-current")
+        if 0 <= new < len(self._views):
+            view = self._views[new]
+            view.add_class("-current")
+            self.post_message(BlockFocused(view.block.index, strip_escapes(view.block.text)))
+
+    def _scroll_to_cursor(self, *, top: bool = False) -> None:
+        if 0 <= self.cursor < len(self._views):
+            view = self._views[self.cursor]
+            self.call_after_refresh(self.scroll_to_widget, view, animate=False, top=top)
+
+    def _cursor_bottom_hidden(self) -> bool:
+        """True when the current block runs below the visible area (a long paragraph)."""
+        if not (0 <= self.cursor < len(self._views)):
+            return False
+        region = self._views[self.cursor].virtual_region
+        return region.bottom > self.scroll_offset.y + self.scrollable_content_region.height
+
+    def _cursor_top_hidden(self) -> bool:
+        if not (0 <= self.cursor < len(self._views)):
+            return False
+        return self._views[self.cursor].virtual_region.y < self.scroll_offset.y
+
+    def action_cursor_down(self) -> None:
+        if self._cursor_bottom_hidden():
+            self.scroll_relative(y=max(1, self.scrollable_content_region.height - 2), animate=False)
+        else:
+            self.set_cursor(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        if self._cursor_top_hidden():
+            self.scroll_relative(y=-max(1, self.scrollable_content_region.height - 2), animate=False)
+        else:
+            self.set_cursor(self.cursor - 1)
+
+    def action_page_down(self) -> None:
+        self._move_by_page(+1)
+
+    def action_page_up(self) -> None:
+        self._move_by_page(-1)
+
+    def _move_by_page(self, direction: int) -> None:
+        if not self._views:
+            return
+        height = self.scrollable_content_region.height
+        self.scroll_relative(y=direction * max(1, height - 2), animate=False)
+        top = self.scroll_offset.y + direction * max(1, height - 2)
+        # The first block whose top is inside the new viewport becomes current.
+        for position, view in enumerate(self._views):
+            if view.virtual_region.y >= max(0, top):
+                self.set_cursor(position)
+                return
+        self.set_cursor(len(self._views) - 1)
+
+    def action_first(self) -> None:
+        self.set_cursor(0)
+
+    def action_last(self) -> None:
+        self.set_cursor(len(self._views) - 1)
+
+    def action_next_heading(self) -> None:
+        for position in range(self.cursor + 1, len(self.blocks)):
+            if self.blocks[position].kind == "heading":
+                self.set_cursor(position, top=True)
+                return
+
+    def action_previous_heading(self) -> None:
+        for position in range(self.cursor - 1, -1, -1):
+            if self.blocks[position].kind == "heading":
+                self.set_cursor(position, top=True)
+                return
+
+    def jump_to_block(self, block_index: int) -> bool:
+        position = self.position_of(block_index)
+        if position is None:
+            return False
+        self.set_cursor(position, top=True)
+        return True
+
+    def on_click(self, event) -> None:
+        widget = event.widget
+        while widget is not None and widget is not self and not isinstance(widget, BlockView):
+            widget = widget.parent
+        if isinstance(widget, BlockView):
+            self.set_cursor(widget.position)
+
+    # --- requests to the screen ----------------------------------------------------------------------
+
+    def action_note(self) -> None:
+        block = self.current_block
+        if block is None:
+            self.notify("Open a reading and move to a paragraph to write a note on it.", severity="warning")
+            return
+        self.post_message(NoteRequested(block.index, strip_escapes(block.text).strip()))
