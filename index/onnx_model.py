@@ -196,6 +196,9 @@ class OnnxEmbedder:
         tokenizer.enable_padding(pad_id=self.status["pad_id"], pad_token=self.status["pad_token"])
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        # Idle worker threads sleep instead of spinning: indexing runs beside the app (and other
+        # programs); spinning measured slower here whenever the two cores were shared.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(
             str(self.directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )

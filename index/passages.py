@@ -23,7 +23,7 @@ from library.db import write
 from library.structure.model import Block, DocumentStructure, Section
 
 # Bump when the splitting rules change: every document is then re-split by `index update`.
-SPLITTER_VERSION = 1
+SPLITTER_VERSION = 2
 
 MIN_WORDS = 120
 TARGET_WORDS = 170
@@ -33,6 +33,9 @@ TAIL_WORDS = 50
 
 # Lists of citations: matched by every query that names an author or a common word, answering none.
 SKIPPED_SECTIONS = re.compile(r"^(references|bibliography|works cited)$", re.I)
+
+# Tables of contents and lists of figures: titles joined by dot leaders (". . . . 24").
+DOT_LEADERS = re.compile(r"(?:\. ){4,}")
 
 PROSE_KINDS = frozenset({"paragraph", "list_item", "equation", "code"})
 BREAK_KINDS = frozenset({"heading"})
@@ -149,6 +152,8 @@ def split(structure: DocumentStructure) -> list[Passage]:
         if block.kind not in PROSE_KINDS or not block.text.strip():
             continue
         if owner is not None and SKIPPED_SECTIONS.match(owner.title.strip()):
+            continue
+        if len(DOT_LEADERS.findall(block.text)) >= 2:
             continue
         n = len(block.text.split())
         have = words_of(group)

@@ -22,6 +22,8 @@ import msgspec
 from library.errors import NotFound, UsageError
 
 RRF_K = 60
+# How deep each ranked list goes before fusion.
+CANDIDATES = 50
 KINDS = ("note", "passage")
 SNIPPET_WORDS = 36
 
@@ -261,7 +263,7 @@ def search(conn: sqlite3.Connection, query: str, *, kinds: Sequence[str] = KINDS
     if mode not in ("hybrid", "bm25", "vector"):
         raise UsageError(f"unknown search mode {mode!r}")
     filters = _Filters(conn, kinds=kinds, chapter=chapter, reading_key=reading_key, tag=tag)
-    depth = max(50, 5 * k)
+    depth = max(CANDIDATES, 2 * k)
     lists: list[list[tuple[str, int]]] = []
     cosines: dict[tuple[str, int], float] = {}
     if mode in ("hybrid", "bm25"):

@@ -186,12 +186,15 @@ def find(curriculum: Curriculum, query: str) -> Found:
     q = query.strip()
     bare = _strip_version(q.removeprefix("arXiv:").removeprefix("arxiv:"))
     for chapter, reading in curriculum.all_readings():
-        if q == reading.id or (reading.arxiv_id and bare == reading.arxiv_id) or q.rstrip("/") == reading.url.rstrip("/"):
-            # Prefer the chapter's own readings over exercise resources for the same work.
-            return _prefer_reading(curriculum, reading, chapter)
+        if q == reading.id:
+            return Found(chapter, reading=reading)
     for chapter, exercise in curriculum.all_exercises():
         if q == exercise.id:
             return Found(chapter, exercise=exercise)
+    for chapter, reading in curriculum.all_readings():
+        if (reading.arxiv_id and bare == reading.arxiv_id) or q.rstrip("/") == reading.url.rstrip("/"):
+            # The same work may be a chapter reading and an exercise resource: prefer the reading.
+            return _prefer_reading(curriculum, reading, chapter)
     raise NotFound(f"no reading or exercise {query!r} in {curriculum.name}{_suggest(curriculum, q)}")
 
 

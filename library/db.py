@@ -53,10 +53,29 @@ def _configure(conn: sqlite3.Connection) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA foreign_keys = ON")
-    # WAL needs a write lock to switch on the first time; the busy timeout covers a race.
-    conn.execute("PRAGMA journal_mode = WAL")
+    _enable_wal(conn)
     conn.execute("PRAGMA synchronous = NORMAL")
     return conn
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch the database to WAL (a no-op once it is: the mode is stored in the file).
+
+    Switching needs an exclusive lock, and SQLite answers "database is locked" at once, without
+    the busy handler, while another process has the new database open (two processes starting
+    on a fresh home). So the switch is retried, for as long as the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def connect(path: Path | None = None, *, migrate: bool = True) -> sqlite3.Connection:
@@ -136,20 +155,32 @@ def apply_migrations(conn: sqlite3.Connection, backup_to: Path | None = None) ->
 
 def backup(conn: sqlite3.Connection, directory: Path, reason: str = "manual") -> Path:
     """Copy the live database (consistently, through SQLite's backup API) into ``directory``."""
+    import os
+    import secrets
+
     directory.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-    target = directory / f"syllabus-{stamp}-{reason}.db"
-    n = 1
-    while target.exists():
-        n += 1
-        target = directory / f"syllabus-{stamp}-{reason}-{n}.db"
-    tmp = target.with_suffix(".db.tmp")
+    # Several processes may back up in the same second (each one that finds a migration pending
+    # does): the temporary copy gets a name of its own, and the final name is claimed with
+    # os.link, which fails instead of overwriting when another process took it first.
+    tmp = directory / f".syllabus-{stamp}-{reason}.{os.getpid()}-{secrets.token_hex(4)}.db.tmp"
     dest = sqlite3.connect(tmp)
     try:
         conn.backup(dest)
     finally:
         dest.close()
-    tmp.replace(target)
+    n = 1
+    target = directory / f"syllabus-{stamp}-{reason}.db"
+    try:
+        while True:
+            try:
+                os.link(tmp, target)
+                break
+            except FileExistsError:
+                n += 1
+                target = directory / f"syllabus-{stamp}-{reason}-{n}.db"
+    finally:
+        tmp.unlink(missing_ok=True)
     return target
 
 

@@ -120,3 +120,9 @@ def test_reinstall_keeps_user_additions_out_of_gone():
     assert report.gone == [] and "my-paper" not in report.added
     assert curricula.find(curricula.load(conn, "tiny"), "my-paper").chapter.number == 1
     assert progress.statuses(conn, "tiny")["my-paper"]["status"] == "done"
+
+
+def test_find_exact_id_wins_over_same_work_elsewhere():
+    cur = catalogue.load_bundled()
+    assert curricula.find(cur, "ex9-red-teaming-paper").reading.role == "resource"
+    assert curricula.find(cur, "2202.03286").reading.role == "optional"

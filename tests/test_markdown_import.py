@@ -14,7 +14,8 @@ import pytest
 from library import catalogue, curricula, progress
 from library.catalogue import CatalogueError, Curriculum
 from library.errors import NotFound
-from library.markdown_import import import_path, kind_of
+from library.markdown import import_path
+from library.markdown.links import kind_of
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "curricula"
 LINK = re.compile(r"\[[^\]]*\]\((https?://[^)\s]+)\)")

@@ -9,7 +9,7 @@ from pathlib import Path
 from library.catalogue import Chapter, Curriculum, Exercise, Link
 from library.markdown.drafts import ChapterDraft, ExerciseDraft, Known
 from library.markdown.facts import Facts, facts_from
-from library.markdown.ids import assign_ids
+from library.markdown.ids import assign_ids, exercise_id
 from library.markdown.parse import Heading, blocks
 from library.markdown.prerequisites import prerequisites
 
@@ -42,7 +42,9 @@ def assemble(
     )
 
 
-def _chapter(draft: ChapterDraft, facts: Facts, numbers: list[int | None], solution_links: dict[int, list[Link]]) -> Chapter:
+def _chapter(
+    draft: ChapterDraft, facts: Facts, numbers: list[int | None], solution_links: dict[int, list[Link]]
+) -> Chapter:
     """One chapter; its effort is what its introduction says, else what the front matter says of
     it, else (not for chapter 0) what the front matter says of every chapter."""
     number = draft.number
@@ -63,7 +65,7 @@ def _chapter(draft: ChapterDraft, facts: Facts, numbers: list[int | None], solut
 
 def _exercise(chapter: int, ex: ExerciseDraft) -> Exercise:
     return Exercise(
-        id=f"ex{chapter}-{ex.number}", title=ex.title, summary=ex.summary,
+        id=exercise_id(chapter, ex.number), title=ex.title, summary=ex.summary,
         resources=[r.build() for r in ex.resources],
-        alternative_to=f"ex{chapter}-{ex.alternative_to}" if ex.alternative_to else None,
+        alternative_to=exercise_id(chapter, ex.alternative_to) if ex.alternative_to else None,
     )

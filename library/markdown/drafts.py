@@ -15,6 +15,7 @@ import msgspec
 
 from library.catalogue import Reading
 from library.markdown.links import arxiv_of, host, kind_of, work_of
+from library.markdown.parse import MdLink
 from library.pointers import Pointer
 
 
@@ -24,12 +25,17 @@ class Draft:
 
     title: str
     url: str
-    role: str
-    link_text: str = ""
+    role: str  # "recommended" | "optional" | "resource"
+    link_text: str = ""  # as written, for matching a phrase that names the work
     summary: str = ""
-    pointer: Pointer | None = None
-    topic: str | None = None
-    id: str = ""
+    pointer: Pointer | None = None  # the part assigned ("Section 3"), from the item's prose
+    topic: str | None = None  # chapter 0: the prerequisite topic it is filed under
+    id: str = ""  # set by ids.assign_ids once every reading is known
+
+    @classmethod
+    def of_link(cls, link: MdLink, title: str, role: str, summary: str = "") -> Draft:
+        """The draft of a link found in the markdown, under the title its context gives it."""
+        return cls(title=title, url=link.url, role=role, link_text=link.text, summary=summary)
 
     @property
     def arxiv(self) -> tuple[str, str | None] | None:
@@ -54,6 +60,8 @@ class Draft:
         return all(w in haystack or (len(w) >= 2 and w in initials) for w in words)
 
     def build(self) -> Reading:
+        """The catalogue's reading. A pointer's arXiv version ("Section 3 of v2") becomes the reading's
+        version when the URL names none."""
         arxiv = self.arxiv
         version = arxiv[1] if arxiv else None
         assigned = None
@@ -62,14 +70,16 @@ class Draft:
             # The version goes to arxiv_version; the label keeps only the part.
             assigned = msgspec.structs.replace(self.pointer, version=None).label
         return Reading(
-            id=self.id, title=self.title, kind=kind_of(self.url), url=self.url, role=self.role,  # type: ignore[arg-type]
-            arxiv_id=arxiv[0] if arxiv else None, arxiv_version=version if arxiv else None,
-            assigned=assigned, summary=self.summary, topic=self.topic,
+            id=self.id, title=self.title, url=self.url, summary=self.summary, topic=self.topic,
+            kind=kind_of(self.url), role=self.role,  # type: ignore[arg-type]  # plain strs for Literals
+            arxiv_id=arxiv[0] if arxiv else None, arxiv_version=version if arxiv else None, assigned=assigned,
         )
 
 
 @dataclass
 class ExerciseDraft:
+    """An exercise; ``alternative_to`` is the number of the exercise it may replace (parts after an "OR")."""
+
     number: int  # within its chapter
     title: str
     summary: str
@@ -79,6 +89,8 @@ class ExerciseDraft:
 
 @dataclass
 class ChapterDraft:
+    """A chapter: its heading's number and title, its readings and exercises."""
+
     number: int | None  # None: not written in the markdown; the assembler gives it the next free one
     title: str
     summary: str = ""

@@ -67,7 +67,7 @@ def _resources(part: list[Block], readings: list[Draft], known: Known) -> list[D
         for s, e in sentences(block):
             for link in block.web_links:
                 if s <= link.start < e and link.url not in by_url:
-                    draft = Draft(title=nested_title(link, None, known), url=link.url, role="resource", link_text=link.text)
+                    draft = Draft.of_link(link, nested_title(link, None, known), "resource")
                     by_url[link.url] = draft
                     resources.append(draft)
             found = find_pointer(block, s, e)

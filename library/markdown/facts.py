@@ -50,6 +50,7 @@ class Facts:
 
 
 def numbers_in(text: str) -> list[int]:
+    """Every whole number written in digits, in order ("1, 6, 2" -> [1, 6, 2])."""
     return [int(n) for n in re.findall(r"\d+", text)]
 
 
@@ -98,5 +99,6 @@ def facts_from(block_list: list[Block]) -> Facts:
             if longer:
                 link = next((l for l in block.web_links if s <= l.start < e), None)
                 if link is not None:
-                    facts.longer[int(longer.group(1))] = Link(title=clean_title(link.text) or url_title(link.url), url=link.url)
+                    title = clean_title(link.text) or url_title(link.url)
+                    facts.longer[int(longer.group(1))] = Link(title=title, url=link.url)
     return facts

@@ -16,7 +16,7 @@ def assign_ids(chapters: list[ChapterDraft]) -> None:
     ids = _Ids()
     for chapter in chapters:
         for ex in chapter.exercises:
-            ids.taken[f"ex{chapter.number}-{ex.number}"] = "exercise"
+            ids.taken[exercise_id(chapter.number, ex.number)] = "exercise"
     for chapter in chapters:
         for draft in chapter.readings:
             base = _base(draft)
@@ -36,6 +36,11 @@ def assign_ids(chapters: list[ChapterDraft]) -> None:
                     draft.id = ids.first_free(f"{base}-ex{chapter.number}-{ex.number}", draft.work)
 
 
+def exercise_id(chapter: int | None, number: int) -> str:
+    """An exercise's id: "ex3-2" for the second exercise of chapter 3."""
+    return f"ex{chapter}-{number}"
+
+
 def _base(draft: Draft) -> str:
     """The id a reading gets when nothing else claims it."""
     arxiv = draft.arxiv
@@ -51,6 +56,7 @@ class _Ids:
         self.taken: dict[str, str] = {}
 
     def claim(self, candidate: str, work: str) -> bool:
+        """Give ``candidate`` to ``work`` if it is free; whether it was."""
         if candidate in self.taken:
             return False
         self.taken[candidate] = work

@@ -39,6 +39,7 @@ class Block:
 
     @property
     def web_links(self) -> list[MdLink]:
+        """The links worth importing: relative links and anchors are cross-references, not readings."""
         return [link for link in self.links if link.is_web]
 
 
@@ -258,6 +259,7 @@ def _flatten_block(raw: str) -> tuple[str, list[MdLink]]:
 
 
 def first_paragraph(block_list: list[Block]) -> str:
+    """The plain text of the first paragraph (not list item), or "" (a chapter's or curriculum's summary)."""
     return next((b.plain for b in block_list if b.kind == "para"), "")
 
 

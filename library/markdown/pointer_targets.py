@@ -66,8 +66,11 @@ def find_pointer(block: Block, start: int, end: int) -> Found | None:
     # "the zero-shot approach described in the red teaming paper (section 3.1)": a phrase names the work.
     phrases = list(_REFERRING.finditer(sentence))
     if phrases:
+        # The phrase nearest the pointer: measured to the pointer's start from a phrase before it,
+        # to its end from one after it.
         nearest = min(
-            phrases, key=lambda m: abs(m.start() - match.start) if m.end() <= match.start else abs(m.start() - match.end)
+            phrases,
+            key=lambda m: abs(m.start() - match.start) if m.end() <= match.start else abs(m.start() - match.end),
         )
         words = [w for w in re.findall(r"[a-z0-9]+", nearest.group(1).lower()) if w not in _QUALIFIER_STOP]
         if words:

@@ -52,7 +52,7 @@ def _paragraph(block: Block, readings: list[Draft], resources: list[Draft], know
     exercise = re.search(r"\bexercises?\b", block.plain, re.I)
     starts = [s for s, e in sentences(block) if exercise and s <= exercise.start() < e]
     for link in block.web_links:
-        draft = Draft(title=nested_title(link, None, known), url=link.url, role="optional", link_text=link.text)
+        draft = Draft.of_link(link, nested_title(link, None, known), "optional")
         if not exercise or link.start < exercise.start():
             readings.append(draft)
         if exercise and link.start >= (starts[0] if starts else exercise.start()):

@@ -22,17 +22,15 @@ def reading_items(section_blocks: list[Block], role: str, known: Known) -> list[
 
 
 def _item_readings(block: Block, role: str, known: Known) -> list[Draft]:
+    """One item's readings (none if it has no web link), with the pointers its prose gives them."""
     web = block.web_links
     if not web:
         return []
-    sep = _head_end(block)
+    sep = _head_end(block, web[0])
     head = [link for link in web if link.end <= sep] or [web[0]]
     prefix = clean_title(block.plain[: head[0].start]).rstrip(":-–— ")
     summary = re.sub(r"\s+", " ", block.plain[sep:].lstrip(" -–—:")).strip()
-    mains = [
-        Draft(title=_head_title(link, prefix, len(head)), url=link.url, role=role, link_text=link.text, summary=summary[:600])
-        for link in head
-    ]
+    mains = [Draft.of_link(link, _head_title(link, prefix, len(head)), role, summary[:600]) for link in head]
     prose_links = [link for link in web if link not in head]
     nested: list[Draft] = []
     for link in prose_links:
@@ -40,7 +38,7 @@ def _item_readings(block: Block, role: str, known: Known) -> list[Draft]:
         repeats = sum(d.title == title or d.title.startswith(title[:-1] + " ") for d in nested)
         if repeats and title.endswith("(see also)"):
             title = f"{title[:-1]} {repeats + 1})"  # a second "[here]" of the same item
-        nested.append(Draft(title=title, url=link.url, role="optional", link_text=link.text))
+        nested.append(Draft.of_link(link, title, "optional"))
     # Pointers: each sentence of the item's prose names a part of the item's link or a nested one.
     by_link = {id(link): draft for link, draft in zip(head + prose_links, mains + nested)}
     for s, e in sentences(block):
@@ -54,7 +52,7 @@ def _item_readings(block: Block, role: str, known: Known) -> list[Draft]:
             target = by_link.get(id(found.link))
         elif found.words:
             target = next((d for d in mains + nested if d.matches(found.words)), mains[0])
-        elif found.own:
+        else:  # "the paper", no name: the item's own link
             target = mains[0]
         if target is not None and target.pointer is None:
             target.pointer = found.pointer
@@ -72,11 +70,9 @@ def _head_title(link: MdLink, prefix: str, heads: int) -> str:
     return text
 
 
-def _head_end(block: Block) -> int:
-    """Where an item's head ("[Title](url)") ends and its description (" - ...") begins."""
-    first = next(iter(block.web_links), None)
-    if first is None:
-        return 0
+def _head_end(block: Block, first: MdLink) -> int:
+    """Where an item's head ("[Title](url)", ``first`` its first web link) ends and its description
+    (" - ...") begins."""
     for m in re.finditer(r"\s[-–—]\s|:\s", block.plain):
         if m.start() >= first.end and not any(link.start <= m.start() < link.end for link in block.links):
             return m.start()

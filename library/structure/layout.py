@@ -132,7 +132,8 @@ def _rows_of_block(page: int, bno: int, lines: list) -> list[Row]:
     """Join the lines of one block that share a baseline into rows."""
     groups: list[list] = []
     for bbox, spans in sorted(lines, key=lambda item: (item[0][1], item[0][0])):
-        for group in groups:
+        # Sorted by top edge, so a line can only share a baseline with the last few groups.
+        for group in groups[-3:]:
             gb = group[0][0]
             overlap = min(gb[3], bbox[3]) - max(gb[1], bbox[1])
             if overlap > 0.5 * min(gb[3] - gb[1], bbox[3] - bbox[1]):
@@ -173,13 +174,20 @@ def _merge_number_rows(page: Page) -> None:
     numbers = [i for i, row in enumerate(rows) if len(row.text) <= 12 and _NUM_ONLY.match(row.text)]
     if not numbers:
         return
+    # Rows bucketed by the height of their middle, so each number looks only at its neighbours.
+    buckets: dict[int, list[int]] = {}
+    for j, other in enumerate(rows):
+        buckets.setdefault(int((other.y0 + other.y1) / 8), []).append(j)
     drop: set[int] = set()
     for i in numbers:
         row = rows[i]
         middle = (row.y0 + row.y1) / 2
         tolerance = 0.4 * (row.y1 - row.y0)
         best = None
-        for j, other in enumerate(rows):
+        key = int(middle / 4)
+        near = [j for k in range(key - 2, key + 3) for j in buckets.get(k, ())]
+        for j in near:
+            other = rows[j]
             gap = other.x0 - row.x1
             if j == i or j in drop or not 0 <= gap < 40:
                 continue

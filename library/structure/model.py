@@ -25,6 +25,8 @@ class Block(msgspec.Struct, kw_only=True, omit_defaults=True):
     bbox: tuple[float, float, float, float] | None = None
     # For headings: the section number they open ("3.2"), if any.
     section: str | None = None
+    # For a paragraph joined across a page break: the page it ends on (None: same as ``page``).
+    end_page: int | None = None
 
 
 class Section(msgspec.Struct, kw_only=True, omit_defaults=True):

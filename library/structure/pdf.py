@@ -272,7 +272,6 @@ def _select_unnumbered(candidates: list[Candidate], rows: list[Row], stats: DocS
         if cand.kind == "known":
             level = 1
         chosen.append(Chosen(cand.row, None, _title_text(cand.title), level))
-    # Levels start at 1 even when the largest style is used only by the frame headings.
     return chosen
 
 
@@ -427,6 +426,8 @@ def _build_blocks(rows: list[Row], chunk_ids: list[int], chosen: list[Chosen],
             prev = _continues(blocks, text) if block_kind == "paragraph" else None
             if prev is not None:
                 blocks[prev].text = join_paragraphs(blocks[prev].text, text)
+                if page != blocks[prev].page:
+                    blocks[prev].end_page = page
                 continue
             last = blocks[-1] if blocks else None
             if (block_kind == "equation" and last is not None and last.kind == "equation" and last.page == page

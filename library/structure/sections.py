@@ -20,6 +20,13 @@ class Heading:
 def build_sections(blocks: list[Block], headings: list[Heading]) -> list[Section]:
     """One Section per heading, spanning up to the next heading of the same or a higher level."""
     headings = sorted(headings, key=lambda h: h.block)
+    # Blocks run in page order, so the furthest page reached by blocks[:i+1] is where a span ending
+    # at block i ends (a paragraph joined across a page break ends on its end_page).
+    reach: list[int] = []
+    furthest = 0
+    for block in blocks:
+        furthest = max(furthest, block.end_page or block.page)
+        reach.append(furthest)
     sections: list[Section] = []
     for i, head in enumerate(headings):
         end = len(blocks)
@@ -31,7 +38,7 @@ def build_sections(blocks: list[Block], headings: list[Heading]) -> list[Section
         last = blocks[end - 1] if end > head.block else first
         sections.append(Section(
             number=head.number, title=head.title, level=head.level,
-            start_page=first.page, end_page=last.page,
+            start_page=first.page, end_page=reach[end - 1] if end > head.block else first.page,
             start_y=first.bbox[1] if first.bbox else None,
             end_y=last.bbox[3] if last.bbox else None,
             first_block=head.block, end_block=end,

@@ -281,7 +281,7 @@ def curriculum_use(session: Session, name: str) -> None:
 @pass_session
 def curriculum_import(session: Session, path: Path, name: str | None, make_active: bool, as_json: bool) -> None:
     """Import a reading list: a TOML curriculum, a markdown file, or a folder of markdown chapters."""
-    from library.markdown_import import import_path
+    from library.markdown import import_path
 
     cur = import_path(path, name=name)  # parses and validates everything before touching the database
     report = curricula.install(session.conn, cur, source=str(path.resolve()))
