@@ -117,10 +117,8 @@ def reading_key(arxiv_id: str | None, url: str | None) -> str | None:
     """The work a reading is, whatever its id in a curriculum: the same key ``library.store`` files it under."""
     if not arxiv_id and not url:
         return None
-    try:
-        from library import store
-    except ImportError:  # the paper store is optional: fall back to its documented spelling
-        return f"arxiv:{arxiv_id}" if arxiv_id else f"url:{(url or '').rstrip('/')}"
+    from library import store
+
     return store.reading_key(arxiv_id=arxiv_id, url=url)
 
 
@@ -427,22 +425,16 @@ def undo_with_action(conn: sqlite3.Connection) -> tuple[str, Note]:
 def reading_document(conn: sqlite3.Connection, reading) -> tuple[object | None, DocumentStructure | None]:
     """The fetched document of a reading and its structure, each None when not available (yet).
 
-    The paper store and structure extraction are separate parts of the library; a note can be
-    written before either exists, so their absence is not an error here.
+    A note can be written before its reading is fetched, so a missing document is not an error.
     """
-    try:
-        from library import store
-    except ImportError:
-        return None, None
+    from library import store
+    from library.structure import resolve
+    from library.structure.errors import BadDocument
+
     doc = store.document_for_reading(conn, reading.id, arxiv_id=reading.arxiv_id, url=reading.url,
                                      version=getattr(reading, "arxiv_version", None))
     if doc is None or getattr(doc, "path", None) is None:
         return doc, None
-    try:
-        from library.structure import resolve
-    except ImportError:
-        return doc, None
-    from library.structure.errors import BadDocument
 
     try:
         # resolve.load reads the cached structure or extracts it (PyMuPDF for PDFs: up to seconds).
@@ -451,6 +443,30 @@ def reading_document(conn: sqlite3.Connection, reading) -> tuple[object | None, 
         # An unreadable or missing file must not stop a note being written: it keeps its quote
         # as typed and is placed by `syllabus note reanchor` once the document reads again.
         return doc, None
+
+
+def reanchor_readings(conn: sqlite3.Connection, readings, *, strict: bool = False) -> list[ReanchorReport]:
+    """Re-anchor the quoted notes of each reading (a catalogue Reading) to its current document.
+
+    Called after a fetch stores a new version or a file is attached, and by `syllabus note
+    reanchor`. Readings without quoted notes cost one query; readings without a readable
+    document are skipped, or raise with ``strict`` (when the user named the reading).
+    """
+    quoted = {n.reading_key for n in list_notes(conn, include_deleted=True) if n.anchor and n.anchor.exact}
+    reports: list[ReanchorReport] = []
+    done: set[str] = set()
+    for r in readings:
+        key = reading_key(r.arxiv_id, r.url)
+        if key in done or (key not in quoted and not strict):
+            continue
+        done.add(key)
+        doc, structure = reading_document(conn, r)
+        if structure is None:
+            if strict:
+                raise UsageError(f"{r.id} has no fetched document to anchor to: `syllabus fetch {r.id}` first")
+            continue
+        reports.append(reanchor(conn, key, structure, str(doc.id), getattr(doc, "arxiv_version", None)))
+    return reports
 
 
 # --- anchors ---------------------------------------------------------------------------------------

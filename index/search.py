@@ -24,6 +24,7 @@ from library.errors import NotFound, UsageError
 RRF_K = 60
 # How deep each ranked list goes before fusion.
 CANDIDATES = 50
+TITLE_WEIGHT = 1.0
 KINDS = ("note", "passage")
 SNIPPET_WORDS = 36
 
@@ -202,7 +203,7 @@ def bm25_ranked(conn: sqlite3.Connection, kind: str, query: str, filters: _Filte
                f" WHERE notes_fts MATCH ? AND {where} ORDER BY bm25(notes_fts) LIMIT ?")
     else:
         sql = ("SELECT f.rowid FROM passages_fts f JOIN passages p ON p.id = f.rowid"
-               f" WHERE passages_fts MATCH ? AND {where} ORDER BY bm25(passages_fts) LIMIT ?")
+               f" WHERE passages_fts MATCH ? AND {where} ORDER BY bm25(passages_fts, 1.0, {TITLE_WEIGHT}) LIMIT ?")
     return [r[0] for r in conn.execute(sql, (expr, *params, limit))]
 
 

@@ -161,3 +161,45 @@ class HitChosen(Message):
     """A search or related hit was chosen: jump to its passage or note."""
 
     hit: Any
+
+
+@dataclass
+class StudyTotalsLoaded(Message):
+    """A worker read the study log for the progress screen's charts."""
+
+    # (ISO day, seconds) for the last days, today last.
+    daily: list[tuple[str, float]] = field(default_factory=list)
+    # Chapter number -> seconds.
+    by_chapter: dict[int, float] = field(default_factory=dict)
+    error: str = ""
+
+
+@dataclass
+class ReviewLoaded(Message):
+    """A worker picked the next note to review (``item`` None: nothing due but skipped ones)."""
+
+    item: Any = None           # index.review.ReviewItem
+    page: int | None = None    # where the note's passage is, from its anchor
+    section: str | None = None
+    stats: Any = None          # index.review.ReviewStats
+    error: str = ""
+
+
+@dataclass
+class ReviewGraded(Message):
+    """A worker graded or excluded a note (``action``: again/hard/good/easy or "excluded")."""
+
+    note_id: int
+    action: str
+    due: float | None = None
+    reviewed_at: float | None = None
+    error: str = ""
+
+
+@dataclass
+class LinkOpened(Message):
+    """A worker asked the system browser to open a URL."""
+
+    url: str
+    ok: bool
+    detail: str = ""

@@ -71,6 +71,29 @@ def test_two_processes_add_500_notes_each(syllabus_home, fresh_database):
     conn.close()
 
 
+def test_four_processes_starting_on_a_fresh_home(syllabus_home):
+    """All four switch the new database to WAL, migrate it and back it up at the same moment.
+
+    Before library.db retried the WAL switch and gave each backup its own temporary file, this
+    failed now and then with "database is locked" or "disk I/O error".
+    """
+    writers = [_writer(f"w{i}", 50, syllabus_home) for i in range(4)]
+    for w in writers:
+        w.stdin.write("go\n")
+        w.stdin.flush()
+    for w in writers:
+        out, err = w.communicate(timeout=300)
+        assert w.returncode == 0, err
+
+    from index.db import connect
+
+    conn = connect()
+    assert conn.execute("SELECT count(*) FROM notes").fetchone()[0] == 200
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+    assert not list((syllabus_home / "backups").glob("*.tmp"))  # no temporary copy left behind
+
+
 def test_kill_9_mid_writing_loses_no_committed_note(syllabus_home):
     """A writer killed at a random point: every note it finished is whole, nothing half-written remains."""
     import signal

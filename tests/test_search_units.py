@@ -234,3 +234,12 @@ def test_snippet_marks_inflections_and_cuts_long_text():
     s = search.snippet(text, search.query_terms("scaling the dimension"))
     assert "«scaled»" in s and "«dimensions».".replace(".", "") in s
     assert s.startswith("… ") and s.endswith(" …")
+
+
+def test_tables_of_contents_are_not_passages():
+    toc = "1 Introduction . . . . . . . . 2\n2 Method . . . . . . . . . . 4\n3 Results . . . . . . . . 9"
+    s = DocumentStructure(kind="pdf", page_count=1, sections=[], blocks=[
+        Block(page=1, kind="paragraph", text=toc, index=0),
+        Block(page=1, kind="paragraph", text="Real prose. " + words(20), index=1),
+    ])
+    assert [p.text for p in passages.split(s)] == ["Real prose. " + words(20)]

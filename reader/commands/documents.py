@@ -121,6 +121,7 @@ def fetch(session: Session, ids, chapter, everything, optional, refresh, check, 
             if progress is not None:
                 progress.close()
     _print_summary(outcomes, as_json)
+    _reanchor_notes(session, readings, outcomes)
     if any(o.failed for o in outcomes):
         click.get_current_context().exit(1)
 
@@ -243,8 +244,27 @@ def attach(session: Session, reading_id: str, path: Path, as_json: bool) -> None
     outcome = local.attach(session.conn, found.reading, path)
     if as_json:
         emit_json(outcome.to_dict())
-        return
-    console().print(text(f"{outcome.reading_id}: {outcome.status} ") + text(outcome.detail, "dim"))
+    else:
+        console().print(text(f"{outcome.reading_id}: {outcome.status} ") + text(outcome.detail, "dim"))
+    _reanchor_notes(session, [found.reading], [outcome])
+
+
+# Outcomes that put a new document (or a new version) in the library.
+NEW_DOCUMENT = frozenset({"fetched", "updated", "attached"})
+
+
+def _reanchor_notes(session: Session, readings: list[Reading], outcomes) -> None:
+    """Notes quoted from an older version re-attach to the new document, or are listed as orphans."""
+    from index import notes
+
+    changed = {o.reading_id for o in outcomes if o.status in NEW_DOCUMENT}
+    reports = notes.reanchor_readings(session.conn, [r for r in readings if r.id in changed])
+    for rep in reports:
+        if rep.orphaned:
+            click.echo(
+                f"{len(rep.orphaned)} note(s) on {rep.reading_key} no longer match the text: see `syllabus note orphans`",
+                err=True,
+            )
 
 
 # --- open ----------------------------------------------------------------------------------------

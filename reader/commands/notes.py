@@ -289,21 +289,9 @@ def note_reanchor(session: Session, reading: str | None, as_json: bool) -> None:
         found = curricula.find(cur, reading)
         if found.reading is None:
             raise UsageError(f"{found.id} is an exercise, not a reading")
-        targets = [found.reading]
+        reports = notes.reanchor_readings(session.conn, [found.reading], strict=True)
     else:
-        keys = {n.reading_key for n in notes.list_notes(session.conn, include_deleted=True)
-                if n.anchor and n.anchor.exact}
-        targets = [r for _, r in cur.all_readings() if notes.reading_key(r.arxiv_id, r.url) in keys]
-        targets = list({notes.reading_key(r.arxiv_id, r.url): r for r in targets}.values())
-    reports = []
-    for r in targets:
-        doc, structure = notes.reading_document(session.conn, r)
-        if structure is None:
-            if reading is not None:
-                raise UsageError(f"{r.id} has no fetched document to anchor to: `syllabus fetch {r.id}` first")
-            continue
-        reports.append(notes.reanchor(session.conn, notes.reading_key(r.arxiv_id, r.url), structure,
-                                      str(doc.id), getattr(doc, "arxiv_version", None)))
+        reports = notes.reanchor_readings(session.conn, [r for _, r in cur.all_readings()])
     if as_json:
         emit_json([rep.to_dict() for rep in reports])
         return

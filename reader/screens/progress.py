@@ -1,24 +1,31 @@
 """The progress screen: each chapter's readings and exercises, time spent, what to read next,
-and a sparkline of reading time per day."""
+and a sparkline of reading time per day; a second tab charts study time per day and per
+chapter (what ``syllabus log report`` tabulates)."""
 
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, OptionList, Sparkline, Static
+from textual.widgets import DataTable, Footer, Header, Label, OptionList, Sparkline, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from library import progress
 from library.catalogue import Curriculum
-from reader.messages import ReadingSelected
+from reader.messages import ReadingSelected, StudyTotalsLoaded
+from reader.widgets.bar_chart import Bar, BarChart
 from reader.widgets.curriculum_tree import progress_bar
 
 SPARK_DAYS = 14
+CHART_DAYS = 14
+NO_TIME = ("No study time in these days. Time counts while a reading is open and you are active; "
+           "`syllabus log add ID 45m` records time spent away from the app.")
 
 
 def duration(seconds: float) -> str:
@@ -28,10 +35,16 @@ def duration(seconds: float) -> str:
     return f"{minutes // 60}h {minutes % 60:02d}m"
 
 
+def day_label(day: str) -> str:
+    """The label of an ISO day on a chart row ("Mon 03 Feb"): short, with the weekday to see weeks."""
+    return date.fromisoformat(day).strftime("%a %d %b")
+
+
 class ProgressScreen(Screen[None]):
     BINDINGS = [
         Binding("escape,p", "close", "Back", show=True),
         Binding("r", "refresh", "Refresh", show=True),
+        Binding("t", "toggle_tab", "Chapters/study time", show=True),
     ]
 
     def __init__(self, conn: sqlite3.Connection, curriculum: Curriculum) -> None:
@@ -43,15 +56,28 @@ class ProgressScreen(Screen[None]):
         yield Header()
         with Vertical(id="progress-body"):
             yield Label(Text(f"Progress · {self.curriculum.title}"), id="progress-title", markup=False)
-            yield DataTable(id="chapters-table", cursor_type="row", zebra_stripes=True)
-            with Horizontal(id="progress-lower"):
-                with Vertical(id="next-box"):
-                    yield Label("Read next", classes="section-title")
-                    yield OptionList(id="next-list")
-                with Vertical(id="time-box"):
-                    yield Label(f"Reading time, last {SPARK_DAYS} days", classes="section-title")
-                    yield Sparkline([], id="daily-spark")
-                    yield Static("", id="time-total", markup=False)
+            with TabbedContent(id="progress-tabs"):
+                with TabPane("Chapters", id="tab-chapters"):
+                    yield DataTable(id="chapters-table", cursor_type="row", zebra_stripes=True)
+                    with Horizontal(id="progress-lower"):
+                        with Vertical(id="next-box"):
+                            yield Label("Read next", classes="section-title")
+                            yield OptionList(id="next-list")
+                        with Vertical(id="time-box"):
+                            yield Label(f"Reading time, last {SPARK_DAYS} days", classes="section-title")
+                            yield Sparkline([], id="daily-spark")
+                            yield Static("", id="time-total", markup=False)
+                with TabPane("Study time", id="tab-time"):
+                    with Horizontal(id="charts"):
+                        with VerticalScroll(id="day-chart-box", classes="chart-box"):
+                            yield Static(f"Per day, last {CHART_DAYS} days", id="day-chart-title",
+                                         classes="section-title", markup=False)
+                            yield BarChart(id="day-chart", empty=NO_TIME, max_label=10)
+                        with VerticalScroll(id="chapter-chart-box", classes="chart-box"):
+                            yield Static("Per chapter, all time", id="chapter-chart-title",
+                                         classes="section-title", markup=False)
+                            yield BarChart(id="chapter-chart", empty="No study time recorded yet.",
+                                           max_label=26, bar_style="cyan")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -99,6 +125,55 @@ class ProgressScreen(Screen[None]):
         self.query_one("#time-total", Static).update(
             Text(f"today {duration(daily[-1][1]) if daily else '–'} · 7 days {duration(total_week)} · all {duration(total_all)}")
         )
+        self.load_charts()
+
+    # --- the study time tab -----------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="study-charts")
+    def load_charts(self) -> None:
+        """Read the study log in a thread: a long log is thousands of spans to add up."""
+        from index.db import connect
+        from library import studylog
+
+        conn = connect()
+        try:
+            daily = studylog.daily_totals(conn, CHART_DAYS, curriculum=self.curriculum.name)
+            by_chapter = studylog.totals_by_chapter(conn, self.curriculum.name)
+        except Exception as exc:  # the charts are a view: say what failed, keep the screen
+            self.post_message(StudyTotalsLoaded(error=str(exc)))
+            return
+        finally:
+            conn.close()
+        self.post_message(StudyTotalsLoaded(daily, by_chapter))
+
+    def on_study_totals_loaded(self, message: StudyTotalsLoaded) -> None:
+        day_chart = self.query_one("#day-chart", BarChart)
+        chapter_chart = self.query_one("#chapter-chart", BarChart)
+        if message.error:
+            day_chart.empty = chapter_chart.empty = f"Could not read the study log: {message.error}"
+            day_chart.set_bars([])
+            chapter_chart.set_bars([])
+            return
+        today = message.daily[-1][0] if message.daily else ""
+        day_chart.set_bars([
+            Bar(day_label(day), seconds, duration(seconds), style="bold" if day == today else "")
+            for day, seconds in message.daily
+        ])
+        chapter_chart.set_bars([
+            Bar(Text(f"{chapter.number} {chapter.title}"), message.by_chapter.get(chapter.number, 0.0),
+                duration(message.by_chapter.get(chapter.number, 0.0)))
+            for chapter in self.curriculum.chapters
+        ])
+        period = sum(seconds for _, seconds in message.daily)
+        overall = sum(message.by_chapter.values())
+        self.query_one("#day-chart-title", Static).update(f"Per day, last {CHART_DAYS} days · {duration(period)}")
+        self.query_one("#chapter-chart-title", Static).update(f"Per chapter, all time · {duration(overall)}")
+
+    def action_toggle_tab(self) -> None:
+        tabs = self.query_one(TabbedContent)
+        tabs.active = "tab-time" if tabs.active == "tab-chapters" else "tab-chapters"
+        if tabs.active == "tab-chapters":
+            self.query_one("#next-list", OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         if event.option.id:
