@@ -88,6 +88,7 @@ class SyllabusApp(App[None]):
         Binding("question_mark", "help", "Help", show=True),
         Binding("slash", "search", "Search", show=True),
         Binding("p", "progress", "Progress", show=True),
+        Binding("v", "review", "Review notes", show=True),
         Binding("q", "quit", "Quit", show=True),
         Binding("ctrl+t", "toggle_theme", "Light/dark theme"),
         Binding("ctrl+p", "command_palette", "Commands", show=False),
@@ -159,8 +160,11 @@ class SyllabusApp(App[None]):
             self.notify(str(exc), severity="error")
             return
         self._data_version = self._db_version()
+        before = self.main.tree.status(found.id, found.kind)
         self.main.status_changed(found.id, status)
         self.notify(f"{found.id}: {status}", timeout=2)
+        if found.kind == "exercise" and status == "done" and before != "done":
+            self.main.exercise_done(found.id, found.chapter)
 
     def _db_version(self) -> int:
         return self.conn.execute("PRAGMA data_version").fetchone()[0]
@@ -380,7 +384,9 @@ class SyllabusApp(App[None]):
         from reader.screens.main import MainScreen
         from reader.screens.note_editor import NoteEditor
         from reader.screens.progress import ProgressScreen
+        from reader.screens.review import ReviewScreen
         from reader.screens.search import SearchScreen
+        from reader.screens.solutions import SolutionsScreen
         from reader.widgets.curriculum_tree import CurriculumTree
         from reader.widgets.notes_panel import NotesPanel
         from reader.widgets.reader_view import ReaderView
@@ -394,6 +400,8 @@ class SyllabusApp(App[None]):
             ("Note editor", NoteEditor),
             ("Search", SearchScreen),
             ("Progress", ProgressScreen),
+            ("Review", ReviewScreen),
+            ("Solutions", SolutionsScreen),
         ]
 
     def action_search(self) -> None:
@@ -421,6 +429,13 @@ class SyllabusApp(App[None]):
         if self.main.reading is not None:
             self.clock.switch(self.main.reading.id)
         self.push_screen(ProgressScreen(self.conn, self.curriculum))
+
+    def action_review(self) -> None:
+        from reader.screens.review import ReviewScreen
+
+        if isinstance(self.screen, ReviewScreen):
+            return
+        self.push_screen(ReviewScreen())
 
     def action_toggle_theme(self) -> None:
         self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]

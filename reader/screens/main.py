@@ -112,6 +112,8 @@ class MainScreen(Screen[None]):
         Binding("ctrl+b", "toggle_sidebar", "Hide/show curriculum"),
         Binding("N", "toggle_side_panel", "Hide/show notes panel"),
         Binding("ctrl+z", "undo_note", "Undo note delete/edit"),
+        Binding("S", "solutions", "Exercise solutions"),
+        Binding("L", "solution_link", "Set your solution link"),
     ]
 
     def __init__(self, conn: sqlite3.Connection, curriculum: Curriculum) -> None:
@@ -177,7 +179,8 @@ class MainScreen(Screen[None]):
         text.append(self.curriculum.title + "\n\n", style="bold")
         text.append(f"{len(self.curriculum.chapters)} chapters · ")
         text.append(f"{sum(len(c.readings) for c in self.curriculum.chapters)} readings\n\n")
-        text.append("Enter opens a reading · d marks it done · / searches · p shows progress · ? lists every key")
+        text.append("Enter opens a reading · d marks it done · / searches · p shows progress · v reviews notes · "
+                    "? lists every key")
         await self.query_one(ReaderView).show_message(text)
 
     def on_resize(self, event) -> None:
@@ -262,6 +265,50 @@ class MainScreen(Screen[None]):
         self.side_panel_forced = panel.display
         if panel.display:
             self._settled()
+
+    # --- exercises and their solutions ---------------------------------------------------------------
+
+    def _chapter_in_view(self) -> int | None:
+        """The chapter of the item under the tree's cursor, else of the open reading."""
+        item = self.tree.current_item
+        if item is not None:
+            return item.chapter
+        return self.chapter.number if self.chapter is not None else None
+
+    def action_solutions(self) -> None:
+        number = self._chapter_in_view()
+        if number is None:
+            self.notify("Move to a chapter or an exercise to see its solutions.", severity="warning")
+            return
+        self.show_solutions(number)
+
+    def show_solutions(self, number: int, *, just_done: str | None = None) -> None:
+        from reader.screens.solutions import SolutionsScreen
+
+        self.app.push_screen(SolutionsScreen(self.conn, self.curriculum, number, just_done=just_done))
+
+    def exercise_done(self, exercise_id: str, chapter: Chapter) -> None:
+        """An exercise was just marked done here: offer the chapter's public solutions."""
+        if chapter.solutions:
+            self.show_solutions(chapter.number, just_done=exercise_id)
+        else:
+            self.notify(f"{exercise_id} done. L keeps a link to your solution.", timeout=4)
+
+    def action_solution_link(self) -> None:
+        from reader.screens.solutions import ask_solution_link
+
+        item = self.tree.current_item
+        exercise_id = None
+        if item is not None and item.kind == "exercise":
+            exercise_id = item.id
+        elif item is not None:
+            exercises = self.curriculum.chapter(item.chapter).exercises
+            if len(exercises) == 1:
+                exercise_id = exercises[0].id
+        if exercise_id is None:
+            self.notify("Move to an exercise in the curriculum to set the link to your solution.", severity="warning")
+            return
+        ask_solution_link(self.app, self.conn, self.curriculum, exercise_id)
 
     # --- opening a reading ------------------------------------------------------------------------------
 

@@ -77,7 +77,7 @@ class ProgressScreen(Screen[None]):
                             yield Static("Per chapter, all time", id="chapter-chart-title",
                                          classes="section-title", markup=False)
                             yield BarChart(id="chapter-chart", empty="No study time recorded yet.",
-                                           max_label=26, bar_style="cyan")
+                                           max_label=20, bar_style="cyan")
         yield Footer()
 
     def on_mount(self) -> None:

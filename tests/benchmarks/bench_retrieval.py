@@ -4,9 +4,9 @@
 
 Every corpus arXiv PDF that the bundled curriculum names is attached and indexed in a data home
 of its own (``--home``, default /tmp/syllabus-bench-home; reused when already indexed). Each
-question in ``questions.json`` (written in our own words) names its paper and a substring of
-the passage that answers it. A hit is right when it is a passage of that paper whose text
-contains the substring (whitespace-insensitive). Prints recall@5 and MRR@10 per mode.
+question in ``questions.json`` (written in our own words) names its paper and substrings of
+the passages that answer it. A hit is right when it is a passage of that paper whose text
+contains one of them (case- and whitespace-insensitive). Prints recall@5 and MRR@10 per mode.
 """
 
 from __future__ import annotations
@@ -65,6 +65,10 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+def _answers(question: dict, arxiv_id: str | None, text: str) -> bool:
+    return arxiv_id == question["arxiv_id"] and any(_norm(a) in _norm(text) for a in question["answers"])
+
+
 def evaluate(home: Path, questions: list[dict]) -> dict[str, dict]:
     os.environ["SYLLABUS_HOME"] = str(home)
     from index.db import connect
@@ -79,8 +83,7 @@ def evaluate(home: Path, questions: list[dict]) -> dict[str, dict]:
         misses = []
         for q in questions:
             hits = search(conn, q["question"], kinds=("passage",), k=10, embedder=embedder, mode=mode)
-            rank = next((i for i, h in enumerate(hits, start=1)
-                         if h.arxiv_id == q["arxiv_id"] and _norm(q["answer"]) in _norm(h.text)), None)
+            rank = next((i for i, h in enumerate(hits, start=1) if _answers(q, h.arxiv_id, h.text)), None)
             recall5 += rank is not None and rank <= 5
             mrr10 += 1.0 / rank if rank else 0.0
             if rank is None or rank > 5:
@@ -91,7 +94,7 @@ def evaluate(home: Path, questions: list[dict]) -> dict[str, dict]:
 
 
 def check_answers(home: Path, questions: list[dict]) -> list[str]:
-    """Questions whose answer substring is in no passage of their paper (a broken question)."""
+    """Answer substrings found in no passage of their paper (a broken question)."""
     os.environ["SYLLABUS_HOME"] = str(home)
     from index.db import connect
 
@@ -99,8 +102,9 @@ def check_answers(home: Path, questions: list[dict]) -> list[str]:
     bad = []
     for q in questions:
         rows = conn.execute("SELECT text FROM passages WHERE reading_key = ?", (f"arxiv:{q['arxiv_id']}",)).fetchall()
-        if not any(_norm(q["answer"]) in _norm(r[0]) for r in rows):
-            bad.append(f"{q['arxiv_id']}: {q['answer']!r}")
+        for answer in q["answers"]:
+            if not any(_norm(answer) in _norm(r[0]) for r in rows):
+                bad.append(f"{q['arxiv_id']}: {answer!r}")
     return bad
 
 
