@@ -13,11 +13,13 @@ flat index) or rebuilt.
 
 Which FAISS index: exact inner product (``IndexFlatIP``) while small, HNSW past
 :data:`HNSW_THRESHOLD` vectors. Measured on this 2-core machine (tests/benchmarks/bench_search.py,
-384-dim vectors): a flat search costs ~0.1 ms per thousand vectors — about 3 ms at 30k, 11 ms at
-100k, 22 ms at 200k — while HNSW (M=32, efSearch=64) answers in well under 1 ms but takes
-~10 ms per thousand vectors to build and returns approximate neighbours. Exact search keeps
-the whole query (BM25, fusion, snippets) under the 30 ms target up to ~100k vectors; beyond
-that its cost grows linearly and HNSW's does not, so that is where we switch.
+384-dim vectors jittered from the corpus passages' real ones, one query, one thread): a flat
+search costs ~0.075 ms per thousand vectors (0.5 ms at 10k, 7.7 ms at 100k, 14 ms at 200k) and
+is exact; HNSW (M=32, efSearch=96) answers in ~0.4 ms at any of those sizes with recall@10 >=
+0.998, but costs ~0.17 ms per vector to build (17 s at 100k) and cannot delete, so a changed
+passage means a rebuild. A whole warm query (embedding ~5 ms, BM25 ~8 ms, both vector searches,
+snippets) measured ~25-30 ms with 100k flat passages: past ~120k the flat scan alone would push
+it over the 30 ms target, so that is where HNSW's build cost starts paying for itself.
 """
 
 from __future__ import annotations
@@ -147,6 +149,9 @@ class VectorIndex:
         hnsw = _is_hnsw(self.index)
         if allowed is not None and hnsw and len(allowed) <= EXACT_FILTER_MAX:
             return _exact(conn, self.kind, self.model, self.dim, q[0], k, allowed)
+        # One thread for one query: OpenMP's start-up and barriers cost more than they save on a
+        # single vector (measured: 7 ms single-threaded vs 14-48 ms on two busy cores at 100k).
+        faiss.omp_set_num_threads(1)
         params = None
         if allowed is not None:
             selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
@@ -264,9 +269,12 @@ def _vectors(conn, kind, model, dim, ids: list[int] | None = None):
 
 
 def _build(conn, kind, model, dim, checksum, gen, pairs, *, reason: str) -> VectorIndex:
+    import faiss
+
     item_ids, vectors = _vectors(conn, kind, model, dim)
     index = _new_index(dim, len(item_ids))
     if len(item_ids):
+        faiss.omp_set_num_threads(os.cpu_count() or 1)  # building HNSW does use every core
         index.add_with_ids(vectors, item_ids)
     # The rows may have moved between reading pairs and vectors: trust what was actually read.
     hashes = dict(pairs)

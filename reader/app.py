@@ -145,8 +145,13 @@ class SyllabusApp(App[None]):
         self._data_version = self._db_version()
         self.set_interval(POLL_SECONDS, self._poll_database)
         self.set_interval(30, self.clock.check)
+
+    def on_ready(self) -> None:
         if self.warm_model:
-            # After the first frame: the model costs seconds of CPU and ~300 MB; nothing waits for it.
+            # After the first frame: the model costs seconds of CPU and ~300 MB; nothing waits for
+            # it. Not from on_mount: Textual holds back the frames painted while the app mounts,
+            # so "after refresh" there came before anything was on screen, and the model's imports
+            # held the GIL while the first frame was being drawn.
             self.call_after_refresh(self.load_model)
 
     # --- statuses ---------------------------------------------------------------------------------------
@@ -485,7 +490,8 @@ def detect_image_support() -> bool:
 
     textual-image asks the terminal at import time, which is only possible before Textual
     takes over the terminal: so this runs in :func:`run_app`, and only for a real terminal.
-    Importing it costs ~0.15 s (Pillow) plus the terminal's reply time.
+    It costs ~0.3 s in tmux: Pillow and numpy imports (~0.1 s), a sixel query, then a kitty
+    graphics query that waits 0.1 s for an answer tmux never sends.
     """
     import sys
 
@@ -499,6 +505,29 @@ def detect_image_support() -> bool:
     return Image in (SixelImage, TGPImage)
 
 
+class ImageSupportProbe:
+    """:func:`detect_image_support` in a thread, so that its waiting overlaps building the app.
+
+    Started after Textual is imported (textual-image's imports then share nothing with the
+    main thread's but modules already loaded); :meth:`result` must be called before anything
+    else uses the terminal, Textual or an error message, since the probe holds it meanwhile.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._result = False
+        self._thread = threading.Thread(target=self._run, name="image-support-probe", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        self._result = detect_image_support()
+
+    def result(self) -> bool:
+        self._thread.join()
+        return self._result
+
+
 def make_app(*, curriculum_name: str | None = None, home: Path | str | None = None, warm_model: bool = True,
              image_support: bool = False) -> SyllabusApp:
     """The app, for the CLI and the tests. ``home`` sets the data home (``SYLLABUS_HOME``)."""
@@ -509,6 +538,11 @@ def make_app(*, curriculum_name: str | None = None, home: Path | str | None = No
 
 def run_app(curriculum_name: str | None = None) -> None:
     """``syllabus`` with no command: open the app on the active (or named) curriculum."""
-    app = make_app(curriculum_name=curriculum_name, image_support=detect_image_support())
-    app.curriculum  # an unknown curriculum name fails here, as a one-line CLI error, not inside the app
+    probe = ImageSupportProbe()  # asks the terminal while the database opens and the curriculum loads
+    try:
+        app = make_app(curriculum_name=curriculum_name)
+        app.curriculum  # an unknown curriculum name fails here, as a one-line CLI error, not inside the app
+    finally:
+        image_support = probe.result()
+    app.image_support = image_support
     app.run()

@@ -4,12 +4,15 @@ Every command is a thin layer over ``library`` / ``index``. User errors (a
 :class:`~library.errors.SyllabusError`) become one line on stderr and a non-zero exit code;
 ``syllabus`` with no arguments opens the Textual app.
 
-Command groups live in ``reader/commands/``, one module each, and are added to :data:`cli`
-in :func:`_register`.
+Command groups live in ``reader/commands/``, one module each (``COMMANDS`` lists its click
+commands). They are loaded lazily by :class:`LazyGroup`: ``syllabus`` alone (the app) imports
+none of them, ``syllabus CMD`` imports the one module that defines CMD, and ``--help`` imports
+them all to list every command. Each module costs 5-20 ms of imports at start-up.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
@@ -18,7 +21,61 @@ from library.errors import SyllabusError
 from reader.session import Session
 
 
-@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+# Which module of reader/commands/ defines each command, so `syllabus CMD` imports only that
+# module. A command missing here still works (every module is then loaded to find it), and
+# tests/test_cli_lazy.py checks that this table and the modules' COMMANDS agree.
+COMMAND_MODULES: dict[str, str] = {
+    **dict.fromkeys(("chapters", "show", "mark", "progress", "next", "curriculum"), "catalogue_cmds"),
+    **dict.fromkeys(("fetch", "add", "attach", "open"), "documents"),
+    **dict.fromkeys(("extract", "read"), "reading"),
+    **dict.fromkeys(("note", "backup", "import"), "notes"),
+    **dict.fromkeys(("search", "related", "index"), "search"),
+    **dict.fromkeys(("log", "plan", "review", "solutions"), "study"),
+    "export": "export",
+}
+MODULE_ORDER = ("catalogue_cmds", "documents", "reading", "notes", "search", "study", "export")
+
+
+class LazyGroup(click.Group):
+    """A click group whose commands are imported from ``reader.commands`` on first use."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._loaded: set[str] = set()
+
+    def _load(self, module_name: str) -> None:
+        if module_name in self._loaded:
+            return
+        self._loaded.add(module_name)
+        try:
+            module = importlib.import_module(f"reader.commands.{module_name}")
+        except ModuleNotFoundError as exc:
+            # Optional groups: each owns one module; absent ones are simply not offered yet.
+            if exc.name != f"reader.commands.{module_name}":
+                raise
+            return
+        for command in module.COMMANDS:
+            self.add_command(command)
+
+    def load_all(self) -> None:
+        for module_name in MODULE_ORDER:
+            self._load(module_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self.load_all()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            module_name = COMMAND_MODULES.get(cmd_name)
+            if module_name is not None:
+                self._load(module_name)
+            if cmd_name not in self.commands:
+                self.load_all()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--curriculum", "curriculum_name", metavar="NAME", help="Use this curriculum instead of the active one.")
 @click.version_option(package_name="syllabus")
 @click.pass_context
@@ -34,29 +91,6 @@ def cli(ctx: click.Context, curriculum_name: str | None) -> None:
         from reader.app import run_app
 
         run_app(curriculum_name=curriculum_name)
-
-
-def _register() -> None:
-    from reader.commands import catalogue_cmds
-
-    for module in (catalogue_cmds,):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-    # Optional groups: each owns one module; absent ones are simply not offered yet.
-    import importlib
-
-    for name in ("documents", "reading", "notes", "search", "study", "export"):
-        try:
-            module = importlib.import_module(f"reader.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"reader.commands.{name}":
-                raise
-            continue
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:

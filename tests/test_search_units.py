@@ -243,3 +243,14 @@ def test_tables_of_contents_are_not_passages():
         Block(page=1, kind="paragraph", text="Real prose. " + words(20), index=1),
     ])
     assert [p.text for p in passages.split(s)] == ["Real prose. " + words(20)]
+
+
+def test_a_note_added_by_another_connection_is_found(conn):
+    emb = BagOfWords()
+    add_note(conn, body="first note about optimisers")
+    search.search(conn, "optimisers", embedder=emb)
+    other = connect()
+    fresh = add_note(other, body="zebra crossings and traffic")
+    other.close()
+    hits = search.search(conn, "zebra traffic", embedder=emb, mode="vector", k=1)
+    assert hits and hits[0].id == fresh.id

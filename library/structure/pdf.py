@@ -34,6 +34,10 @@ _FRAME_NAMES = {
 _CAPTION = re.compile(r"^(figure|fig\.|table|algorithm|listing|exhibit)\s*[A-Z]?\d+(\.\d+)?\s*[:.|]", re.I)
 _LABEL_ONLY = re.compile(r"^(?:chapter|appendix|part|section)\s+(\d{1,2}|[A-Z])\.?$", re.I)
 _BULLET = re.compile(r"^([•◦▪‣∙·\-–—*]\s|\(?[a-z0-9ivx]{1,3}\)\s|\d{1,2}\.\s)")
+_ITEM_START = re.compile(r"^[•◦▪‣∙]\s")
+_FOOTNOTE_MARK = re.compile(r"^(\d{1,2}|[*∗†‡§¶])\s?\S")
+_EQUATION_NUMBER = re.compile(r"\(\d{1,3}\)$")
+_ROMAN = re.compile(r"[IVX]+")
 
 
 @dataclass
@@ -127,11 +131,16 @@ def _shouting(title: str) -> bool:
 
 def _candidates(rows: list[Row], chunk_ids: list[int], stats: DocStats) -> list[Candidate]:
     out: list[Candidate] = []
+    styled_size = stats.body_size + 0.9
     for i, row in enumerate(rows):
         text = row.text
         if len(text) > 150 or row.math > 0.4 or row.toc_entry:
             continue
-        styled = _styled(row, stats)
+        if len(text) <= 8 and text.isascii() and sum(map(str.isalpha, text)) < 2:
+            # Fewer than two letters ("0.5", "(b)", "12"): no title, label or known name can be
+            # read from it, so nothing below would take it. Figures hold hundreds of these.
+            continue
+        styled = row.bold >= 0.6 or row.size >= styled_size  # _styled, inlined: runs for every row
         number, title = split_number(text)
         label = _LABEL_ONLY.match(text)
         if label and styled and i + 1 < len(rows):
@@ -142,7 +151,7 @@ def _candidates(rows: list[Row], chunk_ids: list[int], stats: DocStats) -> list[
                                      below.text, True, "num"))
                 continue
         if number and looks_like_title(title):
-            roman = bool(re.fullmatch(r"[IVX]+", number)) and len(number) > 1
+            roman = bool(_ROMAN.fullmatch(number)) and len(number) > 1
             if roman and not styled:
                 continue
             if number.isalpha() and not (styled or _shouting(title) and row.size >= stats.body_size - 0.6):
@@ -345,20 +354,28 @@ def _from_outline(toc: list, rows: list[Row], chunk_ids: list[int], candidates: 
 
 def _kind_of(rows: list[Row], text: str, stats: DocStats, page_height: float) -> str | None:
     """Block kind for a run of non-heading rows; ``None`` for text inside figures (dropped)."""
-    chars = sum(r.chars for r in rows) or 1
-    size = sum(r.main_size * r.chars for r in rows) / chars
-    math = sum(r.math * r.chars for r in rows) / chars
     if _CAPTION.match(text):
         return "caption"
+    if len(rows) == 1:
+        # One row (most blocks of a figure): the sums below, each of one term.
+        row = rows[0]
+        chars = row.chars or 1
+        size = row.main_size * row.chars / chars
+        avg_len = float(len(row.text))
+    else:
+        chars = sum(r.chars for r in rows) or 1
+        size = sum(r.main_size * r.chars for r in rows) / chars
+        avg_len = sum(len(r.text) for r in rows) / len(rows)
     small = size < stats.body_size - 0.7
-    if small and rows[0].y0 > page_height * 0.6 and re.match(r"^(\d{1,2}|[*∗†‡§¶])\s?\S", text):
+    if small and rows[0].y0 > page_height * 0.6 and _FOOTNOTE_MARK.match(text):
         return "footnote"
-    avg_len = sum(len(r.text) for r in rows) / len(rows)
     if size < stats.body_size * 0.8 and avg_len < 30:
         return None  # labels and ticks inside a figure
-    if math > 0.45 or (re.search(r"\(\d{1,3}\)$", text) and math > 0.2 and len(text) < 200):
+    math = sum(r.math * r.chars for r in rows) / chars
+    if math > 0.45 or (math > 0.2 and len(text) < 200 and _EQUATION_NUMBER.search(text)):
         return "equation"
-    if avg_len < 60 and len(re.findall(r"\d", text)) > 0.3 * len(text.replace(" ", "")):
+    # \d is exactly str.isdecimal; counting in C is cheaper than a list of matches.
+    if avg_len < 60 and sum(map(str.isdecimal, text)) > 0.3 * (len(text) - text.count(" ")):
         return "table"
     if _BULLET.match(text):
         return "list_item"
@@ -370,7 +387,8 @@ def _build_blocks(rows: list[Row], chunk_ids: list[int], chosen: list[Chosen],
     heads = {c.row: c for c in chosen}
     page_height = {r.page: 0.0 for r in rows}
     for r in rows:
-        page_height[r.page] = max(page_height[r.page], r.y1)
+        if r.y1 > page_height[r.page]:
+            page_height[r.page] = r.y1
     items: list[tuple[str, list[Row], Chosen | None]] = []
     i = 0
     n = len(rows)
@@ -406,7 +424,7 @@ def _build_blocks(rows: list[Row], chunk_ids: list[int], chosen: list[Chosen],
     blocks: list[Block] = []
     headings: list[Heading] = []
     for kind, group, head in items:
-        bbox = (min(r.x0 for r in group), min(r.y0 for r in group), max(r.x1 for r in group), max(r.y1 for r in group))
+        bbox = _bbox(group)
         page = group[0].page
         if kind == "heading":
             assert head is not None
@@ -422,7 +440,7 @@ def _build_blocks(rows: list[Row], chunk_ids: list[int], chosen: list[Chosen],
             block_kind = _kind_of(part, text, stats, page_height[page])
             if block_kind is None:
                 continue
-            pbox = (min(r.x0 for r in part), min(r.y0 for r in part), max(r.x1 for r in part), max(r.y1 for r in part))
+            pbox = bbox if part is group else _bbox(part)
             prev = _continues(blocks, text) if block_kind == "paragraph" else None
             if prev is not None:
                 blocks[prev].text = join_paragraphs(blocks[prev].text, text)
@@ -440,15 +458,31 @@ def _build_blocks(rows: list[Row], chunk_ids: list[int], chosen: list[Chosen],
     return blocks, headings
 
 
+def _bbox(rows: list[Row]) -> tuple[float, float, float, float]:
+    """The box around some rows (one loop, not four: this runs for every block)."""
+    first = rows[0]
+    x0, y0, x1, y1 = first.x0, first.y0, first.x1, first.y1
+    for r in rows:
+        if r.x0 < x0:
+            x0 = r.x0
+        if r.y0 < y0:
+            y0 = r.y0
+        if r.x1 > x1:
+            x1 = r.x1
+        if r.y1 > y1:
+            y1 = r.y1
+    return x0, y0, x1, y1
+
+
 def _split_items(group: list[Row]) -> list[list[Row]]:
     """A chunk holding several list items becomes one part per item."""
     parts: list[list[Row]] = [[group[0]]]
     for row in group[1:]:
-        if re.match(r"^[•◦▪‣∙]\s", row.text):
+        if _ITEM_START.match(row.text):
             parts.append([row])
         else:
             parts[-1].append(row)
-    return parts
+    return parts if len(parts) > 1 else [group]  # the group itself: its box is known
 
 
 def _continues(blocks: list[Block], text: str) -> int | None:

@@ -14,14 +14,21 @@ _REPLACE = {
     "\u200b": "", "\ufeff": "",
     "\u00b6": "",  # pilcrow: Sphinx header links
 }
-_REPLACE_RE = re.compile("|".join(map(re.escape, _REPLACE)))
-_SPACES = re.compile(r"\s+")
+# Every key is one non-ASCII code point, so a character class finds them and a translation table
+# replaces them. ASCII text (most rows of most papers) needs neither, and other text is searched
+# first because translating copies the string character by character, the search does not.
+_REPLACE_ANY = re.compile("[" + "".join(_REPLACE) + "]")
+_TRANSLATE = str.maketrans(_REPLACE)
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+_ENDS_SENTENCE = re.compile(r"[.?!:;]['\")\]”’]*$")
 
 
 def clean(text: str) -> str:
     """Fix ligatures, odd spaces and runs of blanks."""
-    text = _REPLACE_RE.sub(lambda m: _REPLACE[m.group(0)], text)
-    return _SPACES.sub(" ", text).strip()
+    if not text.isascii() and _REPLACE_ANY.search(text) is not None:
+        text = text.translate(_TRANSLATE)
+    # str.split() splits on exactly the characters regex \s matches: runs collapse, ends trimmed.
+    return " ".join(text.split())
 
 
 def join_lines(lines: list[str]) -> str:
@@ -46,14 +53,16 @@ def join_paragraphs(first: str, second: str) -> str:
 
 
 def ends_sentence(text: str) -> bool:
-    return bool(re.search(r"[.?!:;]['\")\]”’]*$", text.rstrip()))
+    return _ENDS_SENTENCE.search(text.rstrip()) is not None
 
 
 def norm_title(text: str) -> str:
     """A title reduced for comparison: lower case, letters and digits only, single spaces."""
-    text = unicodedata.normalize("NFKD", clean(text)).lower()
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    return text.strip()
+    # ASCII has no decompositions and its whitespace becomes a separator below anyway, so only
+    # other text needs the cleaning and NFKD (a few microseconds a call, and rows are many).
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", clean(text))
+    return _NOT_ALNUM.sub(" ", text.lower()).strip()
 
 
 _SMALL = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "vs", "via", "with"}

@@ -44,6 +44,21 @@ def _marked(snippet: str):
     return line
 
 
+def _announce_export(session: Session) -> None:
+    """The first query ever exports the model to ONNX (~20 s, once): say so instead of hanging."""
+    from index import onnx_model
+    from index.embed import model_spec
+
+    spec = model_spec(session.conn)
+    if onnx_model.verified_export(spec) is None and onnx_model.export_failed(spec) is None:
+        has_any = session.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM notes WHERE deleted_at IS NULL) OR EXISTS (SELECT 1 FROM passages)"
+        ).fetchone()[0]
+        if has_any:
+            err_console().print(text(
+                "preparing the embedding model for fast queries (once; about 20 s)…", "dim"))
+
+
 def _warn_unindexed(session: Session) -> None:
     from index.update import unindexed_documents
 
@@ -81,6 +96,7 @@ def search(session: Session, query: str, only: str | None, chapter: int | None, 
             raise UsageError(f"{reading_query!r} is an exercise, not a reading")
         reading_key = reading_key_of(found.reading)
     kinds = (only,) if only else ("note", "passage")
+    _announce_export(session)
     hits = run_search(session.conn, query, kinds=kinds, chapter=chapter, reading_key=reading_key, tag=tag, k=k)
     if "passage" in kinds:
         _warn_unindexed(session)

@@ -10,7 +10,9 @@ from textual.binding import Binding, BindingsMap
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from reader.widgets.footer import Footer
 
 
 def binding_rows(node_class: type[DOMNode], format_key) -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Label, ProgressBar, Static
+from textual.widgets import Header, Label, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from library import curricula, progress
@@ -40,6 +40,7 @@ from reader.messages import (
     StatusRequested,
 )
 from reader.widgets.curriculum_tree import CurriculumTree, READING_KEYS
+from reader.widgets.footer import Footer
 from reader.widgets.notes_panel import NotesPanel
 from reader.widgets.reader_view import ReaderView
 from reader.widgets.related_panel import RelatedPanel

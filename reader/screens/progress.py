@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, OptionList, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Header, Label, OptionList, Sparkline, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from library import progress
@@ -21,6 +21,7 @@ from library.catalogue import Curriculum
 from reader.messages import ReadingSelected, StudyTotalsLoaded
 from reader.widgets.bar_chart import Bar, BarChart
 from reader.widgets.curriculum_tree import progress_bar
+from reader.widgets.footer import Footer
 
 SPARK_DAYS = 14
 CHART_DAYS = 14

@@ -18,9 +18,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from reader.messages import ReviewGraded, ReviewLoaded
+from reader.widgets.footer import Footer
 
 GRADES = {1: "again", 2: "hard", 3: "good", 4: "easy"}
 # Actions that need a note on screen; the grades also need it revealed.
