@@ -9,14 +9,12 @@ deck ids are fixed numbers for the same reason.
 from __future__ import annotations
 
 import html
-import os
 import re
 import sqlite3
-import tempfile
 from pathlib import Path
 
 from index.notes import Note, list_notes
-from library import curricula
+from library import atomic, curricula
 from library.errors import NotFound, UsageError
 
 # Fixed ids: Anki identifies a note type and a deck by these, so re-imports land in place.
@@ -69,17 +67,8 @@ def export_deck(
     path = Path(path)
     if path.suffix != ".apkg":
         raise UsageError(f"{path}: an Anki deck file ends in .apkg")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".anki-", suffix=".apkg", dir=path.parent)
-    os.close(fd)
-    try:
-        genanki.Package(deck).write_to_file(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic.replacing(path) as tmp:
+        genanki.Package(deck).write_to_file(str(tmp))
     return len(notes)
 
 

@@ -15,10 +15,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
-import tempfile
 import time
 import uuid as uuid_module
 from collections import defaultdict
@@ -29,6 +27,7 @@ from typing import Any
 import msgspec
 
 from index.notes import Anchor, Note, add_note, list_notes, normalize_tags, reading_key
+from library import atomic
 from library.catalogue import Curriculum, Reading
 from library.db import write
 from library.errors import NotFound, UsageError
@@ -52,21 +51,6 @@ def from_iso(text: str) -> float:
     if moment.tzinfo is None:  # no offset given: read as UTC, as the Web Annotation model advises
         moment = moment.replace(tzinfo=timezone.utc)
     return round(moment.timestamp(), 6)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so a crash leaves the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _reading_index(curriculum: Curriculum) -> dict[str, tuple[int, Reading]]:
@@ -199,7 +183,7 @@ def export_markdown(conn: sqlite3.Connection, curriculum: Curriculum, out_dir: P
         files[claim("standalone-notes")] = _front_matter(fields) + "# Notes\n\n" + "\n".join(
             _note_markdown(n) for n in standalone)
     for path, text in files.items():
-        write_atomic(path, text)
+        atomic.write_text(path, text)
     return list(files)
 
 

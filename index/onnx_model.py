@@ -21,7 +21,7 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from library import paths
+from library import atomic, paths
 
 if TYPE_CHECKING:
     import numpy as np
@@ -82,12 +82,7 @@ def export_failed(spec: "ModelSpec") -> dict | None:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w") as f:
-        json.dump(data, f, indent=2)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    atomic.write_text(path, json.dumps(data, indent=2))
 
 
 def export(spec: "ModelSpec") -> dict | None:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import msgspec
 
+from library import atomic
 from library.errors import UsageError
 from library.pointers import Pointer
 from library.pointers import parse as parse_pointer
@@ -100,7 +99,7 @@ def load(path: Path | str, *, use_cache: bool = True) -> DocumentStructure:
             pass  # a damaged cache file is rebuilt below
     structure = extract(path)
     try:
-        _write_atomic(cache, msgspec.msgpack.encode(structure))
+        atomic.write_bytes(cache, msgspec.msgpack.encode(structure))
         for stale in cache.parent.glob(f"{digest}-*.msgpack"):
             if stale != cache:
                 stale.unlink(missing_ok=True)  # made by older extraction code
@@ -108,22 +107,6 @@ def load(path: Path | str, *, use_cache: bool = True) -> DocumentStructure:
         pass  # the cache is only an optimisation
     return structure
 
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 # --- resolving pointers ----------------------------------------------------------------------

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
+from library import atomic
 from reader.session import Session
 
 pass_session = click.make_pass_decorator(Session)
-
-
-def _write_atomic(target: Path, data: str) -> None:
-    target = target.expanduser().resolve()
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(name, target)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
 
 
 @click.command()
@@ -68,7 +53,7 @@ def export(session: Session, fmt: str, output: Path | None) -> None:
     if output is None:
         click.echo(data, nl=False)
     else:
-        _write_atomic(output, data)
+        atomic.write_text(output.expanduser().resolve(), data)
         click.echo(f"wrote {output}", err=True)
 
 

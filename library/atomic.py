@@ -1,0 +1,49 @@
+"""Atomic file writes: a file appears whole or not at all.
+
+Everything Syllabus writes outside SQLite (exports, caches, the ONNX export, decks) goes through
+here: the data is written to a temporary file in the target's directory, fsynced, then renamed
+over the target, so a crash or a full disk leaves the last good file in place and at most a
+hidden temporary that the next write does not trip over. (Downloads stream through
+``library.fetch.files``, which adds O_TMPFILE so a killed process leaves nothing at all.)
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def replacing(target: Path) -> Iterator[Path]:
+    """Yield a temporary path to write ``target``'s new content to; on success it replaces ``target``.
+
+    For writers that want a file name (FAISS, genanki). On any error the temporary is removed and
+    ``target`` is untouched.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_bytes(target: Path, data: bytes) -> None:
+    with replacing(target) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_text(target: Path, text: str) -> None:
+    """UTF-8 with ``\\n`` line endings on every platform (exports are diffed and synced)."""
+    with replacing(target) as tmp:
+        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
