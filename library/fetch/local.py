@@ -35,14 +35,7 @@ def attach(
 ) -> Outcome:
     """Store ``source`` as the document of ``reading``. Raises :class:`UsageError` for a bad file."""
     source = source.expanduser()
-    if not source.is_file():
-        raise UsageError(f"{source}: no such file")
-    if not pdf.is_pdf(source):
-        raise UsageError(f"{source}: not a PDF (no %PDF- header)")
-    try:
-        facts = pdf.facts(source)
-    except pdf.NotAPdf as exc:
-        raise UsageError(f"{source}: {exc}") from None
+    facts = pdf.local_facts(source)
     notes = []
     if reading.arxiv_id:
         if facts.stamp_id and facts.stamp_id != reading.arxiv_id:

@@ -50,3 +50,17 @@ def facts(source: Path | bytes) -> PdfFacts:
             stamp_version=match.group(2) if match else None,
             title=title.strip() if title and title.strip() else None,
         )
+
+
+def local_facts(path: Path) -> PdfFacts:
+    """Facts of a PDF the user pointed at (`attach`, `add PATH`), or a one-line UsageError saying what is wrong."""
+    from library.errors import UsageError
+
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    if not is_pdf(path):
+        raise UsageError(f"{path}: not a PDF (no %PDF- header)")
+    try:
+        return facts(path)
+    except NotAPdf as exc:
+        raise UsageError(f"{path}: {exc}") from None

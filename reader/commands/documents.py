@@ -138,12 +138,7 @@ def _reading_from(session: Session, what: str, title: str | None, role: str) -> 
     cur = session.curriculum
     path = Path(what).expanduser()
     if path.is_file():
-        if not pdf.is_pdf(path):
-            raise UsageError(f"{path}: not a PDF (no %PDF- header)")
-        try:
-            facts = pdf.facts(path)
-        except pdf.NotAPdf as exc:
-            raise UsageError(f"{path}: {exc}") from None
+        facts = pdf.local_facts(path)
         named = store.split_arxiv(path.stem)
         arxiv_id = facts.stamp_id or (named[0] if named else None)
         if arxiv_id:
