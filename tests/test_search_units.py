@@ -254,3 +254,29 @@ def test_a_note_added_by_another_connection_is_found(conn):
     other.close()
     hits = search.search(conn, "zebra traffic", embedder=emb, mode="vector", k=1)
     assert hits and hits[0].id == fresh.id
+
+
+def test_fuse_breaks_ties_by_the_earlier_list_and_puts_leaders_first():
+    words, meaning = [("passage", 9), ("passage", 5)], [("passage", 1), ("passage", 5)]
+    fused = [item for item, _ in search.fuse([words, meaning])]
+    assert fused == [("passage", 5), ("passage", 9), ("passage", 1)]  # 9 and 1 tie: words first
+    led = search.fuse([words, meaning], leaders=[("passage", 9), ("passage", 404)])
+    assert [item for item, _ in led] == [("passage", 9), ("passage", 5), ("passage", 1)]
+    assert led[0][1] == pytest.approx(1 / 61)  # the score stays its RRF score
+
+
+def test_confident_top_needs_a_clear_gap():
+    assert search.confident_top([(1, 10.0), (2, 8.0)], gap=0.1)  # 20 % ahead
+    assert not search.confident_top([(1, 10.0), (2, 9.5)], gap=0.1)
+    assert search.confident_top([(1, 3.0)]) and not search.confident_top([])
+
+
+def test_a_passage_sharing_rare_words_with_the_query_leads_the_hybrid_list(conn):
+    emb = BagOfWords()
+    target = add_note(conn, body="Gradient noise scale predicts the critical batch size")
+    for body in ("batch norm layers", "a larger batch", "noise in labels", "scale of the weights"):
+        add_note(conn, body=body)
+    scored = search.bm25_scored(conn, "note", "critical gradient noise scale",
+                                search._Filters(conn, kinds=("note",), chapter=None, reading_key=None, tag=None), 10)
+    assert scored[0][0] == target.id and search.confident_top(scored)
+    assert search.search(conn, "critical gradient noise scale", embedder=emb, k=3)[0].id == target.id
