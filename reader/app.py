@@ -490,7 +490,7 @@ def detect_image_support() -> bool:
 
     textual-image asks the terminal at import time, which is only possible before Textual
     takes over the terminal: so this runs in :func:`run_app`, and only for a real terminal.
-    It costs ~0.3 s in tmux: Pillow and numpy imports (~0.1 s), a sixel query, then a kitty
+    It costs 0.2-0.35 s in tmux: Pillow and numpy imports (~0.1 s), a sixel query, then a kitty
     graphics query that waits 0.1 s for an answer tmux never sends.
     """
     import sys
@@ -505,29 +505,6 @@ def detect_image_support() -> bool:
     return Image in (SixelImage, TGPImage)
 
 
-class ImageSupportProbe:
-    """:func:`detect_image_support` in a thread, so that its waiting overlaps building the app.
-
-    Started after Textual is imported (textual-image's imports then share nothing with the
-    main thread's but modules already loaded); :meth:`result` must be called before anything
-    else uses the terminal, Textual or an error message, since the probe holds it meanwhile.
-    """
-
-    def __init__(self) -> None:
-        import threading
-
-        self._result = False
-        self._thread = threading.Thread(target=self._run, name="image-support-probe", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        self._result = detect_image_support()
-
-    def result(self) -> bool:
-        self._thread.join()
-        return self._result
-
-
 def make_app(*, curriculum_name: str | None = None, home: Path | str | None = None, warm_model: bool = True,
              image_support: bool = False) -> SyllabusApp:
     """The app, for the CLI and the tests. ``home`` sets the data home (``SYLLABUS_HOME``)."""
@@ -538,11 +515,6 @@ def make_app(*, curriculum_name: str | None = None, home: Path | str | None = No
 
 def run_app(curriculum_name: str | None = None) -> None:
     """``syllabus`` with no command: open the app on the active (or named) curriculum."""
-    probe = ImageSupportProbe()  # asks the terminal while the database opens and the curriculum loads
-    try:
-        app = make_app(curriculum_name=curriculum_name)
-        app.curriculum  # an unknown curriculum name fails here, as a one-line CLI error, not inside the app
-    finally:
-        image_support = probe.result()
-    app.image_support = image_support
+    app = make_app(curriculum_name=curriculum_name, image_support=detect_image_support())
+    app.curriculum  # an unknown curriculum name fails here, as a one-line CLI error, not inside the app
     app.run()
