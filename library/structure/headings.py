@@ -67,5 +67,18 @@ def looks_like_title(title: str) -> bool:
     return not (letters < 2 or letters < 0.5 * (len(title) - title.count(" ")))
 
 
+# The ASCII texts whose norm_title is a known name: the name's words, any case, with anything but
+# letters and digits around and between them. A match fails at the first letter of most rows, where
+# norm_title would build a new string for each (it runs for every row of a paper).
+_KNOWN_ASCII = re.compile(
+    "[^a-z0-9]*(?:"
+    + "|".join("[^a-z0-9]+".join(map(re.escape, name.split(" "))) for name in sorted(KNOWN_UNNUMBERED))
+    + ")[^a-z0-9]*",
+    re.I,
+)
+
+
 def is_known_unnumbered(text: str) -> bool:
+    if text.isascii():
+        return _KNOWN_ASCII.fullmatch(text) is not None
     return norm_title(text) in KNOWN_UNNUMBERED

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import groupby
 from operator import itemgetter
 
 from library.structure.text import clean
@@ -20,6 +21,7 @@ from library.structure.text import clean
 # maths, so Computer Modern body text (CMR10) is not mistaken for an equation.
 _MATH_FONT = re.compile(r"^(CM(MI|SY|EX|R|BSY|MIB)\d|MSBM|MSAM|rsfs|esint|Symbol|.*Math|.*MT(Extra|Symbol)|stmary|wasy|eufm|CMSS)", re.I)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|[-_,]?bd\b|CMBX|CMB\d|Medi|\.B$|-B$", re.I)
+_DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 
 
@@ -73,15 +75,28 @@ def _font_kind(font: str) -> tuple[bool, bool]:
     return kind
 
 
-def _span_stats(spans: list[dict]) -> tuple[float, float, float, float, str, int]:
-    """(size, main size, bold share, maths share, main font, characters) of a row's spans.
+def _runs(spans: list[dict]) -> list[tuple[tuple[str, float, int], str]]:
+    """A line's spans as runs of one (font, size, flags): ((font, size, flags), text) each.
 
-    Spaces are not counted. This runs once per span of the document (some 15,000 in a 30-page
-    paper), so it keeps to local names and one dictionary look-up per font.
+    A 30-page paper has some 15,000 spans, because PyMuPDF makes every space between two words
+    a span of its own (marked as synthetic); its lines have a few thousand runs. Grouping and
+    joining happen in C, and everything after looks at runs, not spans.
     """
     if len(spans) == 1:
-        # Half the lines of a paper are one span: the same figures without the tallies.
-        t, font, sz, flags = _SPAN_FIELDS(spans[0])
+        span = spans[0]
+        return [(_SPAN_STYLE(span), span["text"])]
+    return [(style, "".join(map(_SPAN_TEXT, run))) for style, run in groupby(spans, _SPAN_STYLE)]
+
+
+def _run_stats(runs: list[tuple[tuple[str, float, int], str]]) -> tuple[float, float, float, float, str, int]:
+    """(size, main size, bold share, maths share, main font, characters) of a row's runs.
+
+    Spaces are not counted. The size is the largest outside maths fonts; the main size and font
+    are those of most characters (the first, of equals).
+    """
+    if len(runs) == 1:
+        # Half the rows of a paper are one run: the figures below without the tallies.
+        (font, sz, flags), t = runs[0]
         n = len(t) - t.count(" ")
         if n <= 0:
             return 0.0, 0.0, 0.0, 0.0, "", 0
@@ -95,7 +110,7 @@ def _span_stats(spans: list[dict]) -> tuple[float, float, float, float, str, int
     by_font: dict[str, int] = {}
     size = 0.0
     kinds = _FONT_KINDS
-    for t, font, sz, flags in map(_SPAN_FIELDS, spans):
+    for (font, sz, flags), t in runs:
         n = len(t) - t.count(" ")
         if n <= 0:
             continue
@@ -115,8 +130,9 @@ def _span_stats(spans: list[dict]) -> tuple[float, float, float, float, str, int
     return size or main_size, main_size, bold / chars, math / chars, max(by_font, key=by_font.__getitem__), chars
 
 
-_SPAN_FIELDS = itemgetter("text", "font", "size", "flags")
+_SPAN_STYLE = itemgetter("font", "size", "flags")
 _SPAN_TEXT = itemgetter("text")
+_LINE_FIELDS = itemgetter("dir", "spans", "bbox")
 
 
 def read_pages(doc) -> list[Page]:
@@ -131,19 +147,27 @@ def read_pages(doc) -> list[Page]:
         # Most of the time of a PDF's structure is spent here, in MuPDF: ~4 ms a page to run the
         # content streams into a text page, ~1.5 ms to turn it into this dict.
         data = page.get_text("dict", flags=flags)
+        rows = out.rows
         for bno, block in enumerate(data["blocks"]):
             lines = []
-            for line in block.get("lines", ()):
-                dx, dy = line["dir"]
+            for (dx, dy), spans, bbox in map(_LINE_FIELDS, block.get("lines", ())):
                 if dx < 0.9 or abs(dy) > 0.1:
                     continue  # rotated: the arXiv side stamp, axis labels
-                spans = line["spans"]
-                # Spans with no text add nothing to the text or to the tallies of _span_stats.
-                text = spans[0]["text"] if len(spans) == 1 else "".join(map(_SPAN_TEXT, spans))
+                if not spans:
+                    continue
+                # Spans with no text add nothing to the text or to the tallies of _run_stats.
+                runs = _runs(spans)
+                text = runs[0][1] if len(runs) == 1 else "".join([t for _, t in runs])
                 if text and not text.isspace():
-                    lines.append((line["bbox"], spans, text))
-            if lines:
-                out.rows.extend(_rows_of_block(out.number, bno, lines))
+                    lines.append((bbox, runs, text))
+            if len(lines) == 1:
+                # Most blocks are one line (a heading, a label in a figure): no sorting or grouping.
+                (x0, y0, x1, y1), runs, text = lines[0]
+                row = _row(out.number, bno, x0, y0, x1, y1, runs, text, False)
+                if row is not None:
+                    rows.append(row)
+            elif lines:
+                rows.extend(_rows_of_block(out.number, bno, lines))
         _merge_number_rows(out)
         pages.append(out)
     return pages
@@ -159,57 +183,54 @@ def _top_then_left(line: tuple) -> tuple[float, float]:
 def _rows_of_block(page: int, bno: int, lines: list) -> list[Row]:
     """Join the lines of one block that share a baseline into rows.
 
-    ``lines`` holds (bbox, spans, text) of each line, ``text`` being its spans' text joined.
+    ``lines`` holds (bbox, runs, text) of each line, ``text`` being its runs' text joined.
     """
-    if len(lines) == 1:
-        # Most blocks are one line (a heading, a label in a figure): no sorting or grouping.
-        (x0, y0, x1, y1), spans, text = lines[0]
-        row = _row(page, bno, x0, y0, x1, y1, spans, text, False)
-        return [row] if row is not None else []
     lines = sorted(lines, key=_top_then_left)
     groups: list[list] = []
+    # (top, bottom, height, lines) of each group, from its first line's box.
+    extents: list[tuple[float, float, float, list]] = []
     for line in lines:
         _, top, _, bottom = line[0]
+        height = bottom - top
         # Sorted by top edge, so a line can only share a baseline with the last few groups.
-        for group in groups[-3:]:
-            _, g_top, _, g_bottom = group[0][0]
+        for g_top, g_bottom, g_height, group in extents[-3:]:
             # min() and max() written out: this runs for every line of the document.
             overlap = (bottom if bottom < g_bottom else g_bottom) - (top if top > g_top else g_top)
-            g_height = g_bottom - g_top
-            height = bottom - top
             if overlap > 0.5 * (height if height < g_height else g_height):
                 group.append(line)
                 break
         else:
-            groups.append([line])
+            group = [line]
+            groups.append(group)
+            extents.append((top, bottom, height, group))
     rows = []
     for group in groups:
         if len(group) == 1:
-            (x0, y0, x1, y1), spans, text = group[0]
-            row = _row(page, bno, x0, y0, x1, y1, spans, text, False)
+            (x0, y0, x1, y1), runs, text = group[0]
+            row = _row(page, bno, x0, y0, x1, y1, runs, text, False)
         else:
             group.sort(key=lambda item: item[0][0])
-            spans = []
+            runs = []
             parts = []
             prev_x1 = None
-            for bbox, line_spans, line_text in group:
+            for bbox, line_runs, line_text in group:
                 if prev_x1 is not None and bbox[0] - prev_x1 > 1.0:
                     parts.append(" ")  # a gap between the pieces of a row reads as a space
                 parts.append(line_text)
-                spans.extend(line_spans)
+                runs.extend(line_runs)
                 prev_x1 = bbox[2]
             toc_entry = group[-1][2].strip().isdigit() and group[-1][0][0] - group[-2][0][2] > 15
             row = _row(page, bno, min(b[0] for b, _, _ in group), min(b[1] for b, _, _ in group),
-                       max(b[2] for b, _, _ in group), max(b[3] for b, _, _ in group), spans, "".join(parts), toc_entry)
+                       max(b[2] for b, _, _ in group), max(b[3] for b, _, _ in group), runs, "".join(parts), toc_entry)
         if row is not None:
             rows.append(row)
     return rows
 
 
-def _row(page: int, bno: int, x0: float, y0: float, x1: float, y1: float, spans: list[dict], text: str,
+def _row(page: int, bno: int, x0: float, y0: float, x1: float, y1: float, runs: list, text: str,
          toc_entry: bool) -> Row | None:
-    """The row of some spans; ``None`` when they hold nothing but spaces."""
-    size, main_size, bold, math, font, chars = _span_stats(spans)
+    """The row of some runs of text; ``None`` when they hold nothing but spaces."""
+    size, main_size, bold, math, font, chars = _run_stats(runs)
     if not chars:
         return None
     if not toc_entry:
@@ -236,6 +257,7 @@ def _merge_number_rows(page: Page) -> None:
     buckets: dict[int, list[int]] = {}
     for j, other in enumerate(rows):
         buckets.setdefault(int((other.y0 + other.y1) / 8), []).append(j)
+    bands: dict[int, list[int]] = {}
     drop: set[int] = set()
     for i in numbers:
         row = rows[i]
@@ -244,10 +266,14 @@ def _merge_number_rows(page: Page) -> None:
         right = row.x1
         best = None
         key = int(middle / 4)
-        near = [j for k in range(key - 2, key + 3) for j in buckets.get(k, ())]
+        # Neighbours that start just right of the number, in bucket order (ties go to the first).
+        # Tick labels share their heights, so the rows of each band of buckets are listed once.
+        band = bands.get(key)
+        if band is None:
+            band = bands[key] = [j for k in range(key - 2, key + 3) for j in buckets.get(k, ())]
+        near = [j for j in band if 0 <= lefts[j] - right < 40]
         for j in near:
-            gap = lefts[j] - right
-            if not 0 <= gap < 40 or j == i or j in drop:
+            if j == i or j in drop:
                 continue
             if abs(middles[j] - middle) < tolerance and (best is None or lefts[j] < lefts[best]):
                 best = j
@@ -262,6 +288,7 @@ def _merge_number_rows(page: Page) -> None:
             (row.math * row.chars + other.math * other.chars) / merged_chars,
             other.font, merged_chars,
         )
+        # The merged row keeps its bucket (as it always has) but its middle and left edge move.
         middles[best] = (merged.y0 + merged.y1) / 2
         lefts[best] = merged.x0
         drop.add(i)
@@ -270,40 +297,45 @@ def _merge_number_rows(page: Page) -> None:
 
 
 def doc_stats(pages: list[Page]) -> DocStats:
-    sizes: Counter = Counter()
-    fonts: Counter = Counter()
+    # Characters by font size (to half a point) and by font. Plain dicts, and the first of equal
+    # counts wins, as with Counter.most_common.
+    sizes: dict[float, int] = {}
+    fonts: dict[str, int] = {}
     for page in pages:
         for row in page.rows:
-            sizes[round(row.main_size * 2) / 2] += row.chars
-            fonts[row.font] += row.chars
-    body = sizes.most_common(1)[0][0] if sizes else 10.0
-    lefts = sorted(r.x0 for p in pages for r in p.rows if len(r.text) > 40 and abs(r.main_size - body) < 1)
-    rights = sorted(r.x1 for p in pages for r in p.rows if len(r.text) > 40 and abs(r.main_size - body) < 1)
+            size = round(row.main_size * 2) / 2
+            sizes[size] = sizes.get(size, 0) + row.chars
+            fonts[row.font] = fonts.get(row.font, 0) + row.chars
+    body = max(sizes, key=sizes.__getitem__) if sizes else 10.0
+    body_rows = [r for p in pages for r in p.rows if len(r.text) > 40 and abs(r.main_size - body) < 1]
+    lefts = sorted([r.x0 for r in body_rows])
+    rights = sorted([r.x1 for r in body_rows])
     left = lefts[len(lefts) // 50] if lefts else 0.0
     right = rights[-1 - len(rights) // 50] if rights else 1e9
-    return DocStats(body, fonts.most_common(1)[0][0] if fonts else "", left, right)
+    return DocStats(body, max(fonts, key=fonts.__getitem__) if fonts else "", left, right)
 
 
 def drop_furniture(pages: list[Page], stats: DocStats) -> None:
     """Remove running headers and footers, page numbers and line numbers, in place."""
     def key(row: Row) -> str:
-        return re.sub(r"\d+", "#", row.text.lower())
-
-    def in_margin(page: Page, row: Row) -> bool:
-        return row.y1 < page.height * 0.09 or row.y0 > page.height * 0.91
+        return _DIGITS.sub("#", row.text.lower())
 
     seen: Counter = Counter()
     for page in pages:
-        for k in {key(r) for r in page.rows if in_margin(page, r)}:
+        top, bottom = page.height * 0.09, page.height * 0.91  # the margins
+        for k in {key(r) for r in page.rows if r.y1 < top or r.y0 > bottom}:
             seen[k] += 1
     repeated = max(3, len(pages) // 3)
+    number_left = stats.left - 2
+    number_right = stats.right + 2
     for page in pages:
+        top, bottom = page.height * 0.09, page.height * 0.91
         kept = []
         for row in page.rows:
-            if in_margin(page, row) and (seen[key(row)] >= repeated or _PAGE_NUMBER.match(row.text)):
+            if (row.y1 < top or row.y0 > bottom) and (seen[key(row)] >= repeated or _PAGE_NUMBER.match(row.text)):
                 continue
             # Line numbers of review copies: bare numbers outside the text block.
-            if row.text.isdigit() and (row.x1 < stats.left - 2 or row.x0 > stats.right + 2):
+            if row.text.isdigit() and (row.x1 < number_left or row.x0 > number_right):
                 continue
             kept.append(row)
         page.rows = kept
@@ -331,6 +363,10 @@ def reading_order(page: Page) -> list[list[Row]]:
         chunks.setdefault(row.chunk, []).append(row)
     items = []
     for rows in chunks.values():
+        if len(rows) == 1:  # most chunks of a page with figures: nothing to sort or compare
+            row = rows[0]
+            items.append((row.x0, row.y0, row.x1, rows))
+            continue
         rows.sort(key=lambda r: (r.y0, r.x0))
         x0 = min(r.x0 for r in rows)
         x1 = max(r.x1 for r in rows)

@@ -70,8 +70,8 @@ _SMALL = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "
 
 def titlecase_if_shouting(title: str) -> str:
     """ "INITIALIZATION BIAS CORRECTION" -> "Initialization Bias Correction"; other titles unchanged."""
-    letters = [c for c in title if c.isalpha()]
-    if len(letters) < 4 or any(c.islower() for c in letters):
+    letters = list(filter(str.isalpha, title))
+    if len(letters) < 4 or any(map(str.islower, letters)):
         return title
     words = title.lower().split(" ")
     out = []
