@@ -184,3 +184,13 @@ def test_two_column_paragraphs_join_across_breaks(corpus):
     # A paragraph never starts in the middle of a sentence (lower case) when its start was found.
     dangling = [b.text[:40] for b in paragraphs if b.text[:1].islower()]
     assert len(dangling) < 0.05 * len(paragraphs)
+
+
+def test_successive_lines_with_tall_glyphs_stay_separate_lines(corpus):
+    # Line 2 of this paragraph holds a square root that reaches up into line 1: the two must not
+    # be read as one row (which glued "the" and "query" into "thequery").
+    from library.structure.pdf import pdf_structure
+
+    structure = pdf_structure(corpus / "arxiv" / "1706.03762.pdf")
+    text = next(b.text for b in structure.blocks if "dot products of the" in b.text)
+    assert "dot products of the query with all keys" in text

@@ -190,13 +190,13 @@ def _rows_of_block(page: int, bno: int, lines: list) -> list[Row]:
     # (top, bottom, height, lines) of each group, from its first line's box.
     extents: list[tuple[float, float, float, list]] = []
     for line in lines:
-        _, top, _, bottom = line[0]
+        left, top, right, bottom = line[0]
         height = bottom - top
         # Sorted by top edge, so a line can only share a baseline with the last few groups.
         for g_top, g_bottom, g_height, group in extents[-3:]:
             # min() and max() written out: this runs for every line of the document.
             overlap = (bottom if bottom < g_bottom else g_bottom) - (top if top > g_top else g_top)
-            if overlap > 0.5 * (height if height < g_height else g_height):
+            if overlap > 0.5 * (height if height < g_height else g_height) and not _side_by_side_clash(group, left, right):
                 group.append(line)
                 break
         else:
@@ -225,6 +225,18 @@ def _rows_of_block(page: int, bno: int, lines: list) -> list[Row]:
         if row is not None:
             rows.append(row)
     return rows
+
+
+def _side_by_side_clash(group: list, left: float, right: float) -> bool:
+    """Whether a line overlaps a group's lines horizontally: then it is the next line, not the same row.
+
+    A tall glyph (a square root, a subscript) can make two successive lines overlap vertically;
+    pieces of one row sit beside each other, never on top of each other.
+    """
+    for (x0, _, x1, _), _, _ in group:
+        if (right if right < x1 else x1) - (left if left > x0 else x0) > 2.0:
+            return True
+    return False
 
 
 def _row(page: int, bno: int, x0: float, y0: float, x1: float, y1: float, runs: list, text: str,
