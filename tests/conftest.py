@@ -40,6 +40,57 @@ def hilton() -> Path:
     return need(HILTON)
 
 
+@pytest.fixture(scope="session")
+def onnx_cache(tmp_path_factory) -> Path:
+    """``index/onnx`` of a data home where the default model is exported to ONNX and verified.
+
+    Made once per test session (the export takes ~20 s); tests link it into their own home.
+    """
+    from index import onnx_model
+    from index.embed import model_spec
+
+    root = tmp_path_factory.getbasetemp() / "syllabus-model-cache"
+    saved = os.environ.get("SYLLABUS_HOME")
+    os.environ["SYLLABUS_HOME"] = str(root)
+    try:
+        spec = model_spec(None)
+        if onnx_model.verified_export(spec) is None:
+            assert onnx_model.export(spec) is not None, onnx_model.export_failed(spec)
+    finally:
+        if saved is None:
+            os.environ.pop("SYLLABUS_HOME", None)
+        else:
+            os.environ["SYLLABUS_HOME"] = saved
+    return root / "index" / "onnx"
+
+
+@pytest.fixture
+def model(syllabus_home, onnx_cache):
+    """The real embedding model (its ONNX export linked into this test's data home), caches reset."""
+    from index import search, vectors
+    from index.embed import get_embedder
+
+    (syllabus_home / "index").mkdir(exist_ok=True)
+    (syllabus_home / "index" / "onnx").symlink_to(onnx_cache, target_is_directory=True)
+    vectors.forget()
+    search._NOTES_CHECKED.clear()
+    embedder = get_embedder(None, export=False)
+    assert type(embedder).__name__ == "OnnxEmbedder"
+    return embedder
+
+
+@pytest.fixture
+def server(monkeypatch):
+    """A local HTTP server in arXiv's and the web's shapes (tests/fetch_server.py); fetch settings point at it."""
+    from fetch_server import FetchServer
+
+    srv = FetchServer()
+    for key, value in srv.env().items():
+        monkeypatch.setenv(key, value)
+    yield srv
+    srv.close()
+
+
 @pytest.fixture
 def run_cli(syllabus_home):
     """Run the CLI in-process; returns (exit_code, stdout, stderr)."""

@@ -9,10 +9,9 @@ from __future__ import annotations
 import time
 from datetime import date, datetime, timedelta
 
-import pytest
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList
 
-from library import curricula, progress
+from library import progress
 from reader.app import make_app
 from reader.screens.progress import ProgressScreen, day_label
 from reader.screens.review import ReviewScreen

@@ -15,7 +15,6 @@ import pytest
 from index import embed, onnx_model
 from index.db import connect
 from library.errors import SyllabusError
-from test_search import model, onnx_cache  # noqa: F401  (session export + per-test link)
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -7,16 +7,7 @@ import sqlite3
 
 import pytest
 
-from fetch_server import FetchServer, corpus_versions, generated_pdf
-
-
-@pytest.fixture
-def server(monkeypatch):
-    srv = FetchServer()
-    for key, value in srv.env().items():
-        monkeypatch.setenv(key, value)
-    yield srv
-    srv.close()
+from fetch_server import corpus_versions, generated_pdf
 
 
 def connect() -> sqlite3.Connection:

@@ -10,19 +10,9 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
-from fetch_server import FetchServer, generated_pdf
+from fetch_server import generated_pdf
 from test_fetch import connect, curriculum, files_under, install, reading, rows
-
-
-@pytest.fixture
-def server(monkeypatch):
-    srv = FetchServer()
-    for key, value in srv.env().items():
-        monkeypatch.setenv(key, value)
-    yield srv
-    srv.close()
 
 
 def test_planner_decides_by_kind_and_host():

@@ -31,28 +31,6 @@ QUERIES = ["storing past transitions and sampling them at random", "note about t
 SYLLABUS = Path(sys.executable).with_name("syllabus")
 
 
-@pytest.fixture(scope="session")
-def onnx_cache(tmp_path_factory) -> Path:
-    """``index/onnx`` of a data home where the default model is exported and verified (shared with
-    tests/test_search.py, which makes the same folder: whichever runs first pays for the export)."""
-    from index import onnx_model
-    from index.embed import model_spec
-
-    root = tmp_path_factory.getbasetemp() / "syllabus-model-cache"
-    saved = os.environ.get("SYLLABUS_HOME")
-    os.environ["SYLLABUS_HOME"] = str(root)
-    try:
-        spec = model_spec(None)
-        if onnx_model.verified_export(spec) is None:
-            assert onnx_model.export(spec) is not None, onnx_model.export_failed(spec)
-    finally:
-        if saved is None:
-            os.environ.pop("SYLLABUS_HOME", None)
-        else:
-            os.environ["SYLLABUS_HOME"] = saved
-    return root / "index" / "onnx"
-
-
 def _prepare(home: Path, corpus: Path, onnx_cache: Path, monkeypatch) -> list[tuple]:
     """Attach the paper and add the notes in ``home``; returns the notes as stored."""
     from index.notes import add_note

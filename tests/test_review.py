@@ -160,7 +160,8 @@ def test_grades_persist_across_processes(conn, syllabus_home):
 
 
 def test_interactive_review(conn, run_cli):
-    first, second = add(conn, "first note"), add(conn, "second note")
+    add(conn, "first note")
+    second = add(conn, "second note")
     # Enter to reveal, a wrong grade (asked again), then good; the second is skipped.
     code, out, err = run_cli("review", input="\nsuperb\ngood\n\ns\n")
     assert code == 0, err

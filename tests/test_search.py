@@ -7,7 +7,6 @@ home, and the model is loaded once per process, so these tests cost seconds, not
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -16,41 +15,6 @@ from index import search, update, vectors
 from index.db import connect
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="session")
-def onnx_cache(tmp_path_factory) -> Path:
-    """``index/onnx`` of a data home where the default model has been exported and verified."""
-    from index import onnx_model
-    from index.embed import model_spec
-
-    root = tmp_path_factory.getbasetemp() / "syllabus-model-cache"
-    saved = os.environ.get("SYLLABUS_HOME")
-    os.environ["SYLLABUS_HOME"] = str(root)
-    try:
-        spec = model_spec(None)
-        if onnx_model.verified_export(spec) is None:
-            assert onnx_model.export(spec) is not None, onnx_model.export_failed(spec)
-    finally:
-        if saved is None:
-            os.environ.pop("SYLLABUS_HOME", None)
-        else:
-            os.environ["SYLLABUS_HOME"] = saved
-    return root / "index" / "onnx"
-
-
-@pytest.fixture
-def model(syllabus_home, onnx_cache):
-    """The real embedder, its export linked into this test's data home."""
-    from index.embed import get_embedder
-
-    (syllabus_home / "index").mkdir(exist_ok=True)
-    (syllabus_home / "index" / "onnx").symlink_to(onnx_cache, target_is_directory=True)
-    vectors.forget()
-    search._NOTES_CHECKED.clear()
-    embedder = get_embedder(None, export=False)
-    assert type(embedder).__name__ == "OnnxEmbedder"
-    return embedder
 
 
 DISTRACTORS = [

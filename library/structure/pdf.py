@@ -238,7 +238,6 @@ def _select_numbered(candidates: list[Candidate], rows: list[Row]) -> list[Chose
     last_letter: str | None = None
     current_top: str | None = None
     appendix_seen = False
-    last_sub: dict[str, tuple[int, ...]] = {}
     for cand in candidates:
         if cand.kind == "known" and norm_title(cand.title) in ("appendix", "appendices", "supplementary material"):
             appendix_seen = True

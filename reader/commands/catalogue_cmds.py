@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from library import curricula, progress
-from library.catalogue import Chapter, Curriculum, Exercise, Reading
-from library.progress import EXERCISE_STATUSES, READING_STATUSES, status_of
+from library.catalogue import Chapter, Exercise, Reading
+from library.progress import status_of
 from reader.output import bar, console, emit_json, text
 from reader.session import Session
 
