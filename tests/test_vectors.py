@@ -8,18 +8,8 @@ import numpy as np
 import pytest
 
 from index import search, update, vectors
-from index.db import connect
 from index.notes import add_note, delete_note
-from test_search_units import BagOfWords
-
-
-@pytest.fixture
-def conn():
-    vectors.forget()
-    search._NOTES_CHECKED.clear()
-    c = connect()
-    yield c
-    c.close()
+from test_search_units import BagOfWords, conn  # noqa: F401  (the toy embedder and a fresh index connection)
 
 
 TOPICS = ["adam moments", "dropout masks", "beam search", "layer norm", "residual streams", "softmax heat",
