@@ -37,10 +37,14 @@ START_KEY = "plan_start:{curriculum}"
 
 
 def parse_date(text: str) -> date:
+    """A plan date; kept within years a plan can mean, so date arithmetic never overflows."""
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"cannot read date {text!r}: write it like 2026-11-20") from None
+    if not 1970 <= day.year <= 2200:
+        raise UsageError(f"date {text!r} is out of range: use a year between 1970 and 2200")
+    return day
 
 
 def set_start(conn: sqlite3.Connection, curriculum: str, day: date) -> None:

@@ -47,7 +47,8 @@ class Pointer(msgspec.Struct, frozen=True, omit_defaults=True):
         elif self.kind == "named":
             text = f"“{self.title}”"
         elif self.kind == "pages":
-            text = f"Pages {self.first_page}-{self.last_page}"
+            same = self.first_page == self.last_page
+            text = f"Page {self.first_page}" if same else f"Pages {self.first_page}-{self.last_page}"
         else:
             noun = "Chapter" if self.kind == "chapters" else "Section"
             if self.kind == "sections" and all(re.fullmatch(r"[A-Z](?:\.\d+)*", n) for n in self.numbers):
@@ -72,8 +73,14 @@ class PointerSyntaxError(ValueError):
     pass
 
 
+# No work has more sections than this in one assignment; a larger range is a typo (or an attack).
+MAX_RANGE = 200
+
+
 def _expand_range(a: str, b: str) -> tuple[str, ...]:
     if a.isdigit() and b.isdigit() and int(a) <= int(b):
+        if int(b) - int(a) >= MAX_RANGE:
+            raise PointerSyntaxError(f"section range {a}-{b} is too long (at most {MAX_RANGE} sections)")
         return tuple(str(n) for n in range(int(a), int(b) + 1))
     return (a, b)
 
@@ -110,18 +117,18 @@ def parse(text: str | None) -> Pointer:
     if quoted:
         return Pointer(kind="named", title=quoted.group(1).strip(), version=version)
     lower = raw.lower()
-    m = re.fullmatch(r"(?:the\s+)?first\s+(\d+)\s+pages?", lower)
-    if m:
-        return Pointer(kind="pages", first_page=1, last_page=int(m.group(1)), version=version)
-    m = re.fullmatch(r"(?:pages?|pp?\.)\s*(\d+)\s*(?:-|–|to)\s*(\d+)", lower)
-    if m:
-        first, last = int(m.group(1)), int(m.group(2))
+    pages = None
+    if m := re.fullmatch(r"(?:the\s+)?first\s+(\d+)\s+pages?", lower):
+        pages = 1, int(m.group(1))
+    elif m := re.fullmatch(r"(?:pages?|pp?\.)\s*(\d+)\s*(?:-|–|to)\s*(\d+)", lower):
+        pages = int(m.group(1)), int(m.group(2))
+    elif m := re.fullmatch(r"(?:pages?|p\.)\s*(\d+)", lower):
+        pages = int(m.group(1)), int(m.group(1))
+    if pages is not None:
+        first, last = pages
         if first < 1 or last < first:
-            raise PointerSyntaxError(f"bad page range: {text!r}")
+            raise PointerSyntaxError(f"bad page range: {text!r} (pages count from 1)")
         return Pointer(kind="pages", first_page=first, last_page=last, version=version)
-    m = re.fullmatch(r"(?:pages?|p\.)\s*(\d+)", lower)
-    if m:
-        return Pointer(kind="pages", first_page=int(m.group(1)), last_page=int(m.group(1)), version=version)
     m = re.fullmatch(r"(sections?|sec\.?|§|chapters?|ch\.?|appendix|appendices|app\.?)\s*(.+)", raw, re.I)
     if m:
         word = m.group(1).lower()

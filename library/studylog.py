@@ -46,6 +46,10 @@ _UNIT_SECONDS = {
     "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
     "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
 }
+# One span is at most a day; times are kept within years a study log can mean. Beyond these, dates
+# overflow Python's datetime and would break every later report.
+MAX_SPAN_SECONDS = 24 * 3600
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2200
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?|\.\d+)\s*([a-z]+)")
 
 
@@ -77,6 +81,8 @@ def parse_duration(text: str) -> float:
         raise UsageError(f"cannot read duration {raw!r}: write it like 45m, 1h30m, 1.5h or 90 (minutes)")
     if seconds <= 0:
         raise UsageError(f"duration {raw!r} is zero: a span must last some time")
+    if seconds > MAX_SPAN_SECONDS:
+        raise UsageError(f"duration {raw!r} is longer than a day: log each day's study as its own span")
     return seconds
 
 
@@ -89,9 +95,14 @@ def parse_when(text: str, *, now: float | None = None) -> float:
         raw = f"{today.isoformat()} {raw.zfill(5)}"
     try:
         moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise UsageError(f"cannot read time {text!r}: write it like \"2026-11-20 14:00\" or \"14:00\"") from None
-    return moment.timestamp()  # naive = local time
+        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            raise ValueError
+        return moment.timestamp()  # naive = local time
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(
+            f"cannot read time {text!r}: write a date between {EARLIEST_YEAR} and {LATEST_YEAR} "
+            "like \"2026-11-20 14:00\", or \"14:00\" for today"
+        ) from None
 
 
 def clock(ts: float) -> str:

@@ -115,6 +115,12 @@ def main(argv: list[str] | None = None) -> None:
         # `syllabus read ... | head`: the pager went away; not an error worth a traceback.
         sys.stderr.close()
         sys.exit(0)
+    except OSError as exc:
+        # A destination the user named that cannot be written (no such folder, no permission,
+        # a full disk). Writes are atomic, so nothing half-written was left behind.
+        where = f": {exc.filename}" if exc.filename else ""
+        click.echo(f"error: {exc.strerror or exc}{where}", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

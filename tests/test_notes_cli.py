@@ -167,3 +167,13 @@ def test_backup_prints_a_usable_copy(run_cli, tmp_path):
     copy = sqlite3.connect(path)
     assert copy.execute("SELECT body FROM notes").fetchall() == [("backed up",)]
     copy.close()
+
+
+def test_notes_can_be_written_when_the_fetched_file_is_gone(corpus, run_cli, syllabus_home):
+    run_cli("attach", "attention", str(corpus / "arxiv" / "1706.03762.pdf"))
+    for pdf in (syllabus_home / "documents").rglob("*.pdf"):
+        pdf.unlink()
+    code, _, err = run_cli("note", "add", "attention", "still works", "--page", "3")
+    assert code == 0, err
+    code, _, err = run_cli("note", "add", "attention", "quoted", "--quote", "scaled dot-product attention")
+    assert code == 0, err

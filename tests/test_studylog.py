@@ -208,3 +208,15 @@ def test_cli_break_add_and_remove(run_cli, conn):
     assert run_cli("log", "remove", str(span.id))[0] == 0
     assert rows(conn) == []
     assert run_cli("log", "remove", "99")[0] == 2
+
+
+@pytest.mark.parametrize("args", [
+    ["log", "add", "attention", "99999999h", "--at", "2026-01-01 10:00"],
+    ["log", "add", "attention", "30m", "--at", "0001-01-01 00:00"],
+    ["plan", "--start", "9999-12-20"],
+])
+def test_out_of_range_times_are_refused_and_nothing_is_logged(run_cli, args):
+    code, _, err = run_cli(*args)
+    assert code == 2 and err.startswith("error: ")
+    code, out, _ = run_cli("log", "report", "--json")
+    assert code == 0 and "attention" not in out

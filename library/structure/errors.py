@@ -28,6 +28,13 @@ class BadDocument(UsageError):
         return "cannot be read"
 
 
+class MissingDocument(BadDocument):
+    reason = "missing"
+
+    def describe(self) -> str:
+        return "the file is gone from the library; `syllabus fetch` or `syllabus attach` it again"
+
+
 class EncryptedDocument(BadDocument):
     reason = "encrypted"
 

@@ -86,8 +86,8 @@ def _cache_path(digest: str) -> Path:
 def load(path: Path | str, *, use_cache: bool = True) -> DocumentStructure:
     """The structure of the file at ``path``, from the cache when the same bytes were seen before."""
     path = Path(path)
-    if not path.exists():
-        raise UsageError(f"no such file: {path}")
+    if not path.is_file():
+        raise errors.MissingDocument(path)
     if not use_cache:
         return extract(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -86,8 +86,8 @@ def extract(file: Path, section: str | None, outline_only: bool, from_text: bool
     from library.structure.resolve import extract as extract_file
     from library.structure.resolve import load, resolve
 
-    if not file.exists():
-        raise UsageError(f"no such file: {file}")
+    if not file.is_file():
+        raise UsageError(f"{file} is a directory, not a document" if file.is_dir() else f"no such file: {file}")
     structure = extract_file(file, use_outline=False) if from_text else load(file)
     content = None if outline_only else resolve(structure, _pointer(section), name=file.name)
     _emit(structure, content, as_json=as_json, outline_only=outline_only)

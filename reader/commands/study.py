@@ -116,7 +116,7 @@ def log_remove(session: Session, entry: int) -> None:
 @log.command(name="report")
 @click.option("--by", type=click.Choice(studylog.REPORT_BY), default="day", show_default=True,
               help="One row per span, grouped by day; or totals per chapter or per reading.")
-@click.option("--days", type=click.IntRange(min=1), help="Only the last N days.")
+@click.option("--days", type=click.IntRange(min=1, max=36500), help="Only the last N days.")
 @click.option("--csv", "as_csv", is_flag=True, help="Write CSV to stdout.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_session
@@ -178,7 +178,7 @@ PACE_STYLE = {"done": "green", "ahead": "cyan", "on track": "green", "behind": "
 @click.option("--start", "start", metavar="DATE", help="Plan from this day (kept for next time).")
 @click.option("--set", "set_target", nargs=2, metavar="CHAPTER DATE", help="Target date for a chapter.")
 @click.option("--clear", "clear_target", type=int, metavar="CHAPTER", help="Back to the computed target.")
-@click.option("--days", default=3, show_default=True, type=click.IntRange(min=0), help="How many next days to suggest.")
+@click.option("--days", default=3, show_default=True, type=click.IntRange(min=0, max=365), help="How many next days to suggest.")
 @click.option("--hours", default=plan_mod.DEFAULT_HOURS_PER_DAY, show_default=True, type=float,
               help="Hours of study in a day.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
