@@ -1,10 +1,11 @@
 """The FAISS vector index: a cache of the ``embeddings`` table, one file per kind and model.
 
 ``index_dir()/<kind>-<model>.faiss`` holds the vectors keyed by their row id (``IndexIDMap``);
-a JSON sidecar beside it records the count and a checksum (sha256 over the sorted
-``(item_id, content_hash)`` pairs). SQLite stays the truth: on open the sidecar is compared with
-the table and the file is rebuilt from SQLite when it is missing, stale, truncated or
-otherwise unreadable. Files are written atomically (temp file, fsync, rename).
+a JSON sidecar beside it records the count, a checksum (sha256 over the sorted
+``(item_id, content_hash)`` pairs) and the sha256 of the index file's own bytes. SQLite stays the
+truth: on open the sidecar is compared with the table and with the file, and the file is rebuilt
+from SQLite when it is missing, stale, truncated, from another process's save, or otherwise
+unreadable. Files are written atomically (library.atomic: unique temp file, fsync, rename).
 
 Within a process an open index is kept and checked before each query with one tiny query
 (``embedding_generations``, bumped by triggers on every change to ``embeddings``); only when
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from library import paths
+from library import atomic, paths
 
 if TYPE_CHECKING:
     import numpy as np
@@ -43,7 +44,7 @@ HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 96
 # With a filter and an approximate index, fewer allowed ids than this are scored exactly instead.
 EXACT_FILTER_MAX = 20_000
-SIDECAR_FORMAT = 1
+SIDECAR_FORMAT = 2  # 2: the sidecar also holds the file's own sha256
 
 
 def index_path(kind: str, model_slug: str) -> Path:
@@ -84,16 +85,13 @@ def sqlite_state(conn: sqlite3.Connection, kind: str, model: str) -> tuple[int, 
     return len(pairs), digest.hexdigest(), [(p[0], p[1]) for p in pairs]
 
 
-def _write_atomic(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+def _file_sha256(path: Path) -> str:
+    """The file's own checksum (about 0.15 s per 100k vectors): the sidecar vouches for exactly these bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _new_index(dim: int, count: int):
@@ -240,6 +238,13 @@ def _load(kind, model, dim, count, checksum, gen, pairs) -> VectorIndex | None:
             or meta.get("dim") != dim or not path.exists() or path.stat().st_size != meta.get("bytes")):
         return None
     try:
+        # The file and its sidecar are replaced one after the other; when two processes save at
+        # once, a sidecar can end up beside the other process's file. Only matching bytes count.
+        if _file_sha256(path) != meta.get("file_sha256"):
+            return None
+    except OSError:
+        return None
+    try:
         index = faiss.read_index(str(path))
     except Exception:  # RuntimeError from a truncated or garbled file, MemoryError from a bad header
         return None
@@ -312,15 +317,13 @@ def _save(vi: VectorIndex) -> None:
     import faiss
 
     path, side = index_path(vi.kind, _slug(vi.model)), sidecar_path(vi.kind, _slug(vi.model))
-    _write_atomic(path, lambda tmp: faiss.write_index(vi.index, str(tmp)))
-
-    def write_meta(tmp: Path) -> None:
-        tmp.write_text(json.dumps({
-            "format": SIDECAR_FORMAT, "kind": vi.kind, "model": vi.model, "dim": vi.dim, "count": vi.count,
-            "checksum": vi.checksum, "type": vi.type, "bytes": path.stat().st_size,
-        }, indent=2))
-
-    _write_atomic(side, write_meta)
+    with atomic.replacing(path) as tmp:
+        faiss.write_index(vi.index, str(tmp))
+        size, file_sha256 = tmp.stat().st_size, _file_sha256(tmp)
+    atomic.write_text(side, json.dumps({
+        "format": SIDECAR_FORMAT, "kind": vi.kind, "model": vi.model, "dim": vi.dim, "count": vi.count,
+        "checksum": vi.checksum, "type": vi.type, "bytes": size, "file_sha256": file_sha256,
+    }, indent=2))
 
 
 def describe(conn: sqlite3.Connection, kind: str, model: str) -> dict:

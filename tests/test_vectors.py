@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from index import search, update, vectors
-from index.notes import add_note, delete_note
+from index.notes import add_note, delete_note, edit_note
 from test_search_units import BagOfWords, conn  # noqa: F401  (the toy embedder and a fresh index connection)
 
 
@@ -118,3 +118,20 @@ def test_hnsw_past_the_threshold_and_exact_filtered_search(conn, indexed, monkey
     flat = [s for _, s in sorted(found)]
     expected = [float(indexed.embed([f"{TOPICS[i - 1]} note {i - 1}"])[0] @ query) for i in sorted(allowed)]
     assert np.allclose(flat, expected, atol=1e-5)
+
+
+def test_a_file_beside_another_saves_sidecar_is_not_trusted(conn, indexed):
+    """Two processes saving at once can leave one's file beside the other's sidecar: rebuild, never trust."""
+    first = results(conn, indexed)
+    path = note_file(indexed)
+    old_bytes = path.read_bytes()
+    edit_note(conn, 1, body="warmup schedule and weight decay, rewritten")  # same count, new vector
+    update.sync_note_embeddings(conn, indexed)
+    reopen()
+    second = results(conn, indexed)
+    assert second != first
+    assert path.read_bytes() != old_bytes
+    path.write_bytes(old_bytes)  # the older file lands last, beside the newer sidecar (same size)
+    reopen()
+    assert results(conn, indexed) == second
+    assert vectors.open_index(conn, "note", indexed.name, indexed.dim).state.startswith("rebuilt")
