@@ -438,10 +438,8 @@ def _parse_one(item: Any, where: str, curriculum: Curriculum | None) -> Imported
 
 
 def _key_from_url(url: str) -> str | None:
-    try:
-        from library import store
-    except ImportError:
-        return reading_key(None, url)
+    from library import store
+
     split = store.split_arxiv(url)
     return reading_key(split[0], None) if split else reading_key(None, url)
 

@@ -143,13 +143,10 @@ def reading_map(conn: sqlite3.Connection) -> dict[str, tuple[str, int]]:
 
 
 def reading_key_of(reading) -> str:
-    """The work a curriculum reading names, spelled as ``library.store`` spells it."""
-    try:
-        from library.store import reading_key
+    """The work a curriculum reading names (see :func:`library.store.key_of`)."""
+    from library.store import key_of
 
-        return reading_key(arxiv_id=reading.arxiv_id, url=None if reading.arxiv_id else reading.url)
-    except ImportError:
-        return f"arxiv:{reading.arxiv_id}" if reading.arxiv_id else f"url:{reading.url.rstrip('/')}"
+    return key_of(reading)
 
 
 def chapter_keys(conn: sqlite3.Connection, chapter: int) -> list[str]:

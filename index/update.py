@@ -94,10 +94,7 @@ def current_documents(conn: sqlite3.Connection) -> list:
 
 
 def _document_fingerprint(doc) -> str:
-    try:
-        from library.structure.resolve import CACHE_VERSION
-    except ImportError:
-        CACHE_VERSION = 0
+    from library.structure.resolve import CACHE_VERSION
     content = getattr(doc, "sha256", None)
     if not content:
         st = doc.path.stat()

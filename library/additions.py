@@ -29,12 +29,14 @@ def merge_into(conn: sqlite3.Connection, curriculum: Curriculum) -> Curriculum:
     if not rows:
         return curriculum
     taken = {r.id for _, r in curriculum.all_readings()} | {e.id for _, e in curriculum.all_exercises()}
-    works = {(r.arxiv_id or r.url.rstrip("/")) for _, r in curriculum.all_readings(with_resources=False)}
+    from library.store import key_of
+
+    works = {key_of(r) for _, r in curriculum.all_readings(with_resources=False)}
     extra: dict[int, list[Reading]] = {}
     numbers = {c.number for c in curriculum.chapters}
     for row in rows:
         reading = msgspec.json.decode(row["reading_json"], type=Reading)
-        work = reading.arxiv_id or reading.url.rstrip("/")
+        work = key_of(reading)
         if reading.id in taken or work in works:
             continue  # the curriculum itself now lists it (a re-import added it): keep theirs
         taken.add(reading.id)
@@ -67,12 +69,12 @@ def free_id(curriculum: Curriculum, wanted: str) -> str:
 
 def add(conn: sqlite3.Connection, curriculum: Curriculum, reading: Reading, chapter: int | None) -> None:
     """Store ``reading`` for ``curriculum`` (already merged with earlier additions)."""
+    from library.store import key_of
+
     if chapter is not None:
         curriculum.chapter(chapter)  # raises UsageError naming the chapters that exist
     for _, existing in curriculum.all_readings():
-        same_work = (reading.arxiv_id and existing.arxiv_id == reading.arxiv_id) or (
-            existing.url.rstrip("/") == reading.url.rstrip("/")
-        )
+        same_work = key_of(existing) == key_of(reading)
         if same_work:
             raise UsageError(f"already in {curriculum.name} as {existing.id!r}: {existing.title}")
     with write(conn):

@@ -89,7 +89,9 @@ class ImportReport:
 
 
 def _work_key(reading: Reading) -> str:
-    return f"arxiv:{reading.arxiv_id}" if reading.arxiv_id else f"url:{reading.url.rstrip('/')}"
+    from library.store import key_of  # hashlib and URL parsing: only when installing or finding
+
+    return key_of(reading)
 
 
 def install(conn: sqlite3.Connection, curriculum: Curriculum, *, source: str | None = None) -> ImportReport:
@@ -172,19 +174,17 @@ class Found:
         return "reading" if self.reading else "exercise"
 
 
-def _strip_version(arxiv_id: str) -> str:
-    import re
-
-    return re.sub(r"v\d+$", "", arxiv_id)
-
-
 def find(curriculum: Curriculum, query: str) -> Found:
     """Find a reading or exercise by id, arXiv id (with or without version) or URL.
 
     An unknown query raises :class:`NotFound` naming the closest ids.
     """
+    from library.store import normalize_url, split_arxiv
+
     q = query.strip()
-    bare = _strip_version(q.removeprefix("arXiv:").removeprefix("arxiv:"))
+    arxiv = split_arxiv(q)
+    bare = arxiv[0] if arxiv else None
+    url = normalize_url(q) if "://" in q else None
     for chapter, reading in curriculum.all_readings():
         if q == reading.id:
             return Found(chapter, reading=reading)
@@ -192,7 +192,7 @@ def find(curriculum: Curriculum, query: str) -> Found:
         if q == exercise.id:
             return Found(chapter, exercise=exercise)
     for chapter, reading in curriculum.all_readings():
-        if (reading.arxiv_id and bare == reading.arxiv_id) or q.rstrip("/") == reading.url.rstrip("/"):
+        if (bare and bare == reading.arxiv_id) or (url and url == normalize_url(reading.url)):
             # The same work may be a chapter reading and an exercise resource: prefer the reading.
             return _prefer_reading(curriculum, reading, chapter)
     raise NotFound(f"no reading or exercise {query!r} in {curriculum.name}{_suggest(curriculum, q)}")

@@ -121,6 +121,15 @@ def reading_key(*, arxiv_id: str | None = None, url: str | None = None) -> str:
     raise ValueError("a reading key needs an arXiv id or a URL")
 
 
+def key_of(reading) -> str:
+    """The work a curriculum reading names (``arxiv:<id>`` or ``url:<normalized url>``), whatever its id.
+
+    The one spelling used by the store, notes, search and the app, so the same paper is the same
+    work everywhere.
+    """
+    return reading_key(arxiv_id=reading.arxiv_id, url=None if reading.arxiv_id else reading.url)
+
+
 def _url_digest(url: str) -> str:
     return hashlib.sha1(normalize_url(url).encode("utf-8")).hexdigest()
 

@@ -126,3 +126,21 @@ def test_find_exact_id_wins_over_same_work_elsewhere():
     cur = catalogue.load_bundled()
     assert curricula.find(cur, "ex9-red-teaming-paper").reading.role == "resource"
     assert curricula.find(cur, "2202.03286").reading.role == "optional"
+
+
+@pytest.mark.parametrize("query", [
+    "1706.03762v5", "arXiv:1706.03762", "https://arxiv.org/abs/1706.03762v5", "https://arxiv.org/pdf/1706.03762",
+    "http://ARXIV.org/abs/1706.03762/",
+])
+def test_any_spelling_of_a_paper_finds_its_reading(query):
+    assert curricula.find(catalogue.load_bundled(), query).reading.id == "attention"
+
+
+def test_app_notes_and_cli_agree_on_a_reading_with_a_url_fragment():
+    from index.notes import reading_key
+    from library.store import key_of
+    from reader.screens.main import reading_key_of
+
+    reading = curricula.find(catalogue.load_bundled(), "pseudo-inputs").reading
+    assert "#" in reading.url
+    assert reading_key_of(reading) == key_of(reading) == reading_key(None, reading.url)

@@ -54,7 +54,10 @@ SETTLE_SECONDS = 0.4
 
 
 def reading_key_of(reading: Reading) -> str:
-    return f"arxiv:{reading.arxiv_id}" if reading.arxiv_id else f"url:{reading.url.rstrip('/')}"
+    """The work a reading names, spelled as notes and search spell it (one definition: library.store)."""
+    from library.store import key_of
+
+    return key_of(reading)
 
 
 def load_document(reading: Reading) -> DocumentLoaded:
