@@ -1,7 +1,7 @@
 """Printing for the CLI: JSON for scripts, Rich tables and bars for people.
 
 User-supplied text (titles, notes) is always printed with markup disabled, so a title that
-contains ``[bold]`` shows literally.
+contains ``[bold]`` shows literally, and without terminal escape sequences.
 """
 
 from __future__ import annotations
@@ -33,10 +33,12 @@ def err_console():
 
 
 def text(value: str, style: str = "") -> Any:
-    """User text as a Rich Text: never parsed as markup."""
+    """User or document text as a Rich Text: never parsed as markup, escape sequences removed."""
     from rich.text import Text
 
-    return Text(value, style=style)
+    from library.textclean import strip_escapes
+
+    return Text(strip_escapes(value), style=style)
 
 
 def bar(fraction: float, width: int = 20) -> str:

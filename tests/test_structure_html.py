@@ -115,3 +115,18 @@ def test_markdown_file_round_trip(corpus, tmp_path):
     structure = load(path)
     assert [s.title for s in structure.top_level()] == ["What Can RL Do?", "Key Concepts and Terminology",
                                                          "(Optional) Formalism"]
+
+
+def test_terminal_escape_sequences_never_leave_extraction(tmp_path):
+    from library.structure.resolve import extract
+
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<html><body><article><h1>T\x1b]0;PWNED\x07itle</h1><p>Some text \x1b[31mred\x1b[0m here that is long "
+        "enough to be an article paragraph, really.</p><h2>Part</h2><p>More text for the second section.</p>"
+        "</article></body></html>"
+    )
+    structure = extract(page)
+    texts = [b.text for b in structure.blocks] + [s.title for s in structure.sections] + [structure.title or ""]
+    assert not any("\x1b" in t or "\x07" in t for t in texts)
+    assert any("red here" in t for t in texts)

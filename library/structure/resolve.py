@@ -63,18 +63,35 @@ def _kind_of_file(path: Path) -> str:
 def extract(path: Path | str, *, use_outline: bool = True) -> DocumentStructure:
     """Extract a structure without the cache."""
     path = Path(path)
-    if not path.exists():
-        raise UsageError(f"no such file: {path}")
+    if not path.is_file():
+        raise errors.MissingDocument(path)
     kind = _kind_of_file(path)
     if kind == "pdf":
         from library.structure.pdf import pdf_structure
 
-        return pdf_structure(path, use_outline=use_outline)
+        return _printable(pdf_structure(path, use_outline=use_outline))
     from library.structure.html import html_to_markdown, markdown_structure
 
     raw = path.read_text(encoding="utf-8", errors="replace")
     md = html_to_markdown(raw) if kind == "html" else raw
-    return markdown_structure(md)
+    return _printable(markdown_structure(md))
+
+
+def _printable(structure: DocumentStructure) -> DocumentStructure:
+    """Terminal escape sequences and control characters out of every text, once, for every reader.
+
+    A document can carry them by accident or on purpose (an OSC sequence can retitle the window
+    or write the clipboard); the CLI, the app and the index all read text from here.
+    """
+    from library.textclean import strip_escapes
+
+    for block in structure.blocks:
+        block.text = strip_escapes(block.text)
+    for section in structure.sections:
+        section.title = strip_escapes(section.title)
+    if structure.title:
+        structure.title = strip_escapes(structure.title)
+    return structure
 
 
 def _cache_path(digest: str) -> Path:
