@@ -162,12 +162,12 @@ class SyllabusApp(App[None]):
         try:
             found = progress.mark(self.conn, self.curriculum, item_id, status)
         except SyllabusError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
         self._data_version = self._db_version()
         before = self.main.tree.status(found.id, found.kind)
         self.main.status_changed(found.id, status)
-        self.notify(f"{found.id}: {status}", timeout=2)
+        self.notify(f"{found.id}: {status}", timeout=2, markup=False)
         if found.kind == "exercise" and status == "done" and before != "done":
             self.main.exercise_done(found.id, found.chapter)
 
@@ -301,7 +301,7 @@ class SyllabusApp(App[None]):
             self.notify("Exercises have nothing to fetch.", severity="warning")
             return
         if reading_id in self.fetch_state:
-            self.notify(f"Already fetching {reading_id}.")
+            self.notify(f"Already fetching {reading_id}.", markup=False)
             return
         self.fetch_state[reading_id] = "starting"
         self._show_status()
@@ -351,10 +351,10 @@ class SyllabusApp(App[None]):
         self.fetch_state.pop(message.reading_id, None)
         self._show_status()
         if message.ok:
-            self.notify(f"Fetched {message.reading_id}. {message.detail}", timeout=4)
+            self.notify(f"Fetched {message.reading_id}. {message.detail}", timeout=4, markup=False)
             self.schedule_index_update()
         else:
-            self.notify(f"Could not fetch {message.reading_id}: {message.detail}", severity="error", timeout=8)
+            self.notify(f"Could not fetch {message.reading_id}: {message.detail}", severity="error", timeout=8, markup=False)
         self.main.fetch_finished(message)
 
     def _show_status(self) -> None:

@@ -44,3 +44,13 @@ def text(value: str, style: str = "") -> Any:
 def bar(fraction: float, width: int = 20) -> str:
     filled = round(fraction * width)
     return "█" * filled + "░" * (width - filled)
+
+
+def _int_types():
+    import click
+
+    # SQLite integers are 64-bit: a larger number typed by the user is a usage error, not a crash.
+    return click.IntRange(1, 2**63 - 1), click.IntRange(0, 2**63 - 1)
+
+
+ID, NUMBER = _int_types()  # ID: a note, entry or row id (from 1); NUMBER: a chapter number (from 0)

@@ -88,3 +88,16 @@ def test_importing_the_app_imports_nothing_heavy():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+async def test_notes_panel_on_a_narrow_terminal_leaves_the_reader_room():
+    from reader.app import make_app
+
+    app = make_app(warm_model=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("N")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.query_one("#side-panel").display
+        assert not screen.query_one("#sidebar").display

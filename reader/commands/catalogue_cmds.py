@@ -213,7 +213,7 @@ def progress_cmd(session: Session, as_json: bool) -> None:
 
 
 @click.command(name="next")
-@click.option("-n", "limit", default=5, show_default=True, help="How many suggestions.")
+@click.option("-n", "limit", default=5, show_default=True, type=click.IntRange(1, 1000), help="How many suggestions.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_session
 def next_cmd(session: Session, limit: int, as_json: bool) -> None:

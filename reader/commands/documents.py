@@ -13,7 +13,7 @@ import click
 from library import curricula, store
 from library.catalogue import Reading
 from library.errors import UsageError
-from reader.output import console, emit_json, err_console, text
+from reader.output import NUMBER, console, emit_json, err_console, text
 from reader.session import Session
 
 pass_session = click.make_pass_decorator(Session)
@@ -85,7 +85,7 @@ def _print_summary(outcomes, as_json: bool) -> None:
 
 @click.command()
 @click.argument("ids", nargs=-1)
-@click.option("--chapter", type=int, metavar="N", help="The readings of chapter N.")
+@click.option("--chapter", type=NUMBER, metavar="N", help="The readings of chapter N.")
 @click.option("--all", "everything", is_flag=True, help="The readings of every chapter.")
 @click.option("--optional", is_flag=True, help="Optional readings and exercise resources too.")
 @click.option("--refresh", is_flag=True, help="Download again; get newer arXiv versions (older ones are kept).")
@@ -196,7 +196,7 @@ def _arxiv_metadata(arxiv_id: str) -> dict | None:
 
 @click.command()
 @click.argument("what", metavar="ARXIV_ID|URL|PATH")
-@click.option("--chapter", type=int, metavar="N", help="Add to chapter N (default: a chapter \"Your additions\").")
+@click.option("--chapter", type=NUMBER, metavar="N", help="Add to chapter N (default: a chapter \"Your additions\").")
 @click.option("--optional", is_flag=True, help="Add it as optional reading (default: recommended).")
 @click.option("--title", help="Its title (default: from arXiv, the PDF, or the address).")
 @click.option("--json", "as_json", is_flag=True, help="Print the new reading as JSON.")
@@ -206,6 +206,8 @@ def add(session: Session, what: str, chapter: int | None, optional: bool, title:
     from library import additions
     from library.fetch import local
 
+    if chapter is not None:
+        session.curriculum.chapter(chapter)  # a bad chapter is an error before any network request
     reading, path = _reading_from(session, what, title, "optional" if optional else "recommended")
     additions.add(session.conn, session.curriculum, reading, chapter)
     attached = None

@@ -13,7 +13,7 @@ import click
 
 from library import curricula
 from library.errors import UsageError
-from reader.output import console, emit_json, text
+from reader.output import ID, NUMBER, console, emit_json, text
 from reader.session import Session
 
 pass_session = click.make_pass_decorator(Session)
@@ -47,7 +47,7 @@ def note() -> None:
 @click.option("--page", type=click.IntRange(min=1), help="Page the note is about.")
 @click.option("--quote", help="The passage the note is on, quoted exactly (it is looked up in the document).")
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="A tag (repeat for several).")
-@click.option("--chapter", type=int, metavar="N", help="A note on chapter N instead of a reading.")
+@click.option("--chapter", type=NUMBER, metavar="N", help="A note on chapter N instead of a reading.")
 @click.option("--standalone", is_flag=True, help="A note on nothing in particular.")
 @click.option("--json", "as_json", is_flag=True, help="Print the saved note as JSON.")
 @pass_session
@@ -112,7 +112,7 @@ def note_add(session: Session, args: tuple[str, ...], body: str | None, page: in
 
 
 @note.command(name="edit")
-@click.argument("note_id", type=int)
+@click.argument("note_id", type=ID)
 @click.option("--body", help="New text (without it, and without tag changes, opens $EDITOR).")
 @click.option("--tag", "add_tags", multiple=True, metavar="TAG", help="Add a tag.")
 @click.option("--untag", "remove_tags", multiple=True, metavar="TAG", help="Remove a tag.")
@@ -137,7 +137,7 @@ def note_edit(session: Session, note_id: int, body: str | None, add_tags: tuple[
 
 
 @note.command(name="rm")
-@click.argument("note_id", type=int)
+@click.argument("note_id", type=ID)
 @pass_session
 def note_rm(session: Session, note_id: int) -> None:
     """Delete note N (undo with `syllabus note undo`)."""
@@ -179,7 +179,7 @@ def _print_list(items) -> None:
 @note.command(name="list")
 @click.argument("reading", required=False, metavar="[ID]")
 @click.option("--tag", help="Only notes with this tag.")
-@click.option("--chapter", type=int, metavar="N", help="Only notes on chapter N and its readings.")
+@click.option("--chapter", type=NUMBER, metavar="N", help="Only notes on chapter N and its readings.")
 @click.option("--deleted", is_flag=True, help="Include deleted notes.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_session
@@ -218,7 +218,7 @@ def _reading_filter(session: Session, query: str) -> dict:
 
 
 @note.command(name="show")
-@click.argument("note_id", type=int)
+@click.argument("note_id", type=ID)
 @click.option("--history", "with_history", is_flag=True, help="Also show every earlier version.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_session

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from reader.output import console, emit_json, err_console, text
+from reader.output import ID, NUMBER, console, emit_json, err_console, text
 from reader.session import Session
 
 pass_session = click.make_pass_decorator(Session)
@@ -74,7 +74,7 @@ def _warn_unindexed(session: Session) -> None:
 @click.argument("query")
 @click.option("--notes", "only", flag_value="note", help="Only notes.")
 @click.option("--papers", "only", flag_value="passage", help="Only passages of fetched readings.")
-@click.option("--chapter", type=int, metavar="N", help="Only notes and readings of chapter N.")
+@click.option("--chapter", type=NUMBER, metavar="N", help="Only notes and readings of chapter N.")
 @click.option("--reading", "reading_query", metavar="ID", help="Only this reading (id, arXiv id or URL).")
 @click.option("--tag", metavar="TAG", help="Only notes with this tag.")
 @click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="How many hits.")
@@ -108,7 +108,7 @@ def search(session: Session, query: str, only: str | None, chapter: int | None, 
 
 @click.command()
 @click.argument("reading_id", required=False, metavar="ID")
-@click.option("--note", "note_id", type=int, metavar="N", help="Related to note N instead of a reading.")
+@click.option("--note", "note_id", type=ID, metavar="N", help="Related to note N instead of a reading.")
 @click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="How many hits.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_session

@@ -12,7 +12,7 @@ import click
 from library import plan as plan_mod
 from library import progress, studylog
 from library.errors import UsageError
-from reader.output import console, emit_json, text
+from reader.output import ID, NUMBER, console, emit_json, text
 from reader.session import Session
 
 pass_session = click.make_pass_decorator(Session)
@@ -105,7 +105,7 @@ def log_status(session: Session, as_json: bool) -> None:
 
 
 @log.command(name="remove")
-@click.argument("entry", type=int)
+@click.argument("entry", type=ID)
 @pass_session
 def log_remove(session: Session, entry: int) -> None:
     """Delete log entry ENTRY (its number is in `log report`)."""
@@ -177,9 +177,9 @@ PACE_STYLE = {"done": "green", "ahead": "cyan", "on track": "green", "behind": "
 @click.command(name="plan")
 @click.option("--start", "start", metavar="DATE", help="Plan from this day (kept for next time).")
 @click.option("--set", "set_target", nargs=2, metavar="CHAPTER DATE", help="Target date for a chapter.")
-@click.option("--clear", "clear_target", type=int, metavar="CHAPTER", help="Back to the computed target.")
+@click.option("--clear", "clear_target", type=NUMBER, metavar="CHAPTER", help="Back to the computed target.")
 @click.option("--days", default=3, show_default=True, type=click.IntRange(min=0, max=365), help="How many next days to suggest.")
-@click.option("--hours", default=plan_mod.DEFAULT_HOURS_PER_DAY, show_default=True, type=float,
+@click.option("--hours", default=plan_mod.DEFAULT_HOURS_PER_DAY, show_default=True, type=click.FloatRange(0, 24, min_open=True),
               help="Hours of study in a day.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_session
@@ -188,6 +188,8 @@ def plan(session: Session, start: str | None, set_target: tuple[str, str] | None
     """Target dates per chapter, where you stand against them, and what the next days should cover."""
     conn, cur = session.conn, session.curriculum
     # Parse everything before writing anything.
+    if hours != hours:  # NaN passes every range check
+        raise UsageError("--hours must be a number of hours between 0 and 24")
     start_day = plan_mod.parse_date(start) if start else None
     target = None
     if set_target:
@@ -316,7 +318,7 @@ def _in(seconds: float) -> str:
 
 
 @review.command(name="grade")
-@click.argument("note_id", type=int)
+@click.argument("note_id", type=ID)
 @click.argument("rating")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_session
@@ -333,7 +335,7 @@ def review_grade(session: Session, note_id: int, rating: str, as_json: bool) -> 
 
 
 @review.command(name="exclude")
-@click.argument("note_id", type=int)
+@click.argument("note_id", type=ID)
 @pass_session
 def review_exclude(session: Session, note_id: int) -> None:
     """Keep note NOTE_ID out of review."""
@@ -344,7 +346,7 @@ def review_exclude(session: Session, note_id: int) -> None:
 
 
 @review.command(name="include")
-@click.argument("note_id", type=int)
+@click.argument("note_id", type=ID)
 @pass_session
 def review_include(session: Session, note_id: int) -> None:
     """Bring note NOTE_ID back into review."""
@@ -374,7 +376,7 @@ def review_stats(session: Session, as_json: bool) -> None:
 
 
 @click.command(name="solutions")
-@click.argument("chapter", type=int, required=False)
+@click.argument("chapter", type=NUMBER, required=False)
 @click.option("--all", "show_all", is_flag=True, help="Show solutions even before the exercise is done.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_session

@@ -267,6 +267,9 @@ class MainScreen(Screen[None]):
         panel = self.query_one("#side-panel")
         panel.display = not panel.display
         self.side_panel_forced = panel.display
+        if panel.display and self.size.width < WIDE_ENOUGH_FOR_SIDE_PANEL:
+            # Three columns do not fit: the curriculum makes room (ctrl+b brings it back).
+            self.query_one("#sidebar").display = False
         if panel.display:
             self._settled()
 
@@ -296,7 +299,7 @@ class MainScreen(Screen[None]):
         if chapter.solutions:
             self.show_solutions(chapter.number, just_done=exercise_id)
         else:
-            self.notify(f"{exercise_id} done. L keeps a link to your solution.", timeout=4)
+            self.notify(f"{exercise_id} done. L keeps a link to your solution.", timeout=4, markup=False)
 
     def action_solution_link(self) -> None:
         from reader.screens.solutions import ask_solution_link
@@ -394,7 +397,7 @@ class MainScreen(Screen[None]):
         self.view = view
         await self._render_view(target)
         if message.detail:
-            self.notify(message.detail, title="Showing the whole work", severity="warning")
+            self.notify(message.detail, title="Showing the whole work", severity="warning", markup=False)
 
     def _state_text(self, message: DocumentLoaded) -> Text:
         text = Text()
@@ -577,7 +580,7 @@ class MainScreen(Screen[None]):
                 tags=draft.tags, anchor=anchor,
             )
         except SyllabusError as exc:
-            self.notify(str(exc), title="Note not saved", severity="error")
+            self.notify(str(exc), title="Note not saved", severity="error", markup=False)
             return
         self.refresh_notes()
         self.query_one(NotesPanel).highlight_note(note.id)
@@ -618,7 +621,7 @@ class MainScreen(Screen[None]):
             try:
                 self.open_reading(note.reading_id, block_index=block_index)
             except Exception as exc:  # a note on a reading this curriculum does not have
-                self.notify(f"Cannot open the note's reading: {exc}", severity="warning")
+                self.notify(f"Cannot open the note's reading: {exc}", severity="warning", markup=False)
             return
         if block_index is None:
             self.notify("This note is not anchored to a passage.", severity="information")
@@ -664,10 +667,10 @@ class MainScreen(Screen[None]):
         try:
             action, note = notes_api.undo_with_action(self.conn)
         except SyllabusError as exc:
-            self.notify(str(exc), severity="warning")
+            self.notify(str(exc), severity="warning", markup=False)
             return
         self.refresh_notes()
-        self.notify(f"Undid the {action} of note {note.id}.")
+        self.notify(f"Undid the {action} of note {note.id}.", markup=False)
         self.app.note_saved(note.id)  # type: ignore[attr-defined]
 
     # --- search hits -------------------------------------------------------------------------------------

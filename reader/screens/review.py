@@ -300,10 +300,10 @@ class ReviewScreen(Screen[None]):
     def on_review_graded(self, message: ReviewGraded) -> None:
         self.last = message
         if message.error:
-            self.notify(message.error, title="Not saved", severity="error")
+            self.notify(message.error, title="Not saved", severity="error", markup=False)
         elif message.action == "excluded":
             self.notify(f"Note {message.note_id} excluded from review "
-                        f"(`syllabus review include {message.note_id}` brings it back).", timeout=4)
+                        f"(`syllabus review include {message.note_id}` brings it back).", timeout=4, markup=False)
         else:
             self.graded += 1
-            self.notify(f"{message.action}: next review {when(message.due, message.reviewed_at)}", timeout=3)
+            self.notify(f"{message.action}: next review {when(message.due, message.reviewed_at)}", timeout=3, markup=False)

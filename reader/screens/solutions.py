@@ -90,7 +90,7 @@ def ask_solution_link(app, conn: sqlite3.Connection, curriculum: Curriculum, exe
             app.notify(str(exc), title="Not saved", severity="error", markup=False)
             return
         app.notify(f"Solution link saved for {found.exercise.id}." if value.strip()
-                   else f"Solution link of {found.exercise.id} cleared.", timeout=3)
+                   else f"Solution link of {found.exercise.id} cleared.", timeout=3, markup=False)
         if saved is not None:
             saved(value.strip())
 

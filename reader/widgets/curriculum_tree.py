@@ -193,7 +193,7 @@ class CurriculumTree(Tree[Item]):
         table = READING_KEYS if item.kind == "reading" else EXERCISE_KEYS
         status = table.get(key)
         if status is None:
-            self.notify(f"Exercises have no status for {key!r}: use u (todo), r (doing) or d (done).", severity="warning")
+            self.notify(f"Exercises have no status for {key!r}: use u (todo), r (doing) or d (done).", severity="warning", markup=False)
             return
         self.post_message(StatusRequested(item.id, item.kind, status))
 
