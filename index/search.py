@@ -127,7 +127,11 @@ def reading_map(conn: sqlite3.Connection) -> dict[str, tuple[str, int]]:
 
     name = curricula.active_name(conn)
     row = conn.execute("SELECT updated_at FROM curricula WHERE name = ?", (name,)).fetchone()
-    key = (name, row[0] if row else None)
+    added = conn.execute("SELECT max(id) FROM user_readings WHERE curriculum = ?", (name,)).fetchone()
+    database = conn.execute("PRAGMA database_list").fetchone()[2]
+    # Changes when the curriculum is re-imported, when `syllabus add` adds a reading, or when
+    # another data home is opened in the same process.
+    key = (database, name, row[0] if row else None, added[0])
     if key not in _READINGS_CACHE:
         try:
             curriculum = curricula.active(conn)

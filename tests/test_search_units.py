@@ -280,3 +280,16 @@ def test_a_passage_sharing_rare_words_with_the_query_leads_the_hybrid_list(conn)
                                 search._Filters(conn, kinds=("note",), chapter=None, reading_key=None, tag=None), 10)
     assert scored[0][0] == target.id and search.confident_top(scored)
     assert search.search(conn, "critical gradient noise scale", embedder=emb, k=3)[0].id == target.id
+
+
+def test_reading_map_sees_readings_added_while_running(conn):
+    from library import additions, curricula
+    from library.catalogue import Reading
+
+    before = search.reading_map(conn)
+    mine = Reading(id="my-paper", title="Mine", kind="arxiv", url="https://arxiv.org/abs/3333.33333",
+                   arxiv_id="3333.33333", role="optional")
+    additions.add(conn, curricula.active(conn), mine, 1)
+    after = search.reading_map(conn)
+    assert "arxiv:3333.33333" not in before
+    assert after["arxiv:3333.33333"] == ("my-paper", 1)
