@@ -252,18 +252,12 @@ def list_notes(
 ) -> list[Note]:
     """Notes matching every filter given, oldest first."""
     where, params = [], []
-    if reading_id is not None:
-        where.append("reading_id = ?")
-        params.append(reading_id)
-    if reading_key is not None:
-        where.append("reading_key = ?")
-        params.append(reading_key)
-    if curriculum is not None:
-        where.append("curriculum = ?")
-        params.append(curriculum)
-    if chapter is not None:
-        where.append("chapter = ?")
-        params.append(chapter)
+    # Column names come from this fixed dict, never from the caller: only the values are parameters.
+    equal = {"reading_id": reading_id, "reading_key": reading_key, "curriculum": curriculum, "chapter": chapter}
+    for column, value in equal.items():
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
     if tag is not None:
         where.append("id IN (SELECT note_id FROM note_tags WHERE tag = ?)")
         params.append(normalize_tags([tag])[0])
