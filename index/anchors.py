@@ -113,8 +113,8 @@ def _match_at(doc: _Text, start: int, end: int, score: float) -> Match:
     number = _block_number(block, pos)
     return Match(
         exact=doc.text[start:end],
-        prefix=doc.text[max(0, start - CONTEXT_CHARS):start],
-        suffix=doc.text[end:end + CONTEXT_CHARS],
+        prefix=doc.text[max(0, start - CONTEXT_CHARS) : start],
+        suffix=doc.text[end : end + CONTEXT_CHARS],
         page=block.page,
         block_index=number,
         section=section_label(doc.structure, number, block.page),
@@ -122,17 +122,25 @@ def _match_at(doc: _Text, start: int, end: int, score: float) -> Match:
     )
 
 
-def _rank(doc: _Text, spans: list[tuple[int, int, float]], prefix: str, suffix: str,
-          block_index: int | None, page: int | None) -> tuple[int, int, float]:
+def _rank(
+    doc: _Text,
+    spans: list[tuple[int, int, float]],
+    prefix: str,
+    suffix: str,
+    block_index: int | None,
+    page: int | None,
+) -> tuple[int, int, float]:
     """Pick the span whose surroundings best match the remembered context, then the nearest one."""
 
     def key(span: tuple[int, int, float]) -> tuple:
         start, end, score = span
         context = 0.0
         if prefix:
-            context += _similarity(normalize(prefix)[-CONTEXT_CHARS:], doc.text[max(0, start - CONTEXT_CHARS):start])
+            context += _similarity(
+                normalize(prefix)[-CONTEXT_CHARS:], doc.text[max(0, start - CONTEXT_CHARS) : start]
+            )
         if suffix:
-            context += _similarity(normalize(suffix)[:CONTEXT_CHARS], doc.text[end:end + CONTEXT_CHARS])
+            context += _similarity(normalize(suffix)[:CONTEXT_CHARS], doc.text[end : end + CONTEXT_CHARS])
         pos, block = doc.block_at(start)
         distance = 0
         if block_index is not None:

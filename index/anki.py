@@ -33,7 +33,11 @@ def _tag(tag: str) -> str:
 
 
 def export_deck(
-    conn: sqlite3.Connection, path: Path, *, curriculum: str | None = None, deck_name: str = "Syllabus notes",
+    conn: sqlite3.Connection,
+    path: Path,
+    *,
+    curriculum: str | None = None,
+    deck_name: str = "Syllabus notes",
     include_excluded: bool = False,
 ) -> int:
     """Write the notes (of one curriculum, or all) to ``path`` as an Anki package; returns how many.
@@ -49,21 +53,29 @@ def export_deck(
     if not notes:
         raise UsageError("no notes to export" + (f" in {curriculum}" if curriculum else ""))
     model = genanki.Model(
-        MODEL_ID, "Syllabus note",
+        MODEL_ID,
+        "Syllabus note",
         fields=[{"name": "Reading"}, {"name": "Quote"}, {"name": "Note"}, {"name": "Id"}],
         templates=[{"name": "Recall", "qfmt": _FRONT, "afmt": _BACK}],
-        css=_CSS, sort_field_index=3,
+        css=_CSS,
+        sort_field_index=3,
     )
     deck = genanki.Deck(DECK_ID, deck_name)
     titles: dict[str, dict[str, str]] = {}
     for note in notes:
-        deck.add_note(genanki.Note(
-            model=model,
-            fields=[_esc(_reading_label(conn, note, titles)), _esc(note.anchor.exact if note.anchor and note.anchor.exact else ""),
-                    _esc(note.body), str(note.id)],
-            tags=[_tag(t) for t in note.tags if t.strip()],
-            guid=genanki.guid_for("syllabus", note.uuid),
-        ))
+        deck.add_note(
+            genanki.Note(
+                model=model,
+                fields=[
+                    _esc(_reading_label(conn, note, titles)),
+                    _esc(note.anchor.exact if note.anchor and note.anchor.exact else ""),
+                    _esc(note.body),
+                    str(note.id),
+                ],
+                tags=[_tag(t) for t in note.tags if t.strip()],
+                guid=genanki.guid_for("syllabus", note.uuid),
+            )
+        )
     path = Path(path)
     if path.suffix != ".apkg":
         raise UsageError(f"{path}: an Anki deck file ends in .apkg")
@@ -83,7 +95,12 @@ def _reading_label(conn: sqlite3.Connection, note: Note, cache: dict[str, dict[s
             cache[note.curriculum] = {r.id: r.title for _, r in cur.all_readings()}
         except NotFound:
             cache[note.curriculum] = {}
-    title = cache.get(note.curriculum or "", {}).get(note.reading_id or "") or note.reading_id or note.reading_key or ""
+    title = (
+        cache.get(note.curriculum or "", {}).get(note.reading_id or "")
+        or note.reading_id
+        or note.reading_key
+        or ""
+    )
     where = f"ch {note.chapter} · " if note.chapter is not None else ""
     section = f" · {note.anchor.section}" if note.anchor and note.anchor.section else ""
     return f"{where}{title}{section}"

@@ -25,9 +25,10 @@ import importlib.util
 import os
 import re
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from library.errors import SyllabusError
 
@@ -44,7 +45,7 @@ class Embedder(Protocol):
     name: str
     dim: int
 
-    def embed(self, texts: Sequence[str]) -> "np.ndarray":
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Rows of float32, L2-normalised, one per text."""
         ...
 
@@ -135,21 +136,27 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
-        get = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        get = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
+        )
         return int(get())
 
     @property
     def max_seq_length(self) -> int:
         return int(self.model.max_seq_length)
 
-    def embed(self, texts: Sequence[str]) -> "np.ndarray":
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
         import numpy as np  # cheap once anything above has run
 
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         vectors = self.model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
@@ -165,8 +172,9 @@ def reference_embedder(spec: ModelSpec) -> SentenceTransformerEmbedder:
     return _LOADED[key]  # type: ignore[return-value]
 
 
-def get_embedder(conn: sqlite3.Connection | None = None, *, spec: ModelSpec | None = None,
-                 export: bool = True) -> Embedder:
+def get_embedder(
+    conn: sqlite3.Connection | None = None, *, spec: ModelSpec | None = None, export: bool = True
+) -> Embedder:
     """The embedder for stored and query vectors of the configured model.
 
     The verified ONNX export when there is one; otherwise (``export``) try to make it now — a
@@ -188,13 +196,13 @@ def get_embedder(conn: sqlite3.Connection | None = None, *, spec: ModelSpec | No
     return reference_embedder(spec)
 
 
-def to_blob(vector: "np.ndarray") -> bytes:
+def to_blob(vector: np.ndarray) -> bytes:
     import numpy as np
 
     return np.ascontiguousarray(vector, dtype="<f4").tobytes()
 
 
-def from_blobs(blobs: Sequence[bytes], dim: int) -> "np.ndarray":
+def from_blobs(blobs: Sequence[bytes], dim: int) -> np.ndarray:
     import numpy as np
 
     if not blobs:

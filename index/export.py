@@ -20,7 +20,7 @@ import sqlite3
 import time
 import uuid as uuid_module
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,13 +43,13 @@ PDF_FRAGMENT_SPEC = "http://tools.ietf.org/rfc/rfc3778"
 
 def iso(ts: float) -> str:
     """A Unix time as an ISO 8601 UTC timestamp with microseconds (round-trips through :func:`from_iso`)."""
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def from_iso(text: str) -> float:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if moment.tzinfo is None:  # no offset given: read as UTC, as the Web Annotation model advises
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return round(moment.timestamp(), 6)
 
 
@@ -63,9 +63,9 @@ def _source_url(note: Note, readings: dict[str, tuple[int, Reading]]) -> str | N
         return readings[note.reading_id][1].url
     key = note.reading_key or ""
     if key.startswith("arxiv:"):
-        return f"https://arxiv.org/abs/{key[len('arxiv:'):]}"
+        return f"https://arxiv.org/abs/{key[len('arxiv:') :]}"
     if key.startswith("url:"):
-        return key[len("url:"):]
+        return key[len("url:") :]
     return None
 
 
@@ -171,24 +171,32 @@ def export_markdown(conn: sqlite3.Connection, curriculum: Curriculum, out_dir: P
         except UsageError:
             chapter_title = f"Chapter {number}"
         fields = {
-            "title": f"Chapter {number}: {chapter_title}", "chapter": number, "curriculum": curriculum.name,
+            "title": f"Chapter {number}: {chapter_title}",
+            "chapter": number,
+            "curriculum": curriculum.name,
             "tags": ["syllabus", *sorted({t for n in group for t in n.tags})],
         }
         files[claim(f"chapter-{number}")] = (
-            _front_matter(fields) + f"# Chapter {number}: {chapter_title}\n\n" + "\n".join(_note_markdown(n) for n in group)
+            _front_matter(fields)
+            + f"# Chapter {number}: {chapter_title}\n\n"
+            + "\n".join(_note_markdown(n) for n in group)
         )
     if standalone:
-        fields = {"title": "Notes", "curriculum": curriculum.name,
-                  "tags": ["syllabus", *sorted({t for n in standalone for t in n.tags})]}
-        files[claim("standalone-notes")] = _front_matter(fields) + "# Notes\n\n" + "\n".join(
-            _note_markdown(n) for n in standalone)
+        fields = {
+            "title": "Notes",
+            "curriculum": curriculum.name,
+            "tags": ["syllabus", *sorted({t for n in standalone for t in n.tags})],
+        }
+        files[claim("standalone-notes")] = (
+            _front_matter(fields) + "# Notes\n\n" + "\n".join(_note_markdown(n) for n in standalone)
+        )
     for path, text in files.items():
         atomic.write_text(path, text)
     return list(files)
 
 
 def _arxiv_of(key: str | None) -> str | None:
-    return key[len("arxiv:"):] if key and key.startswith("arxiv:") else None
+    return key[len("arxiv:") :] if key and key.startswith("arxiv:") else None
 
 
 # --- W3C Web Annotation JSON ---------------------------------------------------------------------
@@ -198,8 +206,9 @@ def note_to_annotation(note: Note, readings: dict[str, tuple[int, Reading]] | No
     """One note as a W3C ``Annotation``."""
     readings = readings or {}
     anchor = note.anchor or Anchor()
-    bodies: list[dict] = [{"type": "TextualBody", "value": note.body, "format": "text/markdown",
-                           "purpose": "commenting"}]
+    bodies: list[dict] = [
+        {"type": "TextualBody", "value": note.body, "format": "text/markdown", "purpose": "commenting"}
+    ]
     bodies += [{"type": "TextualBody", "value": tag, "purpose": "tagging"} for tag in note.tags]
     selectors: list[dict] = []
     if anchor.exact:
@@ -210,10 +219,14 @@ def note_to_annotation(note: Note, readings: dict[str, tuple[int, Reading]] | No
             quote["suffix"] = anchor.suffix
         selectors.append(quote)
     if anchor.page:
-        selectors.append({"type": "FragmentSelector", "conformsTo": PDF_FRAGMENT_SPEC, "value": f"page={anchor.page}"})
+        selectors.append(
+            {"type": "FragmentSelector", "conformsTo": PDF_FRAGMENT_SPEC, "value": f"page={anchor.page}"}
+        )
     source = _source_url(note, readings)
     if source is None:  # chapter and standalone notes: an IRI naming where they belong
-        source = f"urn:syllabus:{note.curriculum or 'notes'}" + (f":chapter:{note.chapter}" if note.chapter is not None else "")
+        source = f"urn:syllabus:{note.curriculum or 'notes'}" + (
+            f":chapter:{note.chapter}" if note.chapter is not None else ""
+        )
     target: dict[str, Any] = {"source": source}
     if selectors:
         target["selector"] = selectors
@@ -226,9 +239,14 @@ def note_to_annotation(note: Note, readings: dict[str, tuple[int, Reading]] | No
         "body": bodies,
         "target": target,
         EXTRAS_KEY: {
-            "curriculum": note.curriculum, "reading_id": note.reading_id, "reading_key": note.reading_key,
-            "chapter": note.chapter, "section": anchor.section, "block_index": anchor.block_index,
-            "arxiv_version": anchor.arxiv_version, "anchor_status": anchor.status if note.anchor else None,
+            "curriculum": note.curriculum,
+            "reading_id": note.reading_id,
+            "reading_key": note.reading_key,
+            "chapter": note.chapter,
+            "section": anchor.section,
+            "block_index": anchor.block_index,
+            "arxiv_version": anchor.arxiv_version,
+            "anchor_status": anchor.status if note.anchor else None,
         },
     }
 
@@ -298,7 +316,9 @@ def _items(data: Any) -> list[Any]:
     first = data.get("first")
     if isinstance(first, dict) and isinstance(first.get("items"), list):
         if first.get("next"):
-            raise UsageError("paged annotation collections are not supported: export everything into one page")
+            raise UsageError(
+                "paged annotation collections are not supported: export everything into one page"
+            )
         return first["items"]
     raise UsageError("not a Web Annotation collection: no 'first.items' or 'items' list")
 
@@ -324,7 +344,7 @@ def _uuid_of(annotation_id: Any, where: str, fallback: str) -> str:
     if not isinstance(annotation_id, str) or not annotation_id.strip():
         raise UsageError(f"{where}: id must be text")
     raw = annotation_id.strip()
-    bare = raw[len("urn:uuid:"):] if raw.lower().startswith("urn:uuid:") else raw
+    bare = raw[len("urn:uuid:") :] if raw.lower().startswith("urn:uuid:") else raw
     try:
         return str(uuid_module.UUID(bare))
     except ValueError:
@@ -412,7 +432,7 @@ def _parse_one(item: Any, where: str, curriculum: Curriculum | None) -> Imported
 
         if curriculum is not None and reading_id is None:
             key_guess = _key_from_url(source) or ""
-            query = key_guess[len("arxiv:"):] if key_guess.startswith("arxiv:") else source
+            query = key_guess[len("arxiv:") :] if key_guess.startswith("arxiv:") else source
             try:
                 found = curricula.find(curriculum, query)
             except NotFound:
@@ -426,14 +446,29 @@ def _parse_one(item: Any, where: str, curriculum: Curriculum | None) -> Imported
     anchor = None
     if exact or page or extras.section:
         status = extras.anchor_status or ("attached" if exact else "none")
-        anchor = Anchor(arxiv_version=extras.arxiv_version, section=extras.section, page=page, exact=exact,
-                        prefix=prefix, suffix=suffix, block_index=extras.block_index, status=status)
+        anchor = Anchor(
+            arxiv_version=extras.arxiv_version,
+            section=extras.section,
+            page=page,
+            exact=exact,
+            prefix=prefix,
+            suffix=suffix,
+            block_index=extras.block_index,
+            status=status,
+        )
     # Only what the file says (not the import time) goes into a derived id, so it is the same next time.
     fallback = json.dumps([text, source, exact, item.get("created")], ensure_ascii=False)
     return ImportedNote(
-        uuid=_uuid_of(item.get("id"), where, fallback), body=text, tags=tags, curriculum=note_curriculum,
-        reading_id=reading_id, reading_key=key, chapter=chapter, anchor=anchor,
-        created_at=created, updated_at=modified,
+        uuid=_uuid_of(item.get("id"), where, fallback),
+        body=text,
+        tags=tags,
+        curriculum=note_curriculum,
+        reading_id=reading_id,
+        reading_key=key,
+        chapter=chapter,
+        anchor=anchor,
+        created_at=created,
+        updated_at=modified,
     )
 
 
@@ -456,7 +491,9 @@ def parse_annotations(data: Any, curriculum: Curriculum | None = None) -> list[I
     return parsed
 
 
-def import_annotations(conn: sqlite3.Connection, data: Any, *, curriculum: Curriculum | None = None) -> ImportReport:
+def import_annotations(
+    conn: sqlite3.Connection, data: Any, *, curriculum: Curriculum | None = None
+) -> ImportReport:
     """Add the annotations of a W3C document as notes, all or none, skipping ids already present."""
     notes = parse_annotations(data, curriculum)
     report = ImportReport()
@@ -466,15 +503,25 @@ def import_annotations(conn: sqlite3.Connection, data: Any, *, curriculum: Curri
                 report.skipped.append(f"urn:uuid:{item.uuid}")
                 continue
             note = add_note(
-                conn, body=item.body, curriculum=item.curriculum, reading_id=item.reading_id,
-                reading_key=item.reading_key, chapter=item.chapter, tags=item.tags, anchor=item.anchor,
-                uuid=item.uuid, created_at=item.created_at, updated_at=item.updated_at,
+                conn,
+                body=item.body,
+                curriculum=item.curriculum,
+                reading_id=item.reading_id,
+                reading_key=item.reading_key,
+                chapter=item.chapter,
+                tags=item.tags,
+                anchor=item.anchor,
+                uuid=item.uuid,
+                created_at=item.created_at,
+                updated_at=item.updated_at,
             )
             report.added.append(note.id)
     return report
 
 
-def import_annotations_file(conn: sqlite3.Connection, path: Path, *, curriculum: Curriculum | None = None) -> ImportReport:
+def import_annotations_file(
+    conn: sqlite3.Connection, path: Path, *, curriculum: Curriculum | None = None
+) -> ImportReport:
     """Read ``path`` (W3C Web Annotation JSON) and import it; a bad file is one UsageError, nothing written."""
     try:
         raw = Path(path).read_bytes()

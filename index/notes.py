@@ -15,7 +15,8 @@ import json
 import sqlite3
 import time
 import uuid as uuid_module
-from typing import Iterable, Literal
+from collections.abc import Iterable
+from typing import Literal
 
 import msgspec
 
@@ -76,12 +77,21 @@ class Note(msgspec.Struct, kw_only=True):
     def to_dict(self) -> dict:
         anchor = self.anchor or Anchor()
         return {
-            "id": self.id, "uuid": self.uuid, "curriculum": self.curriculum,
-            "reading": self.reading_id, "reading_key": self.reading_key, "chapter": self.chapter,
-            "page": anchor.page, "section": anchor.section, "quote": anchor.exact,
-            "tags": self.tags, "body": self.body,
-            "created_at": self.created_at, "updated_at": self.updated_at,
-            "anchor": anchor.status, "deleted": self.deleted_at is not None,
+            "id": self.id,
+            "uuid": self.uuid,
+            "curriculum": self.curriculum,
+            "reading": self.reading_id,
+            "reading_key": self.reading_key,
+            "chapter": self.chapter,
+            "page": anchor.page,
+            "section": anchor.section,
+            "quote": anchor.exact,
+            "tags": self.tags,
+            "body": self.body,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "anchor": anchor.status,
+            "deleted": self.deleted_at is not None,
         }
 
 
@@ -167,8 +177,19 @@ def _write_anchor(conn: sqlite3.Connection, note_id: int, anchor: Anchor | None,
         " arxiv_version = excluded.arxiv_version, section = excluded.section, page = excluded.page,"
         " exact = excluded.exact, prefix = excluded.prefix, suffix = excluded.suffix,"
         " block_index = excluded.block_index, status = excluded.status, updated_at = excluded.updated_at",
-        (note_id, anchor.document_id, anchor.arxiv_version, anchor.section, anchor.page, anchor.exact,
-         anchor.prefix, anchor.suffix, anchor.block_index, anchor.status, at),
+        (
+            note_id,
+            anchor.document_id,
+            anchor.arxiv_version,
+            anchor.section,
+            anchor.page,
+            anchor.exact,
+            anchor.prefix,
+            anchor.suffix,
+            anchor.block_index,
+            anchor.status,
+            at,
+        ),
     )
 
 
@@ -205,21 +226,37 @@ def _notes_from_rows(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[
     anchors: dict[int, Anchor] = {}
     # SQLite caps bound parameters per statement; notes are fetched in chunks.
     for chunk_start in range(0, len(ids), 500):
-        chunk = ids[chunk_start:chunk_start + 500]
+        chunk = ids[chunk_start : chunk_start + 500]
         marks = ",".join("?" * len(chunk))
-        for r in conn.execute(f"SELECT note_id, tag FROM note_tags WHERE note_id IN ({marks}) ORDER BY tag", chunk):
+        for r in conn.execute(
+            f"SELECT note_id, tag FROM note_tags WHERE note_id IN ({marks}) ORDER BY tag", chunk
+        ):
             tags[r["note_id"]].append(r["tag"])
         for r in conn.execute(f"SELECT * FROM anchors WHERE note_id IN ({marks})", chunk):
             anchors[r["note_id"]] = Anchor(
-                document_id=r["document_id"], arxiv_version=r["arxiv_version"], section=r["section"],
-                page=r["page"], exact=r["exact"], prefix=r["prefix"], suffix=r["suffix"],
-                block_index=r["block_index"], status=r["status"],
+                document_id=r["document_id"],
+                arxiv_version=r["arxiv_version"],
+                section=r["section"],
+                page=r["page"],
+                exact=r["exact"],
+                prefix=r["prefix"],
+                suffix=r["suffix"],
+                block_index=r["block_index"],
+                status=r["status"],
             )
     return [
         Note(
-            id=r["id"], uuid=r["uuid"], curriculum=r["curriculum"], reading_id=r["reading_id"],
-            reading_key=r["reading_key"], chapter=r["chapter"], body=r["body"], tags=tags[r["id"]],
-            created_at=r["created_at"], updated_at=r["updated_at"], anchor=anchors.get(r["id"]),
+            id=r["id"],
+            uuid=r["uuid"],
+            curriculum=r["curriculum"],
+            reading_id=r["reading_id"],
+            reading_key=r["reading_key"],
+            chapter=r["chapter"],
+            body=r["body"],
+            tags=tags[r["id"]],
+            created_at=r["created_at"],
+            updated_at=r["updated_at"],
+            anchor=anchors.get(r["id"]),
             deleted_at=r["deleted_at"],
         )
         for r in rows
@@ -253,7 +290,12 @@ def list_notes(
     """Notes matching every filter given, oldest first."""
     where, params = [], []
     # Column names come from this fixed dict, never from the caller: only the values are parameters.
-    equal = {"reading_id": reading_id, "reading_key": reading_key, "curriculum": curriculum, "chapter": chapter}
+    equal = {
+        "reading_id": reading_id,
+        "reading_key": reading_key,
+        "curriculum": curriculum,
+        "chapter": chapter,
+    }
     for column, value in equal.items():
         if value is not None:
             where.append(f"{column} = ?")
@@ -263,7 +305,11 @@ def list_notes(
         params.append(normalize_tags([tag])[0])
     if not include_deleted:
         where.append("deleted_at IS NULL")
-    sql = "SELECT * FROM notes" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY created_at, id"
+    sql = (
+        "SELECT * FROM notes"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY created_at, id"
+    )
     return _notes_from_rows(conn, conn.execute(sql, params).fetchall())
 
 
@@ -281,10 +327,14 @@ def history(conn: sqlite3.Connection, note_id: int) -> list[HistoryEntry]:
     get_note(conn, note_id, include_deleted=True)
     return [
         HistoryEntry(
-            id=r["id"], note_id=r["note_id"], action=r["action"], body=r["body"],
+            id=r["id"],
+            note_id=r["note_id"],
+            action=r["action"],
+            body=r["body"],
             tags=json.loads(r["tags_json"] or "[]"),
             anchor=msgspec.json.decode(r["anchor_json"], type=Anchor) if r["anchor_json"] else None,
-            at=r["at"], undone_at=r["undone_at"],
+            at=r["at"],
+            undone_at=r["undone_at"],
         )
         for r in conn.execute("SELECT * FROM note_history WHERE note_id = ? ORDER BY id", (note_id,))
     ]
@@ -328,8 +378,17 @@ def add_note(
         _write_tags(conn, note_id, tag_list)
         _write_anchor(conn, note_id, anchor, updated)
         note = Note(
-            id=note_id, uuid=note_uuid, curriculum=curriculum, reading_id=reading_id, reading_key=reading_key,
-            chapter=chapter, body=body, tags=tag_list, created_at=created, updated_at=updated, anchor=anchor,
+            id=note_id,
+            uuid=note_uuid,
+            curriculum=curriculum,
+            reading_id=reading_id,
+            reading_key=reading_key,
+            chapter=chapter,
+            body=body,
+            tags=tag_list,
+            created_at=created,
+            updated_at=updated,
+            anchor=anchor,
         )
         _record(conn, note, "create", now)
     return note
@@ -405,7 +464,9 @@ def undo_with_action(conn: sqlite3.Connection) -> tuple[str, Note]:
             if before is None:  # cannot happen: every note starts with a 'create' row
                 raise UsageError(f"no earlier version of note {note.id} to go back to")
             tags = json.loads(before["tags_json"] or "[]")
-            conn.execute("UPDATE notes SET body = ?, updated_at = ? WHERE id = ?", (before["body"], now, note.id))
+            conn.execute(
+                "UPDATE notes SET body = ?, updated_at = ? WHERE id = ?", (before["body"], now, note.id)
+            )
             _write_tags(conn, note.id, tags)
             note = msgspec.structs.replace(note, body=before["body"], tags=tags, updated_at=now)
         conn.execute("UPDATE note_history SET undone_at = ? WHERE id = ?", (now, row["id"]))
@@ -425,8 +486,13 @@ def reading_document(conn: sqlite3.Connection, reading) -> tuple[object | None, 
     from library.structure import resolve
     from library.structure.errors import BadDocument
 
-    doc = store.document_for_reading(conn, reading.id, arxiv_id=reading.arxiv_id, url=reading.url,
-                                     version=getattr(reading, "arxiv_version", None))
+    doc = store.document_for_reading(
+        conn,
+        reading.id,
+        arxiv_id=reading.arxiv_id,
+        url=reading.url,
+        version=getattr(reading, "arxiv_version", None),
+    )
     if doc is None or getattr(doc, "path", None) is None:
         return doc, None
 
@@ -457,7 +523,9 @@ def reanchor_readings(conn: sqlite3.Connection, readings, *, strict: bool = Fals
         doc, structure = reading_document(conn, r)
         if structure is None:
             if strict:
-                raise UsageError(f"{r.id} has no fetched document to anchor to: `syllabus fetch {r.id}` first")
+                raise UsageError(
+                    f"{r.id} has no fetched document to anchor to: `syllabus fetch {r.id}` first"
+                )
             continue
         reports.append(reanchor(conn, key, structure, str(doc.id), getattr(doc, "arxiv_version", None)))
     return reports
@@ -482,16 +550,27 @@ def anchor_for_quote(
     from index.anchors import locate, normalize
 
     if structure is None:
-        return Anchor(document_id=document_id, arxiv_version=arxiv_version, page=page,
-                      exact=normalize(quote), status="attached")
+        return Anchor(
+            document_id=document_id,
+            arxiv_version=arxiv_version,
+            page=page,
+            exact=normalize(quote),
+            status="attached",
+        )
     if page is not None and structure.page_count and page > structure.page_count:
         raise UsageError(f"page {page} is past the end of the document ({structure.page_count} pages)")
     match = locate(structure, quote, page=page)
     if match is None:
         raise UsageError(f"quote not found in the document: {normalize(quote)[:60]!r}")
     return Anchor(
-        document_id=document_id, arxiv_version=arxiv_version, section=match.section, page=match.page,
-        exact=match.exact, prefix=match.prefix, suffix=match.suffix, block_index=match.block_index,
+        document_id=document_id,
+        arxiv_version=arxiv_version,
+        section=match.section,
+        page=match.page,
+        exact=match.exact,
+        prefix=match.prefix,
+        suffix=match.suffix,
+        block_index=match.block_index,
         status="attached",
     )
 
@@ -512,20 +591,36 @@ def reanchor(
     from index.anchors import locate
 
     report = ReanchorReport(reading_key=reading_key, document_id=document_id)
-    notes = [n for n in list_notes(conn, reading_key=reading_key, include_deleted=True) if n.anchor and n.anchor.exact]
+    notes = [
+        n
+        for n in list_notes(conn, reading_key=reading_key, include_deleted=True)
+        if n.anchor and n.anchor.exact
+    ]
     updates: list[tuple[Note, Anchor]] = []
     for note in notes:
         old = note.anchor
         assert old is not None and old.exact is not None
-        match = locate(structure, old.exact, prefix=old.prefix or "", suffix=old.suffix or "",
-                       block_index=old.block_index, page=old.page)
+        match = locate(
+            structure,
+            old.exact,
+            prefix=old.prefix or "",
+            suffix=old.suffix or "",
+            block_index=old.block_index,
+            page=old.page,
+        )
         if match is None:
             new = msgspec.structs.replace(old, status="orphan")
             report.orphaned.append(note.id)
         else:
             new = Anchor(
-                document_id=document_id, arxiv_version=arxiv_version, section=match.section, page=match.page,
-                exact=match.exact, prefix=match.prefix, suffix=match.suffix, block_index=match.block_index,
+                document_id=document_id,
+                arxiv_version=arxiv_version,
+                section=match.section,
+                page=match.page,
+                exact=match.exact,
+                prefix=match.prefix,
+                suffix=match.suffix,
+                block_index=match.block_index,
                 status="attached",
             )
             (report.fuzzy if match.fuzzy else report.exact).append(note.id)

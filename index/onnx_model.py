@@ -18,8 +18,9 @@ import os
 import shutil
 import time
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from library import atomic, paths
 
@@ -45,22 +46,22 @@ SAMPLE = [
 ]
 
 
-def export_dir(spec: "ModelSpec") -> Path:
+def export_dir(spec: ModelSpec) -> Path:
     return paths.index_dir() / "onnx" / spec.slug
 
 
-def _failure_path(spec: "ModelSpec") -> Path:
+def _failure_path(spec: ModelSpec) -> Path:
     return paths.index_dir() / "onnx" / f"{spec.slug}.failed.json"
 
 
-def read_status(spec: "ModelSpec") -> dict | None:
+def read_status(spec: ModelSpec) -> dict | None:
     try:
         return json.loads((export_dir(spec) / "status.json").read_text())
     except (OSError, ValueError):
         return None
 
 
-def verified_export(spec: "ModelSpec") -> dict | None:
+def verified_export(spec: ModelSpec) -> dict | None:
     """The stored verification of a usable export of ``spec``, or None."""
     status = read_status(spec)
     if not status or not status.get("verified") or status.get("format") != FORMAT:
@@ -72,7 +73,7 @@ def verified_export(spec: "ModelSpec") -> dict | None:
     return status
 
 
-def export_failed(spec: "ModelSpec") -> dict | None:
+def export_failed(spec: ModelSpec) -> dict | None:
     """A recorded failed export of these very weights (not retried on every query)."""
     try:
         failure = json.loads(_failure_path(spec).read_text())
@@ -85,7 +86,7 @@ def _write_json(path: Path, data: dict) -> None:
     atomic.write_text(path, json.dumps(data, indent=2))
 
 
-def export(spec: "ModelSpec") -> dict | None:
+def export(spec: ModelSpec) -> dict | None:
     """Export and verify ``spec``; returns the stored status when usable, else None (failure recorded)."""
     from index.embed import reference_embedder
 
@@ -105,12 +106,16 @@ def export(spec: "ModelSpec") -> dict | None:
         st_vectors = reference.embed(SAMPLE)
         cosines = (onnx_vectors * st_vectors).sum(axis=1)
         info.update(
-            verified=bool(cosines.min() >= MIN_COSINE), min_cosine=float(cosines.min()),
-            sample_size=len(SAMPLE), exported_at=time.time(),
+            verified=bool(cosines.min() >= MIN_COSINE),
+            min_cosine=float(cosines.min()),
+            sample_size=len(SAMPLE),
+            exported_at=time.time(),
         )
         _write_json(work / "status.json", info)
         if not info["verified"]:
-            raise RuntimeError(f"ONNX export disagrees with sentence-transformers (min cosine {info['min_cosine']:.5f})")
+            raise RuntimeError(
+                f"ONNX export disagrees with sentence-transformers (min cosine {info['min_cosine']:.5f})"
+            )
         final = export_dir(spec)
         if final.exists():
             old = root / f".{spec.slug}.old-{os.getpid()}"
@@ -120,15 +125,20 @@ def export(spec: "ModelSpec") -> dict | None:
         _failure_path(spec).unlink(missing_ok=True)
         return info
     except Exception as exc:  # any failure: record it, queries fall back to sentence-transformers
-        _write_json(_failure_path(spec), {
-            "fingerprint": spec.fingerprint(), "error": f"{type(exc).__name__}: {exc}", "at": time.time(),
-        })
+        _write_json(
+            _failure_path(spec),
+            {
+                "fingerprint": spec.fingerprint(),
+                "error": f"{type(exc).__name__}: {exc}",
+                "at": time.time(),
+            },
+        )
         return None
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _export_transformer(spec: "ModelSpec", st_model, directory: Path) -> dict:
+def _export_transformer(spec: ModelSpec, st_model, directory: Path) -> dict:
     """Trace the transformer (no pooling) into ``directory``; returns what the runtime needs to know."""
     # torch is already imported by sentence-transformers at this point; transformers too.
     import torch
@@ -136,10 +146,14 @@ def _export_transformer(spec: "ModelSpec", st_model, directory: Path) -> dict:
 
     pooling = st_model[1].get_config_dict() if len(st_model) > 1 else {}
     mean = pooling.get("pooling_mode_mean_tokens") or pooling.get("pooling_mode") == "mean"
-    if not mean or any(v for k, v in pooling.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens"):
+    if not mean or any(
+        v for k, v in pooling.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens"
+    ):
         raise RuntimeError(f"only mean pooling is exported; this model uses {pooling}")
     tokenizer = st_model.tokenizer
-    inputs = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tokenizer.model_input_names]
+    inputs = [
+        n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tokenizer.model_input_names
+    ]
     # Eager attention traces to plain ONNX ops; the SDPA path records Python-side branches.
     transformer = AutoModel.from_pretrained(spec.source, attn_implementation="eager").eval()
 
@@ -156,14 +170,25 @@ def _export_transformer(spec: "ModelSpec", st_model, directory: Path) -> dict:
     axes["hidden"] = {0: "batch", 1: "tokens"}
     with torch.no_grad():
         torch.onnx.export(
-            Wrapped(transformer), example, str(directory / "model.onnx"), input_names=inputs,
-            output_names=["hidden"], dynamic_axes=axes, opset_version=17, dynamo=False,
+            Wrapped(transformer),
+            example,
+            str(directory / "model.onnx"),
+            input_names=inputs,
+            output_names=["hidden"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
         )
     tokenizer.backend_tokenizer.save(str(directory / "tokenizer.json"))
     return {
-        "format": FORMAT, "model": spec.name, "source": spec.source, "fingerprint": spec.fingerprint(),
-        "inputs": inputs, "max_seq_length": int(st_model.max_seq_length),
-        "pad_id": int(tokenizer.pad_token_id or 0), "pad_token": tokenizer.pad_token or "[PAD]",
+        "format": FORMAT,
+        "model": spec.name,
+        "source": spec.source,
+        "fingerprint": spec.fingerprint(),
+        "inputs": inputs,
+        "max_seq_length": int(st_model.max_seq_length),
+        "pad_id": int(tokenizer.pad_token_id or 0),
+        "pad_token": tokenizer.pad_token or "[PAD]",
         "dim": int(transformer.config.hidden_size),
     }
 
@@ -171,7 +196,9 @@ def _export_transformer(spec: "ModelSpec", st_model, directory: Path) -> dict:
 class OnnxEmbedder:
     """all the model's vectors, from onnxruntime: same numbers as sentence-transformers to ~1e-6."""
 
-    def __init__(self, spec: "ModelSpec", status: dict, *, directory: Path | None = None, batch_size: int = 32):
+    def __init__(
+        self, spec: ModelSpec, status: dict, *, directory: Path | None = None, batch_size: int = 32
+    ):
         self.spec = spec
         self.name = spec.name
         self.dim = int(status["dim"])
@@ -199,7 +226,7 @@ class OnnxEmbedder:
         )
         self._tokenizer = tokenizer
 
-    def embed(self, texts: Sequence[str]) -> "np.ndarray":
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
         import numpy as np
 
         if self._session is None:
@@ -208,7 +235,7 @@ class OnnxEmbedder:
         # Batches of similar length waste less work on padding.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
-            chosen = order[start:start + self.batch_size]
+            chosen = order[start : start + self.batch_size]
             encodings = self._tokenizer.encode_batch([texts[i] for i in chosen])
             feeds = {}
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)

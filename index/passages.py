@@ -92,7 +92,7 @@ def _split_long(text: str) -> list[str]:
         if n > MAX_WORDS:  # a "sentence" with no full stop (a table flattened to text): cut by words
             words = sentence.split()
             for start in range(0, len(words), TARGET_WORDS):
-                pieces.append(" ".join(words[start:start + TARGET_WORDS]))
+                pieces.append(" ".join(words[start : start + TARGET_WORDS]))
             continue
         current.append(sentence)
         count += n
@@ -128,9 +128,18 @@ def split(structure: DocumentStructure) -> list[Passage]:
             return
         n = words_of(group)
         last = passages[-1] if len(passages) > section_start else None
-        if end_of_section and last is not None and n < TAIL_WORDS and last.words + n <= MAX_WORDS + TAIL_WORDS:
+        if (
+            end_of_section
+            and last is not None
+            and n < TAIL_WORDS
+            and last.words + n <= MAX_WORDS + TAIL_WORDS
+        ):
             merged = Passage(
-                last.section, last.section_title, last.page, last.block_start, group[-1].index + 1,
+                last.section,
+                last.section_title,
+                last.page,
+                last.block_start,
+                group[-1].index + 1,
                 last.text + "\n\n" + "\n\n".join(b.text.strip() for b in group),
             )
             passages[-1] = merged
@@ -157,9 +166,7 @@ def split(structure: DocumentStructure) -> list[Passage]:
             continue
         n = len(block.text.split())
         have = words_of(group)
-        if group and have + n > MAX_WORDS and have >= MIN_WORDS:
-            flush(end_of_section=False)
-        elif group and have + n > MAX_WORDS and n > MAX_WORDS:
+        if (group and have + n > MAX_WORDS and have >= MIN_WORDS) or (group and have + n > MAX_WORDS and n > MAX_WORDS):
             flush(end_of_section=False)
         group.append(block)
         if words_of(group) >= TARGET_WORDS:
@@ -177,7 +184,9 @@ def fingerprint(content_id: str) -> str:
 
 
 def stored_fingerprint(conn: sqlite3.Connection, document_id) -> str | None:
-    row = conn.execute("SELECT fingerprint FROM passage_sources WHERE document_id = ?", (document_id,)).fetchone()
+    row = conn.execute(
+        "SELECT fingerprint FROM passage_sources WHERE document_id = ?", (document_id,)
+    ).fetchone()
     return row["fingerprint"] if row else None
 
 
@@ -196,7 +205,9 @@ def replace_passages(
             (document_id,),
         ).fetchall()
         carried: dict[tuple[str, str], tuple] = {(r["hash"], r["model"]): tuple(r) for r in old}
-        old_ids = [r[0] for r in conn.execute("SELECT id FROM passages WHERE document_id = ?", (document_id,))]
+        old_ids = [
+            r[0] for r in conn.execute("SELECT id FROM passages WHERE document_id = ?", (document_id,))
+        ]
         conn.executemany(
             "DELETE FROM embeddings WHERE kind = 'passage' AND item_id = ?", [(i,) for i in old_ids]
         )
@@ -205,8 +216,17 @@ def replace_passages(
             cur = conn.execute(
                 "INSERT INTO passages (document_id, reading_key, section, section_title, page, block_start,"
                 " block_end, text, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (document_id, reading_key, p.section, p.section_title, p.page, p.block_start, p.block_end,
-                 p.text, p.hash),
+                (
+                    document_id,
+                    reading_key,
+                    p.section,
+                    p.section_title,
+                    p.page,
+                    p.block_start,
+                    p.block_end,
+                    p.text,
+                    p.hash,
+                ),
             )
             new_id = cur.lastrowid
             for (h, model), row in carried.items():

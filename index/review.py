@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from index.notes import Note, get_note
 from library import curricula
@@ -55,7 +55,7 @@ def _scheduler():
 
 
 def _utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, timezone.utc)
+    return datetime.fromtimestamp(ts, UTC)
 
 
 @dataclass
@@ -64,14 +64,14 @@ class ReviewItem:
 
     note_id: int
     body: str
-    quote: str | None          # the anchored passage, if the note has one
+    quote: str | None  # the anchored passage, if the note has one
     reading_id: str | None
     reading_title: str | None
     chapter: int | None
     curriculum: str | None
     tags: list[str]
     due: float
-    state: str                 # new | learning | review | relearning
+    state: str  # new | learning | review | relearning
     reps: int
 
     def to_dict(self) -> dict:
@@ -94,9 +94,15 @@ class GradeResult:
         return self.due - self.reviewed_at
 
     def to_dict(self) -> dict:
-        return {"note_id": self.note_id, "rating": self.rating, "rating_name": self.rating_name,
-                "reviewed_at": self.reviewed_at, "due": self.due, "state": self.state,
-                "interval_seconds": self.interval_seconds}
+        return {
+            "note_id": self.note_id,
+            "rating": self.rating,
+            "rating_name": self.rating_name,
+            "reviewed_at": self.reviewed_at,
+            "due": self.due,
+            "state": self.state,
+            "interval_seconds": self.interval_seconds,
+        }
 
 
 class _Titles:
@@ -125,16 +131,26 @@ def _item(note: Note, row: sqlite3.Row | None, titles: _Titles) -> ReviewItem:
 
         state = STATE_NAMES.get(int(Card.from_json(row["card_json"]).state), "learning")
     return ReviewItem(
-        note_id=note.id, body=note.body, quote=note.anchor.exact if note.anchor else None,
-        reading_id=note.reading_id, reading_title=titles(note.curriculum, note.reading_id),
-        chapter=note.chapter, curriculum=note.curriculum, tags=list(note.tags),
-        due=row["due"] if row is not None else note.created_at, state=state,
+        note_id=note.id,
+        body=note.body,
+        quote=note.anchor.exact if note.anchor else None,
+        reading_id=note.reading_id,
+        reading_title=titles(note.curriculum, note.reading_id),
+        chapter=note.chapter,
+        curriculum=note.curriculum,
+        tags=list(note.tags),
+        due=row["due"] if row is not None else note.created_at,
+        state=state,
         reps=row["reps"] if row is not None else 0,
     )
 
 
 def due(
-    conn: sqlite3.Connection, now: float | None = None, *, limit: int | None = None, curriculum: str | None = None
+    conn: sqlite3.Connection,
+    now: float | None = None,
+    *,
+    limit: int | None = None,
+    curriculum: str | None = None,
 ) -> list[ReviewItem]:
     """Notes due at ``now``: reviewed ones whose due time has come (most overdue first), then new
     notes (oldest first). Deleted and excluded notes are left out."""
@@ -177,7 +193,9 @@ def grade(conn: sqlite3.Connection, note_id: int, rating: object, *, now: float 
     with write(conn):
         row = conn.execute("SELECT * FROM review_cards WHERE note_id = ?", (note.id,)).fetchone()
         if row is not None and row["excluded"]:
-            raise UsageError(f"note {note.id} is excluded from review; `syllabus review include {note.id}` first")
+            raise UsageError(
+                f"note {note.id} is excluded from review; `syllabus review include {note.id}` first"
+            )
         before = row["card_json"] if row is not None and row["card_json"] else None
         card = Card.from_json(before) if before else Card(card_id=note.id, due=_utc(note.created_at))
         card, _log = _scheduler().review_card(card, Rating(value), review_datetime=_utc(now))
@@ -195,7 +213,9 @@ def grade(conn: sqlite3.Connection, note_id: int, rating: object, *, now: float 
             " VALUES (?, ?, ?, ?, ?, ?)",
             (note.id, value, now, before, after, due_at),
         )
-    return GradeResult(note.id, value, RATING_NAMES[value], now, due_at, STATE_NAMES.get(int(card.state), "learning"))
+    return GradeResult(
+        note.id, value, RATING_NAMES[value], now, due_at, STATE_NAMES.get(int(card.state), "learning")
+    )
 
 
 def _set_excluded(conn: sqlite3.Connection, note_id: int, excluded: bool) -> None:
@@ -227,8 +247,12 @@ def is_excluded(conn: sqlite3.Connection, note_id: int) -> bool:
 def history(conn: sqlite3.Connection, note_id: int) -> list[dict]:
     """Every grade given to a note, oldest first."""
     return [
-        {"rating": r["rating"], "rating_name": RATING_NAMES[r["rating"]], "reviewed_at": r["reviewed_at"],
-         "due_after": r["due_after"]}
+        {
+            "rating": r["rating"],
+            "rating_name": RATING_NAMES[r["rating"]],
+            "reviewed_at": r["reviewed_at"],
+            "due_after": r["due_after"],
+        }
         for r in conn.execute("SELECT * FROM review_log WHERE note_id = ? ORDER BY id", (note_id,))
     ]
 
@@ -252,9 +276,12 @@ def stats(conn: sqlite3.Connection, now: float | None = None) -> ReviewStats:
     now = time.time() if now is None else now
     live = "FROM notes n LEFT JOIN review_cards c ON c.note_id = n.id WHERE n.deleted_at IS NULL"
     due_now = conn.execute(
-        f"SELECT count(*) {live} AND coalesce(c.excluded, 0) = 0 AND coalesce(c.due, n.created_at) <= ?", (now,)
+        f"SELECT count(*) {live} AND coalesce(c.excluded, 0) = 0 AND coalesce(c.due, n.created_at) <= ?",
+        (now,),
     ).fetchone()[0]
-    new = conn.execute(f"SELECT count(*) {live} AND (c.note_id IS NULL OR c.card_json IS NULL) AND coalesce(c.excluded, 0) = 0").fetchone()[0]
+    new = conn.execute(
+        f"SELECT count(*) {live} AND (c.note_id IS NULL OR c.card_json IS NULL) AND coalesce(c.excluded, 0) = 0"
+    ).fetchone()[0]
     excluded = conn.execute(f"SELECT count(*) {live} AND c.excluded = 1").fetchone()[0]
     midnight = datetime.combine(datetime.fromtimestamp(now).date(), datetime.min.time()).timestamp()
     today = conn.execute("SELECT count(*) FROM review_log WHERE reviewed_at >= ?", (midnight,)).fetchone()[0]

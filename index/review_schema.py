@@ -38,5 +38,5 @@ def m001_review(conn: sqlite3.Connection) -> None:
             due_after REAL NOT NULL
         );
         CREATE INDEX review_log_note ON review_log (note_id);
-        """
+        """,
     )

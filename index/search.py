@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import msgspec
 
@@ -47,9 +47,7 @@ SNIPPET_WORDS = 36
 # Words that carry no meaning for BM25 on their own; dropped from the FTS query (not from the
 # vector query) unless nothing else is left.
 STOPWORDS = frozenset(
-    "a an and are as at be been being but by can could did do does for from had has have how i if in into "
-    "is it its may might of on or our should so than that the their them then there these they this those "
-    "to was we were what when where which while who why will with would you your".split()
+    ["a", "an", "and", "are", "as", "at", "be", "been", "being", "but", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "may", "might", "of", "on", "or", "our", "should", "so", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "was", "we", "were", "what", "when", "where", "which", "while", "who", "why", "will", "with", "would", "you", "your"]
 )
 
 
@@ -84,10 +82,19 @@ class Hit(msgspec.Struct, kw_only=True):
 
     def to_json(self) -> dict:
         return {
-            "kind": self.kind, "id": self.id, "reading": self.reading, "arxiv_id": self.arxiv_id,
-            "section": self.section, "page": self.page, "score": round(self.score, 6), "text": self.text,
-            "reading_key": self.reading_key, "section_title": self.section_title, "chapter": self.chapter,
-            "note_id": self.note_id, "snippet": self.snippet,
+            "kind": self.kind,
+            "id": self.id,
+            "reading": self.reading,
+            "arxiv_id": self.arxiv_id,
+            "section": self.section,
+            "page": self.page,
+            "score": round(self.score, 6),
+            "text": self.text,
+            "reading_key": self.reading_key,
+            "section_title": self.section_title,
+            "chapter": self.chapter,
+            "note_id": self.note_id,
+            "snippet": self.snippet,
         }
 
 
@@ -195,7 +202,9 @@ class _Filters:
             self.restricted = True
 
     def where(self, kind: str) -> tuple[str, list]:
-        sql, params = (self.note_sql, self.note_params) if kind == "note" else (self.passage_sql, self.passage_params)
+        sql, params = (
+            (self.note_sql, self.note_params) if kind == "note" else (self.passage_sql, self.passage_params)
+        )
         return (" AND ".join(sql) if sql else "1"), params
 
     def allowed(self, conn, kind: str) -> set[int] | None:
@@ -210,19 +219,24 @@ class _Filters:
 # --- the two retrievers --------------------------------------------------------------------------
 
 
-def bm25_scored(conn: sqlite3.Connection, kind: str, query: str, filters: _Filters,
-                limit: int) -> list[tuple[int, float]]:
+def bm25_scored(
+    conn: sqlite3.Connection, kind: str, query: str, filters: _Filters, limit: int
+) -> list[tuple[int, float]]:
     """(id, score) best first; score is FTS5's BM25 negated, so higher is better."""
     expr = fts_query(query)
     if expr is None:
         return []
     where, params = filters.where(kind)
     if kind == "note":
-        sql = ("SELECT f.rowid, -bm25(notes_fts) AS score FROM notes_fts f JOIN notes n ON n.id = f.rowid"
-               f" WHERE notes_fts MATCH ? AND {where} ORDER BY score DESC LIMIT ?")
+        sql = (
+            "SELECT f.rowid, -bm25(notes_fts) AS score FROM notes_fts f JOIN notes n ON n.id = f.rowid"
+            f" WHERE notes_fts MATCH ? AND {where} ORDER BY score DESC LIMIT ?"
+        )
     else:
-        sql = (f"SELECT f.rowid, -bm25(passages_fts, 1.0, {TITLE_WEIGHT}) AS score FROM passages_fts f"
-               f" JOIN passages p ON p.id = f.rowid WHERE passages_fts MATCH ? AND {where} ORDER BY score DESC LIMIT ?")
+        sql = (
+            f"SELECT f.rowid, -bm25(passages_fts, 1.0, {TITLE_WEIGHT}) AS score FROM passages_fts f"
+            f" JOIN passages p ON p.id = f.rowid WHERE passages_fts MATCH ? AND {where} ORDER BY score DESC LIMIT ?"
+        )
     return [(r[0], r[1]) for r in conn.execute(sql, (expr, *params, limit))]
 
 
@@ -241,8 +255,15 @@ def confident_top(scored: Sequence[tuple[object, float]], gap: float | None = No
     return first > 0 and (first - second) / first > gap
 
 
-def vector_ranked(conn: sqlite3.Connection, kind: str, vector, embedder, filters: _Filters | None,
-                  limit: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+def vector_ranked(
+    conn: sqlite3.Connection,
+    kind: str,
+    vector,
+    embedder,
+    filters: _Filters | None,
+    limit: int,
+    allowed: set[int] | None = None,
+) -> list[tuple[int, float]]:
     from index import vectors
 
     index = vectors.open_index(conn, kind, embedder.name, embedder.dim)
@@ -256,12 +277,14 @@ _NOTES_CHECKED: dict[tuple[str, str], tuple[tuple, tuple]] = {}
 
 
 def _notes_signature(conn: sqlite3.Connection) -> tuple:
-    return tuple(conn.execute(
-        "SELECT (SELECT count(*) FROM notes), (SELECT max(updated_at) FROM notes),"
-        " (SELECT count(*) FROM notes WHERE deleted_at IS NOT NULL), (SELECT max(deleted_at) FROM notes),"
-        " (SELECT count(*) FROM note_tags), (SELECT max(updated_at) FROM anchors),"
-        " (SELECT count(*) FROM anchors)"
-    ).fetchone())
+    return tuple(
+        conn.execute(
+            "SELECT (SELECT count(*) FROM notes), (SELECT max(updated_at) FROM notes),"
+            " (SELECT count(*) FROM notes WHERE deleted_at IS NOT NULL), (SELECT max(deleted_at) FROM notes),"
+            " (SELECT count(*) FROM note_tags), (SELECT max(updated_at) FROM anchors),"
+            " (SELECT count(*) FROM anchors)"
+        ).fetchone()
+    )
 
 
 def ensure_note_vectors(conn: sqlite3.Connection, embedder) -> int:
@@ -288,8 +311,9 @@ def ensure_note_vectors(conn: sqlite3.Connection, embedder) -> int:
     return embedded
 
 
-def fuse(ranked_lists: Iterable[Sequence[tuple[str, int]]], k: int = RRF_K,
-         leaders: Iterable[tuple[str, int]] = ()) -> list[tuple[tuple[str, int], float]]:
+def fuse(
+    ranked_lists: Iterable[Sequence[tuple[str, int]]], k: int = RRF_K, leaders: Iterable[tuple[str, int]] = ()
+) -> list[tuple[tuple[str, int], float]]:
     """Reciprocal-rank fusion of lists of (kind, id), best first in each.
 
     Equal scores keep the order in which items were first met (list by list, rank by rank), so
@@ -307,14 +331,28 @@ def fuse(ranked_lists: Iterable[Sequence[tuple[str, int]]], k: int = RRF_K,
 
 def _anything(conn: sqlite3.Connection, kinds: Sequence[str]) -> bool:
     """Whether there is anything to search by meaning (an empty library never loads the model)."""
-    return any(conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM notes WHERE deleted_at IS NULL)" if kind == "note"
-        else "SELECT EXISTS (SELECT 1 FROM passages)").fetchone()[0] for kind in kinds)
+    return any(
+        conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM notes WHERE deleted_at IS NULL)"
+            if kind == "note"
+            else "SELECT EXISTS (SELECT 1 FROM passages)"
+        ).fetchone()[0]
+        for kind in kinds
+    )
 
 
-def search(conn: sqlite3.Connection, query: str, *, kinds: Sequence[str] = KINDS, chapter: int | None = None,
-           reading_key: str | None = None, tag: str | None = None, k: int = 10, embedder=None,
-           mode: str = "hybrid") -> list[Hit]:
+def search(
+    conn: sqlite3.Connection,
+    query: str,
+    *,
+    kinds: Sequence[str] = KINDS,
+    chapter: int | None = None,
+    reading_key: str | None = None,
+    tag: str | None = None,
+    k: int = 10,
+    embedder=None,
+    mode: str = "hybrid",
+) -> list[Hit]:
     """The ``k`` best notes and passages for ``query``. ``mode``: "hybrid", "bm25" or "vector"."""
     if not query or not query.strip():
         raise UsageError("empty search query")
@@ -349,14 +387,15 @@ def search(conn: sqlite3.Connection, query: str, *, kinds: Sequence[str] = KINDS
 # --- turning ids into hits -----------------------------------------------------------------------
 
 
-def hydrate(conn: sqlite3.Connection, scored: Sequence[tuple[tuple[str, int], float]], k: int,
-            query: str | None) -> list[Hit]:
+def hydrate(
+    conn: sqlite3.Connection, scored: Sequence[tuple[tuple[str, int], float]], k: int, query: str | None
+) -> list[Hit]:
     """Hits for the best ``k`` of ``scored`` that still exist (a note deleted meanwhile is skipped)."""
     readings = reading_map(conn)
     terms = query_terms(query) if query else []
     hits: list[Hit] = []
     for start in range(0, len(scored), max(k, 20)):
-        chunk = scored[start:start + max(k, 20)]
+        chunk = scored[start : start + max(k, 20)]
         rows = _rows(conn, [item for item, _ in chunk])
         for item, score in chunk:
             row = rows.get(item)
@@ -396,17 +435,34 @@ def _hit(kind: str, row, score: float, readings: dict, terms: list[str]) -> Hit:
         reading_id, chapter = readings.get(note.reading_key or "", (None, None))
         anchor = note.anchor
         return Hit(
-            kind="note", id=note.id, note_id=note.id, reading=note.reading_id or reading_id,
-            reading_key=note.reading_key, arxiv_id=_arxiv(note.reading_key),
-            section=anchor.section if anchor else None, section_title=None,
-            page=anchor.page if anchor else None, score=score, text=note.body,
-            snippet=snippet(note.body, terms), chapter=note.chapter if note.chapter is not None else chapter,
+            kind="note",
+            id=note.id,
+            note_id=note.id,
+            reading=note.reading_id or reading_id,
+            reading_key=note.reading_key,
+            arxiv_id=_arxiv(note.reading_key),
+            section=anchor.section if anchor else None,
+            section_title=None,
+            page=anchor.page if anchor else None,
+            score=score,
+            text=note.body,
+            snippet=snippet(note.body, terms),
+            chapter=note.chapter if note.chapter is not None else chapter,
         )
     reading_id, chapter = readings.get(row["reading_key"], (None, None))
     return Hit(
-        kind="passage", id=row["id"], reading=reading_id, reading_key=row["reading_key"],
-        arxiv_id=_arxiv(row["reading_key"]), section=row["section"], section_title=row["section_title"],
-        page=row["page"], score=score, text=row["text"], snippet=snippet(row["text"], terms), chapter=chapter,
+        kind="passage",
+        id=row["id"],
+        reading=reading_id,
+        reading_key=row["reading_key"],
+        arxiv_id=_arxiv(row["reading_key"]),
+        section=row["section"],
+        section_title=row["section_title"],
+        page=row["page"],
+        score=score,
+        text=row["text"],
+        snippet=snippet(row["text"], terms),
+        chapter=chapter,
     )
 
 
@@ -468,7 +524,7 @@ def snippet(text: str, terms: list[str], width: int = SNIPPET_WORDS) -> str:
         w = words[i]
         if hits[i]:
             core = w.strip(_PUNCT)
-            pre, post = w[: w.find(core)], w[w.find(core) + len(core):]
+            pre, post = w[: w.find(core)], w[w.find(core) + len(core) :]
             w = f"{pre}«{core}»{post}"
         out.append(w)
     return ("… " if start > 0 else "") + " ".join(out) + (" …" if end < len(words) else "")
@@ -477,8 +533,15 @@ def snippet(text: str, terms: list[str], width: int = SNIPPET_WORDS) -> str:
 # --- related -------------------------------------------------------------------------------------
 
 
-def related(conn: sqlite3.Connection, *, note_id: int | None = None, reading_key: str | None = None,
-            text: str | None = None, k: int = 10, embedder=None) -> list[Hit]:
+def related(
+    conn: sqlite3.Connection,
+    *,
+    note_id: int | None = None,
+    reading_key: str | None = None,
+    text: str | None = None,
+    k: int = 10,
+    embedder=None,
+) -> list[Hit]:
     """Notes and passages closest in meaning to a note, a reading (its passages' centroid) or a text.
 
     The note itself, or the reading's own notes and passages, are left out: the point is to find
@@ -506,11 +569,13 @@ def related(conn: sqlite3.Connection, *, note_id: int | None = None, reading_key
     elif reading_key is not None:
         rows = conn.execute(
             "SELECT e.vector, e.dim, p.id FROM embeddings e JOIN passages p ON e.kind = 'passage' AND e.item_id = p.id"
-            " WHERE p.reading_key = ? AND e.model = ?", (reading_key, embedder.name),
+            " WHERE p.reading_key = ? AND e.model = ?",
+            (reading_key, embedder.name),
         ).fetchall()
         note_rows = conn.execute(
             "SELECT e.vector, e.dim, n.id FROM embeddings e JOIN notes n ON e.kind = 'note' AND e.item_id = n.id"
-            " WHERE n.reading_key = ? AND e.model = ? AND n.deleted_at IS NULL", (reading_key, embedder.name),
+            " WHERE n.reading_key = ? AND e.model = ? AND n.deleted_at IS NULL",
+            (reading_key, embedder.name),
         ).fetchall()
         exclude |= {("passage", r[2]) for r in rows} | {("note", r[2]) for r in note_rows}
         both = rows + note_rows

@@ -19,13 +19,12 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
-
-from library.db import write
 
 from index import passages as passages_mod
 from index.embed import Embedder, get_embedder, model_spec, to_blob
+from library.db import write
 
 Progress = Callable[[str, int, int], None]
 BATCH = 64
@@ -48,7 +47,9 @@ class UpdateReport:
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
-        return dict(self.__dict__, documents_failed=[{"reading_key": k, "error": e} for k, e in self.documents_failed])
+        return dict(
+            self.__dict__, documents_failed=[{"reading_key": k, "error": e} for k, e in self.documents_failed]
+        )
 
 
 # --- what gets embedded -------------------------------------------------------------------------
@@ -95,6 +96,7 @@ def current_documents(conn: sqlite3.Connection) -> list:
 
 def _document_fingerprint(doc) -> str:
     from library.structure.resolve import CACHE_VERSION
+
     content = getattr(doc, "sha256", None)
     if not content:
         st = doc.path.stat()
@@ -104,8 +106,11 @@ def _document_fingerprint(doc) -> str:
 
 def unindexed_documents(conn: sqlite3.Connection) -> list:
     """Fetched documents whose passages are missing or out of date (search mentions them)."""
-    return [d for d in current_documents(conn)
-            if passages_mod.stored_fingerprint(conn, d.id) != _document_fingerprint(d)]
+    return [
+        d
+        for d in current_documents(conn)
+        if passages_mod.stored_fingerprint(conn, d.id) != _document_fingerprint(d)
+    ]
 
 
 # --- steps ---------------------------------------------------------------------------------------
@@ -139,7 +144,10 @@ def sync_passages(conn: sqlite3.Connection, report: UpdateReport, progress: Prog
             report.documents_failed.append((doc.reading_key, f"{type(exc).__name__}: {exc}"))
             continue
         added, removed = passages_mod.replace_passages(
-            conn, document_id=doc.id, reading_key=doc.reading_key, fingerprint=fp,
+            conn,
+            document_id=doc.id,
+            reading_key=doc.reading_key,
+            fingerprint=fp,
             passages=passages_mod.split(structure),
         )
         report.documents_indexed += 1
@@ -152,32 +160,49 @@ def sync_passages(conn: sqlite3.Connection, report: UpdateReport, progress: Prog
 def _remove_stale(conn: sqlite3.Connection, kind: str, wanted: dict[int, str]) -> int:
     """Delete vectors (of every model) whose item is gone or whose text is no longer the same."""
     stale = [
-        (r[0], r[1]) for r in conn.execute("SELECT item_id, model, content_hash FROM embeddings WHERE kind = ?", (kind,))
+        (r[0], r[1])
+        for r in conn.execute("SELECT item_id, model, content_hash FROM embeddings WHERE kind = ?", (kind,))
         if wanted.get(r[0]) != r[2]
     ]
     if stale:
         with write(conn):
-            conn.executemany("DELETE FROM embeddings WHERE kind = ? AND item_id = ? AND model = ?",
-                             [(kind, i, m) for i, m in stale])
+            conn.executemany(
+                "DELETE FROM embeddings WHERE kind = ? AND item_id = ? AND model = ?",
+                [(kind, i, m) for i, m in stale],
+            )
     return len(stale)
 
 
-def _embed_missing(conn: sqlite3.Connection, kind: str, embedder: Embedder, inputs: dict[int, str],
-                   hashes: dict[int, str], progress: Progress | None, batch: int = BATCH) -> int:
-    have = {r[0]: r[1] for r in conn.execute(
-        "SELECT item_id, content_hash FROM embeddings WHERE kind = ? AND model = ?", (kind, embedder.name))}
+def _embed_missing(
+    conn: sqlite3.Connection,
+    kind: str,
+    embedder: Embedder,
+    inputs: dict[int, str],
+    hashes: dict[int, str],
+    progress: Progress | None,
+    batch: int = BATCH,
+) -> int:
+    have = {
+        r[0]: r[1]
+        for r in conn.execute(
+            "SELECT item_id, content_hash FROM embeddings WHERE kind = ? AND model = ?", (kind, embedder.name)
+        )
+    }
     todo = [i for i in inputs if have.get(i) != hashes[i]]
     stage = f"{kind}s"
     for start in range(0, len(todo), batch):
         if progress:
             progress(stage, start, len(todo))
-        ids = todo[start:start + batch]
+        ids = todo[start : start + batch]
         vectors = embedder.embed([inputs[i] for i in ids])
         with write(conn):
             conn.executemany(
                 "INSERT OR REPLACE INTO embeddings (kind, item_id, model, content_hash, dim, vector)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                [(kind, i, embedder.name, hashes[i], int(vectors.shape[1]), to_blob(v)) for i, v in zip(ids, vectors)],
+                [
+                    (kind, i, embedder.name, hashes[i], int(vectors.shape[1]), to_blob(v))
+                    for i, v in zip(ids, vectors)
+                ],
             )
     if progress:
         progress(stage, len(todo), len(todo))
@@ -190,7 +215,9 @@ def note_inputs(conn: sqlite3.Connection) -> dict[int, str]:
     return {n.id: note_input(n) for n in list_notes(conn)}
 
 
-def sync_note_embeddings(conn: sqlite3.Connection, embedder: Embedder, progress: Progress | None = None) -> tuple[int, int]:
+def sync_note_embeddings(
+    conn: sqlite3.Connection, embedder: Embedder, progress: Progress | None = None
+) -> tuple[int, int]:
     """Embed new and changed notes, drop vectors of deleted ones. Returns (embedded, removed)."""
     inputs = note_inputs(conn)
     hashes = {i: input_hash(t) for i, t in inputs.items()}
@@ -198,9 +225,12 @@ def sync_note_embeddings(conn: sqlite3.Connection, embedder: Embedder, progress:
     return _embed_missing(conn, "note", embedder, inputs, hashes, progress), removed
 
 
-def sync_passage_embeddings(conn: sqlite3.Connection, embedder: Embedder,
-                            progress: Progress | None = None) -> tuple[int, int]:
-    inputs = {r[0]: passage_input(r[1], r[2]) for r in conn.execute("SELECT id, section_title, text FROM passages")}
+def sync_passage_embeddings(
+    conn: sqlite3.Connection, embedder: Embedder, progress: Progress | None = None
+) -> tuple[int, int]:
+    inputs = {
+        r[0]: passage_input(r[1], r[2]) for r in conn.execute("SELECT id, section_title, text FROM passages")
+    }
     hashes = {i: input_hash(t) for i, t in inputs.items()}
     removed = _remove_stale(conn, "passage", hashes)
     return _embed_missing(conn, "passage", embedder, inputs, hashes, progress), removed
@@ -215,8 +245,9 @@ def refresh_faiss(conn: sqlite3.Connection, embedder: Embedder) -> dict[str, str
     return states
 
 
-def update_index(conn: sqlite3.Connection, *, progress: Progress | None = None,
-                 embedder: Embedder | None = None) -> UpdateReport:
+def update_index(
+    conn: sqlite3.Connection, *, progress: Progress | None = None, embedder: Embedder | None = None
+) -> UpdateReport:
     """Bring passages, embeddings and the FAISS caches up to date; see the module docstring."""
     started = time.monotonic()
     report = UpdateReport()
@@ -237,8 +268,9 @@ def update_index(conn: sqlite3.Connection, *, progress: Progress | None = None,
     return report
 
 
-def rebuild(conn: sqlite3.Connection, *, progress: Progress | None = None,
-            embedder: Embedder | None = None) -> UpdateReport:
+def rebuild(
+    conn: sqlite3.Connection, *, progress: Progress | None = None, embedder: Embedder | None = None
+) -> UpdateReport:
     """Re-split every document and rebuild the FAISS files (vectors of unchanged text are kept)."""
     from index import vectors
     from library import paths
@@ -265,18 +297,29 @@ def status(conn: sqlite3.Connection) -> dict:
     passage_count = conn.execute("SELECT count(*) FROM passages").fetchone()[0]
     by_model = {
         f"{r[0]}:{r[1]}": r[2]
-        for r in conn.execute("SELECT kind, model, count(*) FROM embeddings GROUP BY kind, model ORDER BY kind, model")
+        for r in conn.execute(
+            "SELECT kind, model, count(*) FROM embeddings GROUP BY kind, model ORDER BY kind, model"
+        )
     }
     embedded = {kind: by_model.get(f"{kind}:{spec.name}", 0) for kind in ("note", "passage")}
     return {
-        "model": spec.name, "model_source": spec.source,
+        "model": spec.name,
+        "model_source": spec.source,
         "backend": "onnx" if onnx else "sentence-transformers",
-        "onnx": ({"verified": True, "min_cosine": onnx.get("min_cosine"), "dir": str(onnx_model.export_dir(spec))}
-                 if onnx else {"verified": False, "error": (failed or {}).get("error")}),
-        "documents": len(docs), "documents_unindexed": len(stale_docs),
-        "notes": notes, "passages": passage_count,
+        "onnx": (
+            {"verified": True, "min_cosine": onnx.get("min_cosine"), "dir": str(onnx_model.export_dir(spec))}
+            if onnx
+            else {"verified": False, "error": (failed or {}).get("error")}
+        ),
+        "documents": len(docs),
+        "documents_unindexed": len(stale_docs),
+        "notes": notes,
+        "passages": passage_count,
         "embedded": embedded,
-        "missing": {"note": max(0, notes - embedded["note"]), "passage": max(0, passage_count - embedded["passage"])},
+        "missing": {
+            "note": max(0, notes - embedded["note"]),
+            "passage": max(0, passage_count - embedded["passage"]),
+        },
         "embeddings_by_model": by_model,
         "faiss": {kind: vectors.describe(conn, kind, spec.name) for kind in ("note", "passage")},
     }

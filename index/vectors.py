@@ -135,8 +135,9 @@ class VectorIndex:
     def type(self) -> str:
         return "hnsw" if _is_hnsw(self.index) else "flat"
 
-    def search(self, conn: sqlite3.Connection, query: "np.ndarray", k: int,
-               allowed: set[int] | None = None) -> list[tuple[int, float]]:
+    def search(
+        self, conn: sqlite3.Connection, query: np.ndarray, k: int, allowed: set[int] | None = None
+    ) -> list[tuple[int, float]]:
         """The ``k`` nearest items to ``query`` (inner product), optionally only among ``allowed``."""
         import faiss
         import numpy as np
@@ -153,8 +154,11 @@ class VectorIndex:
         params = None
         if allowed is not None:
             selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
-            params = (faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
-                      if hnsw else faiss.SearchParameters(sel=selector))
+            params = (
+                faiss.SearchParametersHNSW(sel=selector, efSearch=max(HNSW_EF_SEARCH, k))
+                if hnsw
+                else faiss.SearchParameters(sel=selector)
+            )
         elif hnsw:
             params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
         scores, ids = self.index.search(q, min(k, self.count), params=params)
@@ -167,7 +171,7 @@ def _exact(conn, kind, model, dim, query, k, allowed) -> list[tuple[int, float]]
     ids = sorted(allowed)
     rows = []
     for start in range(0, len(ids), 900):  # SQLite's parameter limit
-        chunk = ids[start:start + 900]
+        chunk = ids[start : start + 900]
         rows += conn.execute(
             f"SELECT item_id, vector FROM embeddings WHERE kind = ? AND model = ? AND item_id IN ({','.join('?' * len(chunk))})",
             (kind, model, *chunk),
@@ -206,7 +210,9 @@ def open_index(conn: sqlite3.Connection, kind: str, model: str, dim: int) -> Vec
             return cached
     vi = _load(kind, model, dim, count, checksum, gen, pairs)
     if vi is None:
-        vi = _build(conn, kind, model, dim, checksum, gen, pairs, reason=_stale_reason(kind, model, count, checksum))
+        vi = _build(
+            conn, kind, model, dim, checksum, gen, pairs, reason=_stale_reason(kind, model, count, checksum)
+        )
         _save(vi)
     _OPEN[key] = vi
     return vi
@@ -234,8 +240,14 @@ def _load(kind, model, dim, count, checksum, gen, pairs) -> VectorIndex | None:
         meta = json.loads(side.read_text())
     except (OSError, ValueError):
         return None
-    if (meta.get("format") != SIDECAR_FORMAT or meta.get("count") != count or meta.get("checksum") != checksum
-            or meta.get("dim") != dim or not path.exists() or path.stat().st_size != meta.get("bytes")):
+    if (
+        meta.get("format") != SIDECAR_FORMAT
+        or meta.get("count") != count
+        or meta.get("checksum") != checksum
+        or meta.get("dim") != dim
+        or not path.exists()
+        or path.stat().st_size != meta.get("bytes")
+    ):
         return None
     try:
         # The file and its sidecar are replaced one after the other; when two processes save at
@@ -254,20 +266,23 @@ def _load(kind, model, dim, count, checksum, gen, pairs) -> VectorIndex | None:
 
 
 def _vectors(conn, kind, model, dim, ids: list[int] | None = None):
-    from index.embed import from_blobs
     import numpy as np
+
+    from index.embed import from_blobs
 
     if ids is None:
         rows = conn.execute(
-            "SELECT item_id, vector FROM embeddings WHERE kind = ? AND model = ? ORDER BY item_id", (kind, model)
+            "SELECT item_id, vector FROM embeddings WHERE kind = ? AND model = ? ORDER BY item_id",
+            (kind, model),
         ).fetchall()
     else:
         rows = []
         for start in range(0, len(ids), 900):
-            chunk = ids[start:start + 900]
+            chunk = ids[start : start + 900]
             rows += conn.execute(
                 f"SELECT item_id, vector FROM embeddings WHERE kind = ? AND model = ?"
-                f" AND item_id IN ({','.join('?' * len(chunk))})", (kind, model, *chunk),
+                f" AND item_id IN ({','.join('?' * len(chunk))})",
+                (kind, model, *chunk),
             ).fetchall()
     item_ids = np.array([r[0] for r in rows], dtype=np.int64)
     return item_ids, from_blobs([r[1] for r in rows], dim)
@@ -283,8 +298,16 @@ def _build(conn, kind, model, dim, checksum, gen, pairs, *, reason: str) -> Vect
         index.add_with_ids(vectors, item_ids)
     # The rows may have moved between reading pairs and vectors: trust what was actually read.
     hashes = dict(pairs)
-    return VectorIndex(kind, model, dim, index, checksum, gen, {int(i): hashes.get(int(i), "") for i in item_ids},
-                       state=f"rebuilt ({reason})")
+    return VectorIndex(
+        kind,
+        model,
+        dim,
+        index,
+        checksum,
+        gen,
+        {int(i): hashes.get(int(i), "") for i in item_ids},
+        state=f"rebuilt ({reason})",
+    )
 
 
 def _patch(conn, vi: VectorIndex, pairs, checksum, gen) -> bool:
@@ -320,10 +343,23 @@ def _save(vi: VectorIndex) -> None:
     with atomic.replacing(path) as tmp:
         faiss.write_index(vi.index, str(tmp))
         size, file_sha256 = tmp.stat().st_size, _file_sha256(tmp)
-    atomic.write_text(side, json.dumps({
-        "format": SIDECAR_FORMAT, "kind": vi.kind, "model": vi.model, "dim": vi.dim, "count": vi.count,
-        "checksum": vi.checksum, "type": vi.type, "bytes": size, "file_sha256": file_sha256,
-    }, indent=2))
+    atomic.write_text(
+        side,
+        json.dumps(
+            {
+                "format": SIDECAR_FORMAT,
+                "kind": vi.kind,
+                "model": vi.model,
+                "dim": vi.dim,
+                "count": vi.count,
+                "checksum": vi.checksum,
+                "type": vi.type,
+                "bytes": size,
+                "file_sha256": file_sha256,
+            },
+            indent=2,
+        ),
+    )
 
 
 def describe(conn: sqlite3.Connection, kind: str, model: str) -> dict:
@@ -337,7 +373,14 @@ def describe(conn: sqlite3.Connection, kind: str, model: str) -> dict:
         meta = None
     if meta:
         out.update(type=meta.get("type"), count=meta.get("count"))
-    fresh = bool(meta and path.exists() and meta.get("count") == count and meta.get("checksum") == checksum
-                 and path.stat().st_size == meta.get("bytes"))
-    out["state"] = "fresh" if fresh else ("missing" if not path.exists() else "stale (rebuilt on next search)")
+    fresh = bool(
+        meta
+        and path.exists()
+        and meta.get("count") == count
+        and meta.get("checksum") == checksum
+        and path.stat().st_size == meta.get("bytes")
+    )
+    out["state"] = (
+        "fresh" if fresh else ("missing" if not path.exists() else "stale (rebuilt on next search)")
+    )
     return out

@@ -46,16 +46,19 @@ def merge_into(conn: sqlite3.Connection, curriculum: Curriculum) -> Curriculum:
     if not extra:
         return curriculum
     chapters = [
-        msgspec.structs.replace(c, readings=[*c.readings, *extra.get(c.number, [])]) for c in curriculum.chapters
+        msgspec.structs.replace(c, readings=[*c.readings, *extra.get(c.number, [])])
+        for c in curriculum.chapters
     ]
     if ADDITIONS_CHAPTER in extra and ADDITIONS_CHAPTER not in numbers:
-        chapters.append(Chapter(number=ADDITIONS_CHAPTER, title=ADDITIONS_TITLE, readings=extra[ADDITIONS_CHAPTER]))
+        chapters.append(
+            Chapter(number=ADDITIONS_CHAPTER, title=ADDITIONS_TITLE, readings=extra[ADDITIONS_CHAPTER])
+        )
     return msgspec.structs.replace(curriculum, chapters=chapters)
 
 
 def slug(text: str, limit: int = 40) -> str:
     words = re.sub(r"[^A-Za-z0-9]+", "-", text.lower()).strip("-")
-    return (words[:limit].rstrip("-") or "reading")
+    return words[:limit].rstrip("-") or "reading"
 
 
 def free_id(curriculum: Curriculum, wanted: str) -> str:

@@ -59,6 +59,5 @@ def write_bytes(target: Path, data: bytes) -> None:
 
 def write_text(target: Path, text: str) -> None:
     """UTF-8 with ``\\n`` line endings on every platform (exports are diffed and synced)."""
-    with replacing(target) as tmp:
-        with open(tmp, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+    with replacing(target) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)

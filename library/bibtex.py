@@ -16,8 +16,18 @@ import unicodedata
 from library import store
 from library.catalogue import Curriculum, Reading
 
-_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-            "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 
 
 def escape(text: str) -> str:
@@ -82,7 +92,9 @@ def entry_for(reading: Reading, doc: store.Document | None, used: set[str]) -> s
             ("doi", meta.get("doi")),
             ("url", f"https://arxiv.org/abs/{reading.arxiv_id}"),
         ]
-        return _entry("article" if meta.get("journal_ref") else "misc", _key(authors, year, title, used), fields)
+        return _entry(
+            "article" if meta.get("journal_ref") else "misc", _key(authors, year, title, used), fields
+        )
     if doc is None and not reading.authors:
         return None
     fetched = time.strftime("%Y-%m-%d", time.gmtime(doc.fetched_at)) if doc else None

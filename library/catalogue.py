@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from functools import cached_property, lru_cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -21,7 +21,9 @@ import msgspec
 from library.errors import UsageError
 from library.pointers import Pointer, PointerSyntaxError, parse
 
-ReadingKind = Literal["arxiv", "pdf", "html", "doc", "video", "book", "course", "project", "tool", "dataset", "link"]
+ReadingKind = Literal[
+    "arxiv", "pdf", "html", "doc", "video", "book", "course", "project", "tool", "dataset", "link"
+]
 Role = Literal["recommended", "optional", "resource"]
 
 BUNDLED_NAME = "deep-learning"
@@ -122,7 +124,9 @@ class Curriculum(msgspec.Struct, kw_only=True, omit_defaults=True):
         for chapter in self.chapters:
             if chapter.number == number:
                 return chapter
-        raise UsageError(f"no chapter {number} in {self.name} (chapters: {', '.join(str(c.number) for c in self.chapters)})")
+        raise UsageError(
+            f"no chapter {number} in {self.name} (chapters: {', '.join(str(c.number) for c in self.chapters)})"
+        )
 
     def all_readings(self, *, with_resources: bool = True) -> list[tuple[Chapter, Reading]]:
         out = []
@@ -170,14 +174,18 @@ def validate(curriculum: Curriculum, origin: str = "curriculum") -> Curriculum:
         for n in chapter.helps:
             if n not in numbers:
                 problems.append(f"{where}.helps: no chapter {n}")
-        if chapter.effort_days and (len(chapter.effort_days) != 2 or chapter.effort_days[0] > chapter.effort_days[1]):
+        if chapter.effort_days and (
+            len(chapter.effort_days) != 2 or chapter.effort_days[0] > chapter.effort_days[1]
+        ):
             problems.append(f"{where}.effort_days: want [low, high]")
         items: list[tuple[str, Reading | Exercise]] = [
             (f"{where}.readings[{i}]", r) for i, r in enumerate(chapter.readings)
         ]
         for ei, exercise in enumerate(chapter.exercises):
             items.append((f"{where}.exercises[{ei}]", exercise))
-            items.extend((f"{where}.exercises[{ei}].resources[{i}]", r) for i, r in enumerate(exercise.resources))
+            items.extend(
+                (f"{where}.exercises[{ei}].resources[{i}]", r) for i, r in enumerate(exercise.resources)
+            )
         for path, item in items:
             if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9\-_.]*", item.id):
                 problems.append(f"{path}: id {item.id!r} must be letters, digits, '-', '_' or '.'")
@@ -197,7 +205,9 @@ def validate(curriculum: Curriculum, origin: str = "curriculum") -> Curriculum:
                     problems.append(f"{path}.assigned: {exc}")
         for ei, exercise in enumerate(chapter.exercises):
             if exercise.alternative_to and exercise.alternative_to not in {e.id for e in chapter.exercises}:
-                problems.append(f"{where}.exercises[{ei}].alternative_to: no exercise {exercise.alternative_to!r}")
+                problems.append(
+                    f"{where}.exercises[{ei}].alternative_to: no exercise {exercise.alternative_to!r}"
+                )
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise CatalogueError(f"{origin}: {problems[0]}{more}", problems)
@@ -235,7 +245,9 @@ def encode_json(curriculum: Curriculum) -> bytes:
 
 def bundled_names() -> list[str]:
     """Curricula shipped inside the package (``library/data/*.toml``)."""
-    return sorted(p.name[: -len(".toml")] for p in resources.files("library.data").iterdir() if p.name.endswith(".toml"))
+    return sorted(
+        p.name[: -len(".toml")] for p in resources.files("library.data").iterdir() if p.name.endswith(".toml")
+    )
 
 
 def load_bundled(name: str = BUNDLED_NAME) -> Curriculum:
@@ -244,7 +256,7 @@ def load_bundled(name: str = BUNDLED_NAME) -> Curriculum:
     return from_builtins(_parse_bundled(name), f"{name}.toml")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parse_bundled(name: str) -> dict:
     """The bundled TOML, parsed once per process: tomllib takes ~8 ms for the default curriculum
     (converting and validating the result, under 0.5 ms), and the package's files do not change

@@ -83,8 +83,12 @@ class ImportReport:
 
     def to_dict(self) -> dict:
         return {
-            "name": self.name, "added": self.added, "kept": self.kept,
-            "renamed": self.renamed, "gone": self.gone, "replaced": self.replaced,
+            "name": self.name,
+            "added": self.added,
+            "kept": self.kept,
+            "renamed": self.renamed,
+            "gone": self.gone,
+            "replaced": self.replaced,
         }
 
 
@@ -114,16 +118,20 @@ def install(conn: sqlite3.Connection, curriculum: Curriculum, *, source: str | N
         if previous is not None:
             report.replaced = True
             old_by_id = {r.id: r for _, r in previous.all_readings()}
-            for item_id, in conn.execute(
+            for (item_id,) in conn.execute(
                 "SELECT item_id FROM item_status WHERE curriculum = ?", (curriculum.name,)
             ).fetchall():
                 if item_id in new_ids:
                     continue
                 old = old_by_id.get(item_id)
                 target = new_by_work.get(_work_key(old)) if old else None
-                taken = target and conn.execute(
-                    "SELECT 1 FROM item_status WHERE curriculum = ? AND item_id = ?", (curriculum.name, target)
-                ).fetchone()
+                taken = (
+                    target
+                    and conn.execute(
+                        "SELECT 1 FROM item_status WHERE curriculum = ? AND item_id = ?",
+                        (curriculum.name, target),
+                    ).fetchone()
+                )
                 if target and not taken:
                     conn.execute(
                         "UPDATE item_status SET item_id = ? WHERE curriculum = ? AND item_id = ?",
@@ -147,7 +155,10 @@ def install(conn: sqlite3.Connection, curriculum: Curriculum, *, source: str | N
 
 
 def remove(conn: sqlite3.Connection, name: str) -> None:
-    if name in catalogue.bundled_names() and not conn.execute("SELECT 1 FROM curricula WHERE name = ?", (name,)).fetchone():
+    if (
+        name in catalogue.bundled_names()
+        and not conn.execute("SELECT 1 FROM curricula WHERE name = ?", (name,)).fetchone()
+    ):
         raise NotFound(f"{name!r} is bundled with Syllabus and cannot be removed")
     with write(conn):
         if conn.execute("DELETE FROM curricula WHERE name = ?", (name,)).rowcount == 0:
@@ -218,7 +229,9 @@ def _suggest(curriculum: Curriculum, query: str) -> str:
             choices[r.arxiv_id] = r.id
     for _, e in curriculum.all_exercises():
         choices[e.id] = e.id
-    matches = process.extract(query, list(choices), scorer=fuzz.WRatio, processor=utils.default_process, limit=8)
+    matches = process.extract(
+        query, list(choices), scorer=fuzz.WRatio, processor=utils.default_process, limit=8
+    )
     ids: list[str] = []
     for text, score, _ in matches:
         if score >= 50 and choices[text] not in ids:

@@ -64,7 +64,9 @@ def set_target(conn: sqlite3.Connection, curriculum: Curriculum, chapter: int, d
 def clear_target(conn: sqlite3.Connection, curriculum: Curriculum, chapter: int) -> None:
     curriculum.chapter(chapter)
     with write(conn):
-        conn.execute("DELETE FROM chapter_targets WHERE curriculum = ? AND chapter = ?", (curriculum.name, chapter))
+        conn.execute(
+            "DELETE FROM chapter_targets WHERE curriculum = ? AND chapter = ?", (curriculum.name, chapter)
+        )
 
 
 def start_date(conn: sqlite3.Connection, curriculum: str, *, today: date | None = None) -> tuple[date, str]:
@@ -102,9 +104,9 @@ class PlanItem:
     chapter: int
     id: str
     title: str
-    kind: str              # the reading's kind, or "exercise"
+    kind: str  # the reading's kind, or "exercise"
     status: str
-    minutes: int | None    # None: no estimate (planned at a default)
+    minutes: int | None  # None: no estimate (planned at a default)
     url: str | None = None
     skip: list[str] = field(default_factory=list)
 
@@ -114,12 +116,12 @@ class ChapterPlan:
     number: int
     title: str
     days: float
-    window_start: str      # ISO date the chapter's span begins
-    target: str            # ISO date it should be finished by
-    target_set: bool       # chosen by the user (else computed)
+    window_start: str  # ISO date the chapter's span begins
+    target: str  # ISO date it should be finished by
+    target_set: bool  # chosen by the user (else computed)
     done: int
     total: int
-    status: str            # done | ahead | on track | behind | upcoming | optional (no required work)
+    status: str  # done | ahead | on track | behind | upcoming | optional (no required work)
     logged_seconds: float = 0.0
 
     @property
@@ -208,7 +210,9 @@ def build(
         start, start_source = start_date(conn, curriculum.name, today=today)
     chosen = {
         r["chapter"]: date.fromisoformat(r["target"])
-        for r in conn.execute("SELECT chapter, target FROM chapter_targets WHERE curriculum = ?", (curriculum.name,))
+        for r in conn.execute(
+            "SELECT chapter, target FROM chapter_targets WHERE curriculum = ?", (curriculum.name,)
+        )
     }
     logged = studylog.totals_by_chapter(conn, curriculum.name)
     rows = progress.statuses(conn, curriculum.name)
@@ -228,13 +232,30 @@ def build(
         window_start = min(window_start, target)
         work = _chapter_work(chapter)
         done = sum(_finished(_status(rows, item), item) for item in work)
-        chapters.append(ChapterPlan(
-            number, chapter.title, span, window_start.isoformat(), target.isoformat(), number in chosen,
-            done, len(work), _pace(done, len(work), window_start, target, today), logged.get(number, 0.0),
-        ))
+        chapters.append(
+            ChapterPlan(
+                number,
+                chapter.title,
+                span,
+                window_start.isoformat(),
+                target.isoformat(),
+                number in chosen,
+                done,
+                len(work),
+                _pace(done, len(work), window_start, target, today),
+                logged.get(number, 0.0),
+            )
+        )
     current = next((c.number for c in chapters if c.status not in ("done", "optional")), None)
-    return Plan(curriculum.name, today.isoformat(), start.isoformat(), start_source, chapters, current,
-                _next_days(curriculum, rows, chapters, today, days, hours_per_day))
+    return Plan(
+        curriculum.name,
+        today.isoformat(),
+        start.isoformat(),
+        start_source,
+        chapters,
+        current,
+        _next_days(curriculum, rows, chapters, today, days, hours_per_day),
+    )
 
 
 def _next_days(
@@ -254,10 +275,22 @@ def _next_days(
         items.sort(key=lambda i: _status(rows, i) not in ("reading", "doing"))
         for item in items:
             if isinstance(item, Reading):
-                queue.append(PlanItem(plan.number, item.id, item.title, item.kind, _status(rows, item),
-                                      item_minutes(item), item.url, list(item.skip)))
+                queue.append(
+                    PlanItem(
+                        plan.number,
+                        item.id,
+                        item.title,
+                        item.kind,
+                        _status(rows, item),
+                        item_minutes(item),
+                        item.url,
+                        list(item.skip),
+                    )
+                )
             else:
-                queue.append(PlanItem(plan.number, item.id, item.title, "exercise", _status(rows, item), None))
+                queue.append(
+                    PlanItem(plan.number, item.id, item.title, "exercise", _status(rows, item), None)
+                )
     budget = hours * 60
     out: list[DayPlan] = []
     day_items: list[PlanItem] = []

@@ -20,8 +20,16 @@ PointerKind = Literal["whole", "sections", "chapters", "pages", "named"]
 
 _NUMBER = r"(?:\d+(?:\.\d+)*|[A-Z](?:\.\d+)*)"
 _WORDS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
-    "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
 }
 
 
@@ -146,8 +154,22 @@ def parse(text: str | None) -> Pointer:
 
 # "the first ten pages"
 _CARDINALS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
 }
 
 # A section "number" in prose: digits ("3", "9.3") or an upper-case appendix letter ("A", "B.2").
@@ -199,12 +221,18 @@ def search_prose(text: str) -> ProseMatch | None:
         if kind == "pages":
             word = found[0].group(1).lower()
             n = int(word) if word.isdigit() else _CARDINALS[word]
-            return ProseMatch(Pointer(kind="pages", first_page=1, last_page=n, version=version), start, found[0].end())
+            return ProseMatch(
+                Pointer(kind="pages", first_page=1, last_page=n, version=version), start, found[0].end()
+            )
         if kind == "page-range":
             first, last = (int(x) for x in re.findall(r"\d+", found[0].group(1)))
             if first < 1 or last < first:
                 continue
-            return ProseMatch(Pointer(kind="pages", first_page=first, last_page=last, version=version), start, found[0].end())
+            return ProseMatch(
+                Pointer(kind="pages", first_page=first, last_page=last, version=version),
+                start,
+                found[0].end(),
+            )
         numbers: list[str] = []
         for match in found:
             group = re.sub(r",\s*and\b", ",", match.group(1))

@@ -33,7 +33,9 @@ def get(conn: sqlite3.Connection, curriculum: str, reading_id: str) -> Position 
     return Position(row["block_index"], row["view"], row["updated_at"]) if row else None
 
 
-def save(conn: sqlite3.Connection, curriculum: str, reading_id: str, block_index: int, view: View = "section") -> Position:
+def save(
+    conn: sqlite3.Connection, curriculum: str, reading_id: str, block_index: int, view: View = "section"
+) -> Position:
     if view not in VIEWS:
         raise UsageError(f"unknown view {view!r}: use one of {', '.join(VIEWS)}")
     if block_index < 0:

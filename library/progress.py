@@ -13,8 +13,8 @@ from library.errors import UsageError
 
 READING_STATUSES = ("unread", "reading", "done", "skimmed", "skipped")
 EXERCISE_STATUSES = ("todo", "doing", "done")
-FINISHED = frozenset({"done", "skimmed"})          # counts towards a chapter's bar
-SETTLED = FINISHED | {"skipped"}                   # no longer suggested by `next`
+FINISHED = frozenset({"done", "skimmed"})  # counts towards a chapter's bar
+SETTLED = FINISHED | {"skipped"}  # no longer suggested by `next`
 
 # Minutes per page of a paper read with care; the curriculum's readers study, they do not skim.
 MINUTES_PER_PAGE = 6
@@ -31,13 +31,20 @@ def status_of(rows: dict[str, sqlite3.Row], item_id: str, kind: str = "reading")
 
 
 def mark(
-    conn: sqlite3.Connection, curriculum: Curriculum, query: str, status: str, *, solution_url: str | None = None
+    conn: sqlite3.Connection,
+    curriculum: Curriculum,
+    query: str,
+    status: str,
+    *,
+    solution_url: str | None = None,
 ) -> Found:
     """Set the status of a reading or exercise. Validates everything before writing."""
     found = find(curriculum, query)
     allowed = READING_STATUSES if found.kind == "reading" else EXERCISE_STATUSES
     if status not in allowed:
-        raise UsageError(f"unknown status {status!r} for {found.kind} {found.id}: use one of {', '.join(allowed)}")
+        raise UsageError(
+            f"unknown status {status!r} for {found.kind} {found.id}: use one of {', '.join(allowed)}"
+        )
     if solution_url is not None and found.kind != "exercise":
         raise UsageError("--solution is for exercises")
     now = time.time()
@@ -95,7 +102,9 @@ def summary(conn: sqlite3.Connection, curriculum: Curriculum) -> Progress:
     chapters = []
     totals = [Tally(), Tally(), Tally()]
     for chapter in curriculum.chapters:
-        rec = Tally(sum(status_of(rows, r.id) in FINISHED for r in chapter.recommended), len(chapter.recommended))
+        rec = Tally(
+            sum(status_of(rows, r.id) in FINISHED for r in chapter.recommended), len(chapter.recommended)
+        )
         opt = Tally(sum(status_of(rows, r.id) in FINISHED for r in chapter.optional), len(chapter.optional))
         ex = _exercise_tally(chapter, rows)
         for total, part in zip(totals, (rec, opt, ex)):
@@ -143,12 +152,21 @@ class Suggestion:
     def to_dict(self) -> dict:
         r = self.reading
         return {
-            "chapter": self.chapter, "id": r.id, "title": r.title, "kind": r.kind, "url": r.url,
-            "arxiv_id": r.arxiv_id, "role": r.role, "assigned": r.pointer.label, "status": self.status,
+            "chapter": self.chapter,
+            "id": r.id,
+            "title": r.title,
+            "kind": r.kind,
+            "url": r.url,
+            "arxiv_id": r.arxiv_id,
+            "role": r.role,
+            "assigned": r.pointer.label,
+            "status": self.status,
         }
 
 
-def next_readings(conn: sqlite3.Connection, curriculum: Curriculum, limit: int = 5, *, optional: bool = True) -> list[Suggestion]:
+def next_readings(
+    conn: sqlite3.Connection, curriculum: Curriculum, limit: int = 5, *, optional: bool = True
+) -> list[Suggestion]:
     """What to read next: readings already started first, then unfinished recommended readings by
     study order, then optional ones by the same order."""
     rows = statuses(conn, curriculum.name)

@@ -47,7 +47,7 @@ def m001_curricula_and_progress(conn: sqlite3.Connection) -> None:
             at REAL NOT NULL
         );
         CREATE INDEX status_history_item ON status_history (curriculum, item_id);
-        """
+        """,
     )
 
 
@@ -82,7 +82,7 @@ def m002_documents(conn: sqlite3.Connection) -> None:
         );
         CREATE INDEX documents_key ON documents (reading_key, status, superseded_by);
         CREATE UNIQUE INDEX documents_path ON documents (path) WHERE path IS NOT NULL;
-        """
+        """,
     )
 
 
@@ -102,7 +102,7 @@ def m003_user_readings(conn: sqlite3.Connection) -> None:
             added_at REAL NOT NULL
         );
         CREATE INDEX user_readings_curriculum ON user_readings (curriculum);
-        """
+        """,
     )
 
 
@@ -122,7 +122,7 @@ def m005_reading_positions(conn: sqlite3.Connection) -> None:
             updated_at REAL NOT NULL,
             PRIMARY KEY (curriculum, reading_id)
         );
-        """
+        """,
     )
 
 
@@ -156,5 +156,5 @@ def m004_study_log_and_targets(conn: sqlite3.Connection) -> None:
             updated_at REAL NOT NULL,
             PRIMARY KEY (curriculum, chapter)
         );
-        """
+        """,
     )

@@ -70,13 +70,22 @@ class Document:
 
     def to_dict(self) -> dict:
         return {
-            "id": self.id, "reading_key": self.reading_key, "source_url": self.source_url,
-            "arxiv_id": self.arxiv_id, "arxiv_version": self.arxiv_version, "sha256": self.sha256,
-            "size": self.size, "content_type": self.content_type, "pages": self.pages,
+            "id": self.id,
+            "reading_key": self.reading_key,
+            "source_url": self.source_url,
+            "arxiv_id": self.arxiv_id,
+            "arxiv_version": self.arxiv_version,
+            "sha256": self.sha256,
+            "size": self.size,
+            "content_type": self.content_type,
+            "pages": self.pages,
             "path": str(self.path) if self.path else None,
             "text_path": str(self.text_path) if self.text_path else None,
-            "fetched_at": self.fetched_at, "metadata": self.metadata, "status": self.status,
-            "reason": self.reason, "superseded_by": self.superseded_by,
+            "fetched_at": self.fetched_at,
+            "metadata": self.metadata,
+            "status": self.status,
+            "reason": self.reason,
+            "superseded_by": self.superseded_by,
         }
 
 
@@ -164,12 +173,22 @@ def free_name(conn: sqlite3.Connection, path: Path, sha256: str) -> Path:
 
 def _from_row(row: sqlite3.Row) -> Document:
     return Document(
-        id=row["id"], reading_key=row["reading_key"], source_url=row["source_url"],
-        arxiv_id=row["arxiv_id"], arxiv_version=row["arxiv_version"], sha256=row["sha256"],
-        size=row["size"], content_type=row["content_type"], pages=row["pages"],
-        fetched_at=row["fetched_at"], metadata=json.loads(row["metadata"] or "{}"),
-        status=row["status"], reason=row["reason"], superseded_by=row["superseded_by"],
-        rel_path=row["path"], rel_text_path=row["text_path"],
+        id=row["id"],
+        reading_key=row["reading_key"],
+        source_url=row["source_url"],
+        arxiv_id=row["arxiv_id"],
+        arxiv_version=row["arxiv_version"],
+        sha256=row["sha256"],
+        size=row["size"],
+        content_type=row["content_type"],
+        pages=row["pages"],
+        fetched_at=row["fetched_at"],
+        metadata=json.loads(row["metadata"] or "{}"),
+        status=row["status"],
+        reason=row["reason"],
+        superseded_by=row["superseded_by"],
+        rel_path=row["path"],
+        rel_text_path=row["text_path"],
     )
 
 
@@ -183,7 +202,10 @@ def documents(conn: sqlite3.Connection) -> list[Document]:
 
 
 def documents_for_key(conn: sqlite3.Connection, key: str) -> list[Document]:
-    return [_from_row(r) for r in conn.execute("SELECT * FROM documents WHERE reading_key = ? ORDER BY id", (key,))]
+    return [
+        _from_row(r)
+        for r in conn.execute("SELECT * FROM documents WHERE reading_key = ? ORDER BY id", (key,))
+    ]
 
 
 def get(conn: sqlite3.Connection, document_id: int) -> Document | None:
@@ -213,13 +235,16 @@ def document_for_reading(
         pinned = [d for d in ok if d.arxiv_version == version]
         if pinned:
             ok = pinned
-    return max(ok, key=lambda d: (d.superseded_by is None, _version_number(d.arxiv_version), d.fetched_at, d.id))
+    return max(
+        ok, key=lambda d: (d.superseded_by is None, _version_number(d.arxiv_version), d.fetched_at, d.id)
+    )
 
 
 def link_only_for(conn: sqlite3.Connection, key: str) -> Document | None:
     row = conn.execute(
         "SELECT * FROM documents WHERE reading_key = ? AND status = 'link_only' AND superseded_by IS NULL"
-        " ORDER BY id DESC LIMIT 1", (key,),
+        " ORDER BY id DESC LIMIT 1",
+        (key,),
     ).fetchone()
     return _from_row(row) if row else None
 
@@ -268,7 +293,20 @@ def record(
                 "INSERT INTO documents (reading_key, source_url, arxiv_id, arxiv_version, sha256, size,"
                 " content_type, pages, path, text_path, fetched_at, metadata, status)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok')",
-                (key, source_url, arxiv_id, arxiv_version, sha256, size, content_type, pages, rel, rel_text, now, meta),
+                (
+                    key,
+                    source_url,
+                    arxiv_id,
+                    arxiv_version,
+                    sha256,
+                    size,
+                    content_type,
+                    pages,
+                    rel,
+                    rel_text,
+                    now,
+                    meta,
+                ),
             ).lastrowid
         conn.execute(
             "UPDATE documents SET superseded_by = ? WHERE reading_key = ? AND id != ? AND superseded_by IS NULL",

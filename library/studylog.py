@@ -42,9 +42,21 @@ _CHAPTER_REF = re.compile(r"^(?:ch|chapter)[:\s-]?(\d+)$", re.IGNORECASE)
 # --- parsing -------------------------------------------------------------------------------------
 
 _UNIT_SECONDS = {
-    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
-    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
-    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "second": 1,
+    "seconds": 1,
+    "m": 60,
+    "min": 60,
+    "mins": 60,
+    "minute": 60,
+    "minutes": 60,
+    "h": 3600,
+    "hr": 3600,
+    "hrs": 3600,
+    "hour": 3600,
+    "hours": 3600,
 }
 # One span is at most a day; times are kept within years a study log can mean. Beyond these, dates
 # overflow Python's datetime and would break every later report.
@@ -66,7 +78,7 @@ def parse_duration(text: str) -> float:
     elif text:
         pos, total, units_seen = 0, 0.0, set()
         for m in _DURATION_PART.finditer(text):
-            if text[pos:m.start()].strip():
+            if text[pos : m.start()].strip():
                 break  # junk between parts
             unit = _UNIT_SECONDS.get(m.group(2))
             if unit is None or unit in units_seen:
@@ -101,7 +113,7 @@ def parse_when(text: str, *, now: float | None = None) -> float:
     except (ValueError, OverflowError, OSError):
         raise UsageError(
             f"cannot read time {text!r}: write a date between {EARLIEST_YEAR} and {LATEST_YEAR} "
-            "like \"2026-11-20 14:00\", or \"14:00\" for today"
+            'like "2026-11-20 14:00", or "14:00" for today'
         ) from None
 
 
@@ -114,7 +126,7 @@ def local_day(ts: float) -> str:
 
 
 def format_duration(seconds: float) -> str:
-    """"1h 06m", "45m", "0m": how the sprint's hand-kept table wrote durations."""
+    """ "1h 06m", "45m", "0m": how the sprint's hand-kept table wrote durations."""
     minutes = int(round(seconds / 60))
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
@@ -156,8 +168,17 @@ class Span:
 
 
 def _span(row: sqlite3.Row) -> Span:
-    return Span(row["id"], row["curriculum"], row["item_id"], row["chapter"], row["kind"],
-                row["start"], row["end"], row["source"], row["note"])
+    return Span(
+        row["id"],
+        row["curriculum"],
+        row["item_id"],
+        row["chapter"],
+        row["kind"],
+        row["start"],
+        row["end"],
+        row["source"],
+        row["note"],
+    )
 
 
 def get_span(conn: sqlite3.Connection, span_id: int) -> Span:
@@ -168,7 +189,11 @@ def get_span(conn: sqlite3.Connection, span_id: int) -> Span:
 
 
 def spans(
-    conn: sqlite3.Connection, curriculum: str | None = None, *, since: float | None = None, until: float | None = None
+    conn: sqlite3.Connection,
+    curriculum: str | None = None,
+    *,
+    since: float | None = None,
+    until: float | None = None,
 ) -> list[Span]:
     """Spans in time order, optionally of one curriculum and starting in [since, until)."""
     sql, args = "SELECT * FROM study_spans WHERE 1 = 1", []
@@ -196,7 +221,9 @@ def _describe(span: Span) -> str:
     return f"{span.what} {day}{clock(span.start)}-{end} (entry {span.id})"
 
 
-def _check_free(conn: sqlite3.Connection, start: float, end: float | None, *, ignore: int | None = None) -> None:
+def _check_free(
+    conn: sqlite3.Connection, start: float, end: float | None, *, ignore: int | None = None
+) -> None:
     """Raise if [start, end) overlaps a logged span (a running span reaches into the future)."""
     far = float("inf") if end is None else end
     for row in conn.execute(
@@ -204,10 +231,14 @@ def _check_free(conn: sqlite3.Connection, start: float, end: float | None, *, ig
         (far, start, ignore),
     ):
         other = _span(row)
-        raise UsageError(f"overlaps {_describe(other)}; the log keeps one thing at a time (nothing was recorded)")
+        raise UsageError(
+            f"overlaps {_describe(other)}; the log keeps one thing at a time (nothing was recorded)"
+        )
 
 
-def _resolve(conn: sqlite3.Connection, curriculum: str, item_id: str | None, chapter: int | None) -> tuple[str | None, int | None]:
+def _resolve(
+    conn: sqlite3.Connection, curriculum: str, item_id: str | None, chapter: int | None
+) -> tuple[str | None, int | None]:
     """Check an item (or a "ch3" chapter reference) against the curriculum; return (item_id, chapter)."""
     if item_id is None:
         return None, chapter
@@ -257,7 +288,13 @@ def add_span(
 
 
 def record_app_stretch(
-    conn: sqlite3.Connection, *, curriculum: str, item_id: str, start: float, end: float, min_seconds: float = 1.0
+    conn: sqlite3.Connection,
+    *,
+    curriculum: str,
+    item_id: str,
+    start: float,
+    end: float,
+    min_seconds: float = 1.0,
 ) -> list[Span]:
     """Record an active stretch the app measured, minus any part the log already covers.
 
@@ -285,7 +322,9 @@ def record_app_stretch(
         out = []
         for a, b in pieces:
             if b - a >= min_seconds:
-                out.append(add_span(conn, curriculum=curriculum, item_id=item_id, start=a, end=b, source="app"))
+                out.append(
+                    add_span(conn, curriculum=curriculum, item_id=item_id, start=a, end=b, source="app")
+                )
     return out
 
 
@@ -337,7 +376,9 @@ def stop(conn: sqlite3.Connection, *, at: float | None = None) -> Span:
     return get_span(conn, current.id)
 
 
-def take_break(conn: sqlite3.Connection, curriculum: str, *, at: float | None = None) -> tuple[Span | None, Span]:
+def take_break(
+    conn: sqlite3.Connection, curriculum: str, *, at: float | None = None
+) -> tuple[Span | None, Span]:
     """End the running study span (if any) and start a break that keeps its chapter.
 
     Returns (the study span just ended or None, the new break span)."""
@@ -394,7 +435,9 @@ def daily_totals(
     return list(totals.items())
 
 
-def totals_by_item(conn: sqlite3.Connection, curriculum: str, *, now: float | None = None) -> dict[str, float]:
+def totals_by_item(
+    conn: sqlite3.Connection, curriculum: str, *, now: float | None = None
+) -> dict[str, float]:
     """Study seconds per reading or exercise id of ``curriculum``."""
     out: dict[str, float] = {}
     for span in spans(conn, curriculum):
@@ -403,7 +446,9 @@ def totals_by_item(conn: sqlite3.Connection, curriculum: str, *, now: float | No
     return out
 
 
-def totals_by_chapter(conn: sqlite3.Connection, curriculum: str, *, now: float | None = None) -> dict[int, float]:
+def totals_by_chapter(
+    conn: sqlite3.Connection, curriculum: str, *, now: float | None = None
+) -> dict[int, float]:
     """Study seconds per chapter number: the app's per-chapter chart."""
     out: dict[int, float] = {}
     for span in spans(conn, curriculum):
@@ -416,12 +461,12 @@ def totals_by_chapter(conn: sqlite3.Connection, curriculum: str, *, now: float |
 class ReportRow:
     """One line of the hours table: a span (``by='day'``) or a group's totals (chapter, reading)."""
 
-    group: str                 # the day (ISO), the chapter number, or the reading id
-    what: str                  # item id, "chapter N", "break"; for totals, the group's title
-    kind: str                  # study | break | total
+    group: str  # the day (ISO), the chapter number, or the reading id
+    what: str  # item id, "chapter N", "break"; for totals, the group's title
+    kind: str  # study | break | total
     seconds: float
     start: float | None
-    end: float | None          # None while running
+    end: float | None  # None while running
     title: str = ""
     chapter: int | None = None
     item_id: str | None = None
@@ -448,8 +493,13 @@ class Report:
     break_seconds: float = 0.0
 
     def to_dict(self) -> dict:
-        return {"curriculum": self.curriculum, "by": self.by, "study_seconds": self.study_seconds,
-                "break_seconds": self.break_seconds, "rows": [r.to_dict() for r in self.rows]}
+        return {
+            "curriculum": self.curriculum,
+            "by": self.by,
+            "study_seconds": self.study_seconds,
+            "break_seconds": self.break_seconds,
+            "rows": [r.to_dict() for r in self.rows],
+        }
 
     def days(self) -> list[tuple[str, list[ReportRow]]]:
         """Rows of a day report grouped by day, in order."""
@@ -496,13 +546,31 @@ def report(
             result.break_seconds += span.seconds(now)
     if by == "day":
         for span in log:
-            title = "break" if span.kind == "break" else (
-                items.get(span.item_id, span.item_id) if span.item_id else chapters.get(span.chapter, span.what))
-            result.rows.append(ReportRow(
-                group=local_day(span.start), what=span.what, kind=span.kind, seconds=span.seconds(now),
-                start=span.start, end=span.end, title=title, chapter=span.chapter, item_id=span.item_id,
-                source=span.source, span_id=span.id, note=span.note,
-            ))
+            title = (
+                "break"
+                if span.kind == "break"
+                else (
+                    items.get(span.item_id, span.item_id)
+                    if span.item_id
+                    else chapters.get(span.chapter, span.what)
+                )
+            )
+            result.rows.append(
+                ReportRow(
+                    group=local_day(span.start),
+                    what=span.what,
+                    kind=span.kind,
+                    seconds=span.seconds(now),
+                    start=span.start,
+                    end=span.end,
+                    title=title,
+                    chapter=span.chapter,
+                    item_id=span.item_id,
+                    source=span.source,
+                    span_id=span.id,
+                    note=span.note,
+                )
+            )
         return result
     groups: dict[str, ReportRow] = {}
     live: set[str] = set()
@@ -517,9 +585,17 @@ def report(
             key, title = span.item_id, items.get(span.item_id, span.item_id)
         row = groups.get(key)
         if row is None:
-            row = groups[key] = ReportRow(group=key, what=title, kind="total", seconds=0.0, start=span.start,
-                                          end=span.end, title=title, chapter=span.chapter,
-                                          item_id=span.item_id if by == "reading" else None)
+            row = groups[key] = ReportRow(
+                group=key,
+                what=title,
+                kind="total",
+                seconds=0.0,
+                start=span.start,
+                end=span.end,
+                title=title,
+                chapter=span.chapter,
+                item_id=span.item_id if by == "reading" else None,
+            )
         if span.kind == "study":
             row.seconds += span.seconds(now)
             row.sessions += 1
@@ -541,14 +617,36 @@ def write_csv(result: Report, stream) -> None:
 
     writer = csv.writer(stream)
     if result.by == "day":
-        writer.writerow(["date", "what", "title", "kind", "minutes", "start", "end", "chapter", "source", "entry", "note"])
+        writer.writerow(
+            ["date", "what", "title", "kind", "minutes", "start", "end", "chapter", "source", "entry", "note"]
+        )
         for r in result.rows:
-            writer.writerow([r.group, r.what, r.title, r.kind, r.minutes, clock(r.start) if r.start else "",
-                             clock(r.end) if r.end else "", "" if r.chapter is None else r.chapter,
-                             r.source or "", r.span_id or "", r.note or ""])
+            writer.writerow(
+                [
+                    r.group,
+                    r.what,
+                    r.title,
+                    r.kind,
+                    r.minutes,
+                    clock(r.start) if r.start else "",
+                    clock(r.end) if r.end else "",
+                    "" if r.chapter is None else r.chapter,
+                    r.source or "",
+                    r.span_id or "",
+                    r.note or "",
+                ]
+            )
     else:
         writer.writerow([result.by, "title", "study_minutes", "break_minutes", "sessions", "first", "last"])
         for r in result.rows:
-            writer.writerow([r.group, r.title, r.minutes, int(round(r.break_seconds / 60)), r.sessions,
-                             datetime.fromtimestamp(r.start).strftime("%Y-%m-%d %H:%M") if r.start else "",
-                             datetime.fromtimestamp(r.end).strftime("%Y-%m-%d %H:%M") if r.end else ""])
+            writer.writerow(
+                [
+                    r.group,
+                    r.title,
+                    r.minutes,
+                    int(round(r.break_seconds / 60)),
+                    r.sessions,
+                    datetime.fromtimestamp(r.start).strftime("%Y-%m-%d %H:%M") if r.start else "",
+                    datetime.fromtimestamp(r.end).strftime("%Y-%m-%d %H:%M") if r.end else "",
+                ]
+            )

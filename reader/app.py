@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from textual import events, work
 from textual.app import App, SystemCommand
@@ -76,7 +77,12 @@ class ActivityClock:
 
     def flush(self, now: float | None = None) -> None:
         """End the running stretch at the last input and record it."""
-        if self.item_id is not None and self.start is not None and self.last is not None and self.last > self.start:
+        if (
+            self.item_id is not None
+            and self.start is not None
+            and self.last is not None
+            and self.last > self.start
+        ):
             self.record(self.item_id, self.start, self.last)
         self.start = self.last = None
 
@@ -94,7 +100,9 @@ class SyllabusApp(App[None]):
         Binding("ctrl+p", "command_palette", "Commands", show=False),
     ]
 
-    def __init__(self, *, curriculum_name: str | None = None, warm_model: bool = True, image_support: bool = False) -> None:
+    def __init__(
+        self, *, curriculum_name: str | None = None, warm_model: bool = True, image_support: bool = False
+    ) -> None:
         super().__init__()
         self.curriculum_name = curriculum_name
         self.warm_model = warm_model
@@ -196,7 +204,9 @@ class SyllabusApp(App[None]):
         from library.errors import SyllabusError
 
         try:
-            studylog.record_app_stretch(self.conn, curriculum=self.curriculum.name, item_id=item_id, start=start, end=end)
+            studylog.record_app_stretch(
+                self.conn, curriculum=self.curriculum.name, item_id=item_id, start=start, end=end
+            )
         except SyllabusError as exc:  # e.g. the reading left the curriculum; losing a stretch beats crashing
             self.log.warning(f"time not recorded: {exc}")
 
@@ -336,8 +346,13 @@ class SyllabusApp(App[None]):
         finally:
             conn.close()
         outcome = outcomes[0]
-        self.post_message(FetchFinished(reading.id, not outcome.failed and outcome.document is not None,
-                                        outcome.detail or outcome.status))
+        self.post_message(
+            FetchFinished(
+                reading.id,
+                not outcome.failed and outcome.document is not None,
+                outcome.detail or outcome.status,
+            )
+        )
 
     def on_fetch_progress(self, message: FetchProgress) -> None:
         if message.total:
@@ -354,7 +369,12 @@ class SyllabusApp(App[None]):
             self.notify(f"Fetched {message.reading_id}. {message.detail}", timeout=4, markup=False)
             self.schedule_index_update()
         else:
-            self.notify(f"Could not fetch {message.reading_id}: {message.detail}", severity="error", timeout=8, markup=False)
+            self.notify(
+                f"Could not fetch {message.reading_id}: {message.detail}",
+                severity="error",
+                timeout=8,
+                markup=False,
+            )
         self.main.fetch_finished(message)
 
     def _show_status(self) -> None:
@@ -478,10 +498,15 @@ class SyllabusApp(App[None]):
                 if title in seen or binding.action in ("command_palette",):
                     continue
                 seen.add(title)
-                keys = ", ".join(self.get_key_display(Binding(k.strip(), binding.action)) for k in binding.key.split(","))
+                keys = ", ".join(
+                    self.get_key_display(Binding(k.strip(), binding.action)) for k in binding.key.split(",")
+                )
                 yield SystemCommand(
-                    title, f"{keys} · {node_class.__name__}",
-                    lambda action=binding.action, target=target: self.call_later(self.run_action, action, target),
+                    title,
+                    f"{keys} · {node_class.__name__}",
+                    lambda action=binding.action, target=target: self.call_later(
+                        self.run_action, action, target
+                    ),
                 )
 
 
@@ -498,15 +523,20 @@ def detect_image_support() -> bool:
     if not (sys.__stdout__ and sys.__stdout__.isatty()) or os.environ.get("SYLLABUS_NO_IMAGES"):
         return False
     try:
-        from textual_image.renderable import Image, SixelImage, TGPImage
         import textual_image.widget  # noqa: F401  (caches the cell size while the terminal can still answer)
+        from textual_image.renderable import Image, SixelImage, TGPImage
     except Exception:
         return False
     return Image in (SixelImage, TGPImage)
 
 
-def make_app(*, curriculum_name: str | None = None, home: Path | str | None = None, warm_model: bool = True,
-             image_support: bool = False) -> SyllabusApp:
+def make_app(
+    *,
+    curriculum_name: str | None = None,
+    home: Path | str | None = None,
+    warm_model: bool = True,
+    image_support: bool = False,
+) -> SyllabusApp:
     """The app, for the CLI and the tests. ``home`` sets the data home (``SYLLABUS_HOME``)."""
     if home is not None:
         os.environ["SYLLABUS_HOME"] = str(home)

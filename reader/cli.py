@@ -20,7 +20,6 @@ import click
 from library.errors import SyllabusError
 from reader.session import Session
 
-
 # Which module of reader/commands/ defines each command, so `syllabus CMD` imports only that
 # module. A command missing here still works (every module is then loaded to find it), and
 # tests/test_cli_lazy.py checks that this table and the modules' COMMANDS agree.
@@ -75,8 +74,12 @@ class LazyGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
 
-@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--curriculum", "curriculum_name", metavar="NAME", help="Use this curriculum instead of the active one.")
+@click.group(
+    cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option(
+    "--curriculum", "curriculum_name", metavar="NAME", help="Use this curriculum instead of the active one."
+)
 @click.version_option(package_name="syllabus")
 @click.pass_context
 def cli(ctx: click.Context, curriculum_name: str | None) -> None:

@@ -178,10 +178,10 @@ class StudyTotalsLoaded(Message):
 class ReviewLoaded(Message):
     """A worker picked the next note to review (``item`` None: nothing due but skipped ones)."""
 
-    item: Any = None           # index.review.ReviewItem
-    page: int | None = None    # where the note's passage is, from its anchor
+    item: Any = None  # index.review.ReviewItem
+    page: int | None = None  # where the note's passage is, from its anchor
     section: str | None = None
-    stats: Any = None          # index.review.ReviewStats
+    stats: Any = None  # index.review.ReviewStats
     error: str = ""
 
 

@@ -26,8 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 
-WORDS = ("model layer weight gradient token attention signal loss batch network training data vector "
-         "update result method step value estimate scale sample policy reward").split()
+WORDS = ["model", "layer", "weight", "gradient", "token", "attention", "signal", "loss", "batch", "network", "training", "data", "vector", "update", "result", "method", "step", "value", "estimate", "scale", "sample", "policy", "reward"]
 
 
 def generated_article(title: str, headings: list[str], words_per_section: int = 120) -> bytes:
@@ -68,7 +67,7 @@ def corpus_versions() -> dict[str, str]:
             for row in csv.DictReader(f, delimiter="\t"):
                 stamp = row.get("arxiv_version_stamp") or ""
                 if row["file"].startswith("arxiv/") and stamp.startswith(row["id"] + "v"):
-                    out[row["id"]] = stamp[len(row["id"]):]
+                    out[row["id"]] = stamp[len(row["id"]) :]
     return out
 
 
@@ -99,11 +98,11 @@ class Route:
     body: bytes = b""
     status: int = 200
     content_type: str = "application/octet-stream"
-    delay: float = 0.0            # before the status line
-    drip: float = 0.0             # between chunks
+    delay: float = 0.0  # before the status line
+    drip: float = 0.0  # between chunks
     chunk: int = 64 * 1024
     declared_length: int | None = None  # a Content-Length that lies (truncated body)
-    fail_first: int = 0           # answer 500 to the first N requests
+    fail_first: int = 0  # answer 500 to the first N requests
 
 
 class FetchServer:
@@ -126,7 +125,7 @@ class FetchServer:
             def log_message(self, *args) -> None:  # quiet
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 server._handle(self)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -198,7 +197,9 @@ class FetchServer:
                 return self._send(h, path, Route(b"busy", status=500, content_type="text/plain"))
             return self._send(h, path, route)
         if path == "/api/query":
-            return self._send(h, path, Route(self._feed(parse_qs(parts.query)), content_type="application/atom+xml"))
+            return self._send(
+                h, path, Route(self._feed(parse_qs(parts.query)), content_type="application/atom+xml")
+            )
         if path.startswith("/pdf/"):
             return self._pdf(h, path)
         if path.startswith("/site/"):
@@ -208,7 +209,7 @@ class FetchServer:
     def _pdf(self, h, path: str) -> None:
         from library.store import split_arxiv
 
-        split = split_arxiv(path[len("/pdf/"):])
+        split = split_arxiv(path[len("/pdf/") :])
         paper = self.papers.get(split[0]) if split else None
         if paper is None:
             return self._send(h, path, Route(b"no such paper", status=404, content_type="text/plain"))
@@ -216,16 +217,20 @@ class FetchServer:
         if int(version[1:]) > int(paper.latest[1:]):
             return self._send(h, path, Route(b"no such version", status=404, content_type="text/plain"))
         body = self.arxiv_pdf(paper.arxiv_id, version)
-        self._send(h, path, Route(body, content_type="application/pdf", drip=self.pdf_drip, chunk=self.pdf_chunk))
+        self._send(
+            h, path, Route(body, content_type="application/pdf", drip=self.pdf_drip, chunk=self.pdf_chunk)
+        )
 
     def _site(self, h, path: str) -> None:
-        rest = path[len("/site/"):]
+        rest = path[len("/site/") :]
         for scheme in ("https", "http"):
             real = self._pages.get(f"{scheme}://{rest}".rstrip("/"))
             if real is not None:
                 return self._send(h, path, Route(real.read_bytes(), content_type="text/html; charset=utf-8"))
         if rest.lower().endswith(".pdf"):
-            return self._send(h, path, Route(generated_pdf(title="A web PDF"), content_type="application/pdf"))
+            return self._send(
+                h, path, Route(generated_pdf(title="A web PDF"), content_type="application/pdf")
+            )
         page = generated_article(f"Page {rest}", ["Introduction", "Main Idea", "Discussion"])
         self._send(h, path, Route(page, content_type="text/html; charset=utf-8"))
 
@@ -257,7 +262,8 @@ class FetchServer:
             ' xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom">'
             f"<title>arXiv Query</title><opensearch:totalResults>{len(entries)}</opensearch:totalResults>"
             f"<opensearch:startIndex>0</opensearch:startIndex><opensearch:itemsPerPage>{len(entries)}</opensearch:itemsPerPage>"
-            + "".join(entries) + "</feed>"
+            + "".join(entries)
+            + "</feed>"
         )
         return feed.encode()
 
@@ -270,10 +276,10 @@ class FetchServer:
                 h.send_header("Connection", "close")
             h.end_headers()
             for start in range(0, len(route.body), route.chunk):
-                h.wfile.write(route.body[start:start + route.chunk])
+                h.wfile.write(route.body[start : start + route.chunk])
                 h.wfile.flush()
                 with self._lock:
-                    self.sent[path] = self.sent.get(path, 0) + len(route.body[start:start + route.chunk])
+                    self.sent[path] = self.sent.get(path, 0) + len(route.body[start : start + route.chunk])
                 if route.drip:
                     time.sleep(route.drip)
             if route.declared_length:

@@ -104,18 +104,36 @@ async def test_titles_with_markup_show_literally():
     from library.catalogue import from_builtins
 
     conn = connect()
-    evil = from_builtins({
-        "name": "evil", "title": "[bold]Evil[/bold] list",
-        "chapters": [{"number": 1, "title": "[link=https://x.example]click[/link]", "readings": [
-            {"id": "r1", "title": "[red]Red[/red] \x1b[31mpaper", "kind": "pdf", "url": "https://example.org/a.pdf",
-             "role": "recommended"}]}],
-    }, "test")
+    evil = from_builtins(
+        {
+            "name": "evil",
+            "title": "[bold]Evil[/bold] list",
+            "chapters": [
+                {
+                    "number": 1,
+                    "title": "[link=https://x.example]click[/link]",
+                    "readings": [
+                        {
+                            "id": "r1",
+                            "title": "[red]Red[/red] \x1b[31mpaper",
+                            "kind": "pdf",
+                            "url": "https://example.org/a.pdf",
+                            "role": "recommended",
+                        }
+                    ],
+                }
+            ],
+        },
+        "test",
+    )
     curricula.install(conn, evil)
     app = make_app(curriculum_name="evil", warm_model=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         assert "[bold]Evil[/bold] list" in screen_text(app).replace("&#160;", " ")
-        assert "[link=https://x.example]click[/link]" in str(app.query_one(CurriculumTree).root.children[0].label)
+        assert "[link=https://x.example]click[/link]" in str(
+            app.query_one(CurriculumTree).root.children[0].label
+        )
 
 
 async def test_help_lists_every_binding_and_palette_offers_every_action():
@@ -133,8 +151,18 @@ async def test_help_lists_every_binding_and_palette_offers_every_action():
         await pilot.press("escape")
         await pilot.pause()
         titles = {command.title for command in app.get_system_commands(app.screen)}
-        for expected in ("Search", "Progress", "Outline", "Note", "Done", "Section/whole", "Open next reading",
-                         "Light/dark theme", "Edit note", "Fetch reading"):
+        for expected in (
+            "Search",
+            "Progress",
+            "Outline",
+            "Note",
+            "Done",
+            "Section/whole",
+            "Open next reading",
+            "Light/dark theme",
+            "Edit note",
+            "Fetch reading",
+        ):
             assert expected in titles, expected
 
 
@@ -166,7 +194,9 @@ async def test_progress_screen_shows_chapters_next_and_time():
         assert table.row_count == len(curricula.active(app.conn).chapters)
         next_list = app.screen.query_one("#next-list")
         expected = progress.next_readings(app.conn, curricula.active(app.conn), limit=5)
-        assert [next_list.get_option_at_index(i).id for i in range(next_list.option_count)] == [s.reading.id for s in expected]
+        assert [next_list.get_option_at_index(i).id for i in range(next_list.option_count)] == [
+            s.reading.id for s in expected
+        ]
         # Enter on "read next" opens the reading in the main screen.
         await pilot.press("enter")
         await settle(app, pilot)

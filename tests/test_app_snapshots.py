@@ -30,4 +30,6 @@ def test_progress_screen(snap_compare):
 
 
 def test_help_screen(snap_compare):
-    assert snap_compare(make_app(warm_model=False), terminal_size=(80, 24), press=["question_mark"], run_before=_settle)
+    assert snap_compare(
+        make_app(warm_model=False), terminal_size=(80, 24), press=["question_mark"], run_before=_settle
+    )

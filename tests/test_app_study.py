@@ -46,10 +46,17 @@ def add_note(body: str, **kw):
 def quoted_note(body: str):
     from index.notes import Anchor
 
-    return add_note(body, reading_key="arxiv:1706.03762", tags=["attention"], anchor=Anchor(
-        exact="We suspect that for large values of d_k the dot products grow large",
-        page=4, section="3.2.1 Scaled Dot-Product Attention", status="attached",
-    ))
+    return add_note(
+        body,
+        reading_key="arxiv:1706.03762",
+        tags=["attention"],
+        anchor=Anchor(
+            exact="We suspect that for large values of d_k the dot products grow large",
+            page=4,
+            section="3.2.1 Scaled Dot-Product Attention",
+            status="attached",
+        ),
+    )
 
 
 def card(app, note_id):
@@ -108,7 +115,10 @@ async def test_review_shows_cue_reveals_grades_and_moves_on():
         assert "Loss falls as a power law" in screen_text(app)
         await pilot.press("1")
         await settle(app, pilot)
-        assert app.conn.execute("SELECT rating FROM review_log WHERE note_id = ?", (second.id,)).fetchone()[0] == 1
+        assert (
+            app.conn.execute("SELECT rating FROM review_log WHERE note_id = ?", (second.id,)).fetchone()[0]
+            == 1
+        )
         assert screen.item is None
         assert "Nothing is due for review" in screen_text(app)
         assert "Reviewed 2 in this session" in screen_text(app)
@@ -190,7 +200,9 @@ def log_time(item_id: str, day: date, hours: float) -> None:
     start = datetime.combine(day, datetime.min.time()).timestamp() + 10 * 3600
     conn = connect()
     try:
-        studylog.add_span(conn, curriculum="deep-learning", item_id=item_id, start=start, end=start + hours * 3600)
+        studylog.add_span(
+            conn, curriculum="deep-learning", item_id=item_id, start=start, end=start + hours * 3600
+        )
     finally:
         conn.close()
 
@@ -227,7 +239,9 @@ async def test_progress_charts_show_hours_per_day_and_per_chapter():
         assert chart_row(chapters, "2 Scaling Laws").endswith("–")
         # The longest bar belongs to the most time.
         bar = lambda row: row.count("█")  # noqa: E731
-        assert bar(chart_row(chapters, "1 Transformers")) > bar(chart_row(chapters, "3 Training at Scale")) > 0
+        assert (
+            bar(chart_row(chapters, "1 Transformers")) > bar(chart_row(chapters, "3 Training at Scale")) > 0
+        )
         text = screen_text(app)
         assert "Per day, last 14 days · 2h 15m" in text
         assert "Per chapter, all time · 4h 15m" in text

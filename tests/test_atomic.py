@@ -19,10 +19,9 @@ def test_write_text_and_bytes(tmp_path):
 def test_failure_keeps_last_good_file(tmp_path):
     target = tmp_path / "a.txt"
     atomic.write_text(target, "good")
-    with pytest.raises(RuntimeError):
-        with atomic.replacing(target) as tmp:
-            tmp.write_text("half")
-            raise RuntimeError("disk full")
+    with pytest.raises(RuntimeError), atomic.replacing(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("disk full")
     assert target.read_text() == "good"
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
 

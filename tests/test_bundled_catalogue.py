@@ -72,7 +72,9 @@ def chapter_links(hilton: Path) -> list[MdLink]:
 
 def readme_links(hilton: Path, headings: tuple[str, ...]) -> list[str]:
     text = (hilton / "README.md").read_text(encoding="utf-8")
-    return [m.group(2) for heading, body in _sections(text) if heading in headings for m in LINK.finditer(body)]
+    return [
+        m.group(2) for heading, body in _sections(text) if heading in headings for m in LINK.finditer(body)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +134,9 @@ def test_each_link_sits_in_its_chapter_with_the_role_of_its_section(hilton, cur)
 def test_catalogue_adds_no_links_of_its_own(hilton, cur):
     """Chapters 1-9 hold only links the curriculum has, chapter 0 only links from the README."""
     chapter_urls = {link.url for link in chapter_links(hilton)}
-    readme_urls = set(readme_links(hilton, ("Pre-prerequisites", "Prerequisites", "Alternatives to this curriculum")))
+    readme_urls = set(
+        readme_links(hilton, ("Pre-prerequisites", "Prerequisites", "Alternatives to this curriculum"))
+    )
     for chapter, reading in cur.all_readings():
         allowed = readme_urls if chapter.number == 0 else chapter_urls
         assert reading.url in allowed, f"{reading.id}: {reading.url} is not in the curriculum"
@@ -164,12 +168,15 @@ def _by_arxiv(cur: Curriculum, arxiv_id: str, role: str | None = None) -> Readin
     return found[0]
 
 
-@pytest.mark.parametrize(("arxiv_id", "numbers"), [
-    ("1706.03762", ("3",)),
-    ("2001.08361", ("1",)),
-    ("1812.06162", ("2",)),
-    ("1701.06538", ("2",)),
-])
+@pytest.mark.parametrize(
+    ("arxiv_id", "numbers"),
+    [
+        ("1706.03762", ("3",)),
+        ("2001.08361", ("1",)),
+        ("1812.06162", ("2",)),
+        ("1701.06538", ("2",)),
+    ],
+)
 def test_assigned_sections(cur, arxiv_id, numbers):
     pointer = _by_arxiv(cur, arxiv_id).pointer
     assert pointer.kind == "sections" and pointer.numbers == numbers
@@ -223,7 +230,10 @@ def test_importance_matches_readme(hilton, cur):
     assert cur.importance == [int(n) for n in m.group(1).split(",")] == [1, 6, 2, 7, 4, 8, 9, 3, 5]
     assert cur.importance_order() == [1, 6, 2, 7, 4, 8, 9, 3, 5, 0]
     assert (cur.name, cur.author, cur.source) == (
-        "deep-learning", "Jacob Hilton", "https://github.com/jacobhilton/deep_learning_curriculum")
+        "deep-learning",
+        "Jacob Hilton",
+        "https://github.com/jacobhilton/deep_learning_curriculum",
+    )
 
 
 def test_helps_effort_and_longer_alternatives(hilton, cur):
@@ -242,12 +252,18 @@ def test_helps_effort_and_longer_alternatives(hilton, cur):
         alt = cur.chapter(n).longer_alternative
         assert alt is not None and f"[{alt.title}]({alt.url})" in text
     assert cur.chapter(7).longer_alternative.url == "https://www.agisafetyfundamentals.com/"
-    assert cur.chapter(8).longer_alternative.url == "https://www.neelnanda.io/mechanistic-interpretability/getting-started"
+    assert (
+        cur.chapter(8).longer_alternative.url
+        == "https://www.neelnanda.io/mechanistic-interpretability/getting-started"
+    )
 
 
 def test_exercises_and_alternatives(cur):
-    expected_alternatives = {"ex3-fused-adam": "ex3-data-parallel", "ex7-elk": "ex7-rlhf",
-                             "ex8-induction-heads": "ex8-mnist-circuits"}
+    expected_alternatives = {
+        "ex3-fused-adam": "ex3-data-parallel",
+        "ex7-elk": "ex7-rlhf",
+        "ex8-induction-heads": "ex8-mnist-circuits",
+    }
     for chapter in cur.chapters:
         assert chapter.exercises, f"chapter {chapter.number} has no exercise"
         first = chapter.exercises[0]
@@ -256,14 +272,25 @@ def test_exercises_and_alternatives(cur):
             assert expected_alternatives[exercise.id] == exercise.alternative_to == first.id
         for exercise in chapter.exercises:
             assert exercise.title and exercise.summary
-            assert all(r.role == "resource" and r.id.startswith(f"ex{chapter.number}-") for r in exercise.resources)
+            assert all(
+                r.role == "resource" and r.id.startswith(f"ex{chapter.number}-") for r in exercise.resources
+            )
 
 
 def test_solutions_cover_the_chapters_solutions_md_says(hilton, cur):
     text = (hilton / "Solutions.md").read_text(encoding="utf-8")
     coverage = {
         "https://github.com/ckkissane/rlhf-shakespeare": {7},
-        "https://github.com/ckkissane/deep_learning_curriculum/tree/master/solutions": {1, 2, 3, 4, 5, 6, 8, 9},
+        "https://github.com/ckkissane/deep_learning_curriculum/tree/master/solutions": {
+            1,
+            2,
+            3,
+            4,
+            5,
+            6,
+            8,
+            9,
+        },
         "https://ziyuewang25.github.io/blog/2023/DLC/": {1, 2, 6, 7, 8, 9},
         "https://github.com/MatthewBaggins/deep_learning_curriculum": {1, 2, 5, 9},
         "https://github.com/jpdonasolo/Deep-Learning-Curriculum": {1},
@@ -294,16 +321,32 @@ def test_chapter_zero(hilton, cur):
     zero = cur.chapter(0)
     assert zero.title == "Before you start"
     assert zero.helps == list(range(1, 10))
-    allowed = {"linear algebra", "probability", "calculus", "programming", "statistics",
-               "information theory", "deep learning basics", "alternatives"}
+    allowed = {
+        "linear algebra",
+        "probability",
+        "calculus",
+        "programming",
+        "statistics",
+        "information theory",
+        "deep learning basics",
+        "alternatives",
+    }
     topics = {r.topic for r in zero.readings}
     assert topics <= allowed
-    assert {"linear algebra", "calculus", "programming", "information theory",
-            "deep learning basics", "alternatives"} <= topics
+    assert {
+        "linear algebra",
+        "calculus",
+        "programming",
+        "information theory",
+        "deep learning basics",
+        "alternatives",
+    } <= topics
     assert all(r.role == "optional" for r in zero.readings)
     assert all(r.topic is None for n in range(1, 10) for r in cur.chapter(n).readings)
     # The optional extras are named as such.
-    assert "statistics" in zero.summary and "information theory" in zero.summary and "optional" in zero.summary
+    assert (
+        "statistics" in zero.summary and "information theory" in zero.summary and "optional" in zero.summary
+    )
     # Every link of the README's prerequisite and alternative sections is there.
     urls = {r.url for r in zero.readings} | {r.url for e in zero.exercises for r in e.resources}
     wanted = readme_links(hilton, ("Pre-prerequisites", "Prerequisites", "Alternatives to this curriculum"))
@@ -352,14 +395,14 @@ def test_every_summary_is_one_line_of_our_own(hilton, cur):
     grams: set[tuple[str, ...]] = set()
     for path in hilton.glob("*.md"):
         words = _words(LINK.sub(r"\1", path.read_text(encoding="utf-8")))
-        grams.update(tuple(words[i:i + 6]) for i in range(len(words) - 5))
+        grams.update(tuple(words[i : i + 6]) for i in range(len(words) - 5))
     copied = []
     for where, summary in _summaries(cur):
         assert summary and "\n" not in summary, f"{where}: summary must be one non-empty line"
         words = _words(summary)
         for i in range(len(words) - 5):
-            if tuple(words[i:i + 6]) in grams:
-                copied.append(f"{where}: {' '.join(words[i:i + 6])!r}")
+            if tuple(words[i : i + 6]) in grams:
+                copied.append(f"{where}: {' '.join(words[i : i + 6])!r}")
     assert not copied, "summaries sharing six words in a row with the curriculum:\n" + "\n".join(copied)
 
 
@@ -367,7 +410,7 @@ def test_the_overlap_check_can_fail(hilton):
     """The six-word check above really catches curriculum prose (guards against a vacuous test)."""
     words = _words((hilton / "1-Transformers.md").read_text(encoding="utf-8"))
     sample = words[10:16]
-    grams = {tuple(words[i:i + 6]) for i in range(len(words) - 5)}
+    grams = {tuple(words[i : i + 6]) for i in range(len(words) - 5)}
     assert tuple(sample) in grams
 
 

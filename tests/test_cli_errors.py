@@ -14,14 +14,19 @@ REPO = Path(__file__).resolve().parent.parent
 
 def syllabus(home: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SYLLABUS_HOME": str(home)}
-    return subprocess.run([sys.executable, "-m", "reader.cli", *args], capture_output=True, text=True, env=env, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "reader.cli", *args], capture_output=True, text=True, env=env, cwd=REPO
+    )
 
 
-@pytest.mark.parametrize("args", [
-    ["backup", "--to", "/proc/no-such-dir"],
-    ["export", "--format", "bibtex", "-o", "/proc/x.bib"],
-    ["export", "--format", "json", "-o", "/proc/x.json"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["backup", "--to", "/proc/no-such-dir"],
+        ["export", "--format", "bibtex", "-o", "/proc/x.bib"],
+        ["export", "--format", "json", "-o", "/proc/x.json"],
+    ],
+)
 def test_unwritable_destinations(syllabus_home, args):
     result = syllabus(syllabus_home, *args)
     assert result.returncode == 1
@@ -29,12 +34,20 @@ def test_unwritable_destinations(syllabus_home, args):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("args", [
-    ["extract", str(REPO.parent / "shared" / "corpus" / "arxiv" / "1312.5602.pdf"), "--section", "Sections 1-99999999"],
-    ["show", "no-such-reading"],
-    ["mark", "attention", "finished"],
-    ["log", "stop"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [
+            "extract",
+            str(REPO.parent / "shared" / "corpus" / "arxiv" / "1312.5602.pdf"),
+            "--section",
+            "Sections 1-99999999",
+        ],
+        ["show", "no-such-reading"],
+        ["mark", "attention", "finished"],
+        ["log", "stop"],
+    ],
+)
 def test_bad_input(syllabus_home, args):
     if args[0] == "extract" and not Path(args[1]).exists():
         pytest.skip("needs ../shared/corpus beside the checkout")

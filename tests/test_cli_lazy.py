@@ -17,8 +17,19 @@ from pathlib import Path
 from reader import cli as cli_module
 
 REPO = Path(__file__).resolve().parent.parent
-HEAVY = ("torch", "sentence_transformers", "faiss", "transformers", "fitz", "pymupdf", "numpy", "httpx",
-         "trafilatura", "arxiv", "textual")
+HEAVY = (
+    "torch",
+    "sentence_transformers",
+    "faiss",
+    "transformers",
+    "fitz",
+    "pymupdf",
+    "numpy",
+    "httpx",
+    "trafilatura",
+    "arxiv",
+    "textual",
+)
 
 
 def command_modules_on_disk() -> list[str]:
@@ -28,7 +39,9 @@ def command_modules_on_disk() -> list[str]:
 def loaded_after(code: str, home: Path) -> set[str]:
     script = f"import sys\n{code}\nprint('\\n'.join(sys.modules))"
     env = {**os.environ, "SYLLABUS_HOME": str(home)}
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, env=env, check=True
+    )
     return set(out.stdout.split())
 
 
@@ -41,9 +54,11 @@ def test_the_table_names_the_module_that_defines_each_command():
     for name in cli_module.MODULE_ORDER:
         module = importlib.import_module(f"reader.commands.{name}")
         for command in module.COMMANDS:
-            assert command.name not in defined, f"{command.name} is defined in {defined.get(command.name)} and {name}"
+            assert command.name not in defined, (
+                f"{command.name} is defined in {defined.get(command.name)} and {name}"
+            )
             defined[command.name] = name
-    assert cli_module.COMMAND_MODULES == defined
+    assert defined == cli_module.COMMAND_MODULES
 
 
 def test_help_lists_every_command(run_cli):
@@ -67,8 +82,7 @@ def test_importing_the_cli_imports_no_command_module(tmp_path):
 
 def test_a_command_imports_only_its_module(tmp_path):
     loaded = loaded_after(
-        "from reader.cli import main\n"
-        "try:\n    main(['chapters'])\nexcept SystemExit:\n    pass",
+        "from reader.cli import main\ntry:\n    main(['chapters'])\nexcept SystemExit:\n    pass",
         tmp_path,
     )
     assert {m for m in loaded if m.startswith("reader.commands.")} == {"reader.commands.catalogue_cmds"}

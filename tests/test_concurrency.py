@@ -34,7 +34,11 @@ def _writer(name: str, count: int, home) -> subprocess.Popen:
     env = dict(os.environ, SYLLABUS_HOME=str(home))
     return subprocess.Popen(
         [sys.executable, "-c", WRITER, name, str(count)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 

@@ -49,7 +49,8 @@ def test_reinstall_keeps_progress_and_reports_gone_items():
     text = text.replace('id = "basics-paper"', 'id = "basics-renamed"')
     text = text.replace(
         '[[chapters.readings]]\nid = "standalone-extra"\ntitle = "Extra Reading"\nkind = "html"\n'
-        'url = "https://example.org/extra"\nrole = "optional"\n', ""
+        'url = "https://example.org/extra"\nrole = "optional"\n',
+        "",
     )
     new = catalogue.decode_toml(text, "tiny v2")
     report = curricula.install(conn, new)
@@ -111,8 +112,14 @@ def test_reinstall_keeps_user_additions_out_of_gone():
     conn = db.connect()
     cur = catalogue.load_file(FIXTURES / "tiny.toml")
     curricula.install(conn, cur)
-    mine = Reading(id="my-paper", title="My Paper", kind="arxiv", url="https://arxiv.org/abs/3333.33333",
-                   arxiv_id="3333.33333", role="optional")
+    mine = Reading(
+        id="my-paper",
+        title="My Paper",
+        kind="arxiv",
+        url="https://arxiv.org/abs/3333.33333",
+        arxiv_id="3333.33333",
+        role="optional",
+    )
     additions.add(conn, curricula.load(conn, "tiny"), mine, 1)
     merged = curricula.load(conn, "tiny")
     progress.mark(conn, merged, "my-paper", "done")
@@ -128,10 +135,16 @@ def test_find_exact_id_wins_over_same_work_elsewhere():
     assert curricula.find(cur, "2202.03286").reading.role == "optional"
 
 
-@pytest.mark.parametrize("query", [
-    "1706.03762v5", "arXiv:1706.03762", "https://arxiv.org/abs/1706.03762v5", "https://arxiv.org/pdf/1706.03762",
-    "http://ARXIV.org/abs/1706.03762/",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "1706.03762v5",
+        "arXiv:1706.03762",
+        "https://arxiv.org/abs/1706.03762v5",
+        "https://arxiv.org/pdf/1706.03762",
+        "http://ARXIV.org/abs/1706.03762/",
+    ],
+)
 def test_any_spelling_of_a_paper_finds_its_reading(query):
     assert curricula.find(catalogue.load_bundled(), query).reading.id == "attention"
 

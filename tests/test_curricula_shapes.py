@@ -40,7 +40,7 @@ def test_shaped_curricula_validate_and_use_every_shape(name):
 
 def _ngrams(text: str, n: int) -> set[tuple[str, ...]]:
     words = re.findall(r"[a-z0-9']+", text.lower())
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
 
 
 @pytest.mark.parametrize("name, seed", [("sprint-24h", "002_"), ("phased-dl", "003_")])

@@ -33,10 +33,9 @@ def test_connect_sets_pragmas_and_migrates():
 
 def test_write_rolls_back_on_error():
     conn = db.connect()
-    with pytest.raises(RuntimeError):
-        with db.write(conn):
-            conn.execute("INSERT INTO settings (key, value) VALUES ('a', 'b')")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), db.write(conn):
+        conn.execute("INSERT INTO settings (key, value) VALUES ('a', 'b')")
+        raise RuntimeError("boom")
     assert conn.execute("SELECT count(*) FROM settings").fetchone()[0] == 0
 
 
@@ -88,7 +87,9 @@ def test_run_script_rejects_incomplete_sql():
 def test_run_script_keeps_semicolons_in_strings_and_comments():
     conn = db.connect()
     with db.write(conn):
-        db.run_script(conn, "-- a comment; with a semicolon\nCREATE TABLE t (a TEXT);\nINSERT INTO t VALUES ('x;y');")
+        db.run_script(
+            conn, "-- a comment; with a semicolon\nCREATE TABLE t (a TEXT);\nINSERT INTO t VALUES ('x;y');"
+        )
     assert conn.execute("SELECT a FROM t").fetchone()[0] == "x;y"
 
 

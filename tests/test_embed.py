@@ -99,8 +99,14 @@ print(json.dumps(heavy), file=sys.stderr)
 def test_cold_cli_query_uses_onnx_and_never_imports_torch(run_cli, model, syllabus_home):
     run_cli("note", "add", "--standalone", "Self-play lets an agent improve without human games.")
     env = dict(os.environ, SYLLABUS_HOME=str(syllabus_home))
-    done = subprocess.run([sys.executable, "-c", COLD, "learning from playing against itself"],
-                          capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", COLD, "learning from playing against itself"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     hits = json.loads(done.stdout)
     assert hits[0]["text"].startswith("Self-play")

@@ -13,16 +13,44 @@ def _seed(run_cli) -> None:
     from index.notes import Anchor, add_note, delete_note
 
     conn = connect()
-    add_note(conn, body="Attention is a **weighted** average.\n\nSecond paragraph.", curriculum="deep-learning",
-             reading_id="attention", reading_key="arxiv:1706.03762", chapter=1, tags=["key", "maths"],
-             anchor=Anchor(document_id="4", arxiv_version="v5", section="3.2 Attention", page=4,
-                           exact="a quoted passage\nover two lines", prefix="text before the ", suffix=" and after it",
-                           block_index=57, status="attached"))
-    add_note(conn, body="Only a page", curriculum="deep-learning", reading_id="attention",
-             reading_key="arxiv:1706.03762", chapter=1, anchor=Anchor(page=7, status="none"))
-    add_note(conn, body="Lost quote", curriculum="deep-learning", reading_id="scaling-laws",
-             reading_key="arxiv:2001.08361", chapter=2,
-             anchor=Anchor(exact="gone from the text", page=2, status="orphan"))
+    add_note(
+        conn,
+        body="Attention is a **weighted** average.\n\nSecond paragraph.",
+        curriculum="deep-learning",
+        reading_id="attention",
+        reading_key="arxiv:1706.03762",
+        chapter=1,
+        tags=["key", "maths"],
+        anchor=Anchor(
+            document_id="4",
+            arxiv_version="v5",
+            section="3.2 Attention",
+            page=4,
+            exact="a quoted passage\nover two lines",
+            prefix="text before the ",
+            suffix=" and after it",
+            block_index=57,
+            status="attached",
+        ),
+    )
+    add_note(
+        conn,
+        body="Only a page",
+        curriculum="deep-learning",
+        reading_id="attention",
+        reading_key="arxiv:1706.03762",
+        chapter=1,
+        anchor=Anchor(page=7, status="none"),
+    )
+    add_note(
+        conn,
+        body="Lost quote",
+        curriculum="deep-learning",
+        reading_id="scaling-laws",
+        reading_key="arxiv:2001.08361",
+        chapter=2,
+        anchor=Anchor(exact="gone from the text", page=2, status="orphan"),
+    )
     add_note(conn, body="About chapter two", curriculum="deep-learning", chapter=2, tags=["plan"])
     add_note(conn, body='Standalone "thought" with [brackets]', curriculum="deep-learning")
     gone = add_note(conn, body="Deleted, not exported", curriculum="deep-learning", chapter=1)
@@ -39,10 +67,25 @@ def _snapshot() -> list[tuple]:
     rows = []
     for n in list_notes(conn):
         a = n.anchor
-        anchor = None if a is None else (a.arxiv_version, a.section, a.page, a.exact, a.prefix, a.suffix,
-                                         a.block_index, a.status)
-        rows.append((n.uuid, n.curriculum, n.reading_id, n.reading_key, n.chapter, n.body, tuple(n.tags),
-                     anchor, round(n.created_at, 5), round(n.updated_at, 5)))
+        anchor = (
+            None
+            if a is None
+            else (a.arxiv_version, a.section, a.page, a.exact, a.prefix, a.suffix, a.block_index, a.status)
+        )
+        rows.append(
+            (
+                n.uuid,
+                n.curriculum,
+                n.reading_id,
+                n.reading_key,
+                n.chapter,
+                n.body,
+                tuple(n.tags),
+                anchor,
+                round(n.created_at, 5),
+                round(n.updated_at, 5),
+            )
+        )
     conn.close()
     return sorted(rows)
 
@@ -53,7 +96,11 @@ def test_markdown_export_one_file_per_reading_with_front_matter(run_cli, tmp_pat
     code, _, err = run_cli("export", "--format", "md", "-o", str(out))
     assert code == 0, err
     assert sorted(p.name for p in out.iterdir()) == [
-        "attention.md", "chapter-2.md", "scaling-laws.md", "standalone-notes.md"]
+        "attention.md",
+        "chapter-2.md",
+        "scaling-laws.md",
+        "standalone-notes.md",
+    ]
 
     text = (out / "attention.md").read_text()
     front, body = text.split("---\n", 2)[1:]
@@ -86,13 +133,21 @@ def test_json_export_is_a_w3c_annotation_collection(run_cli, tmp_path):
     items = data["first"]["items"]
     first = items[0]
     assert first["type"] == "Annotation" and first["id"].startswith("urn:uuid:")
-    assert first["body"][0] == {"type": "TextualBody", "value": "Attention is a **weighted** average.\n\nSecond paragraph.",
-                                "format": "text/markdown", "purpose": "commenting"}
+    assert first["body"][0] == {
+        "type": "TextualBody",
+        "value": "Attention is a **weighted** average.\n\nSecond paragraph.",
+        "format": "text/markdown",
+        "purpose": "commenting",
+    }
     assert [b["value"] for b in first["body"] if b.get("purpose") == "tagging"] == ["key", "maths"]
     assert first["target"]["source"] == "https://arxiv.org/abs/1706.03762"
     assert first["target"]["selector"] == [
-        {"type": "TextQuoteSelector", "exact": "a quoted passage\nover two lines", "prefix": "text before the ",
-         "suffix": " and after it"},
+        {
+            "type": "TextQuoteSelector",
+            "exact": "a quoted passage\nover two lines",
+            "prefix": "text before the ",
+            "suffix": " and after it",
+        },
         {"type": "FragmentSelector", "conformsTo": "http://tools.ietf.org/rfc/rfc3778", "value": "page=4"},
     ]
     assert first["created"].endswith("Z") and first["modified"].endswith("Z")
@@ -140,21 +195,36 @@ def test_importing_the_same_home_export_adds_nothing(run_cli, tmp_path):
     assert _snapshot() == before
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{not json", "not valid JSON"),
-    ('{"type": "Annotation"}', "no text body"),
-    ('[{"type": "Annotation", "body": {"type": "TextualBody", "value": "x"}}]', "no target"),
-    ('{"items": [{"type": "Annotation", "body": {"value": "x"}, "target": {"source": "https://e.org",'
-     ' "selector": {"type": "FragmentSelector", "value": "page=0"}}}]}', "pages start at 1"),
-    ('{"items": [{"type": "Annotation", "body": {"value": "x"}, "target": "https://e.org", "created": "yesterday"}]}',
-     "not an ISO 8601 time"),
-    ('{"items": [{"type": "Annotation", "body": {"value": "x"}, "target": "https://e.org",'
-     ' "syllabus:note": {"chapter": "two"}}]}', "syllabus:note"),
-    ('{"items": [{"type": "Highlight"}]}', "type must be 'Annotation'"),
-    ("42", "expected an object or a list"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"type": "Annotation"}', "no text body"),
+        ('[{"type": "Annotation", "body": {"type": "TextualBody", "value": "x"}}]', "no target"),
+        (
+            '{"items": [{"type": "Annotation", "body": {"value": "x"}, "target": {"source": "https://e.org",'
+            ' "selector": {"type": "FragmentSelector", "value": "page=0"}}}]}',
+            "pages start at 1",
+        ),
+        (
+            '{"items": [{"type": "Annotation", "body": {"value": "x"}, "target": "https://e.org", "created": "yesterday"}]}',
+            "not an ISO 8601 time",
+        ),
+        (
+            '{"items": [{"type": "Annotation", "body": {"value": "x"}, "target": "https://e.org",'
+            ' "syllabus:note": {"chapter": "two"}}]}',
+            "syllabus:note",
+        ),
+        ('{"items": [{"type": "Highlight"}]}', "type must be 'Annotation'"),
+        ("42", "expected an object or a list"),
+    ],
+)
 def test_malformed_file_is_one_line_error_and_nothing_written(run_cli, tmp_path, content, message):
-    good = {"type": "Annotation", "body": {"type": "TextualBody", "value": "valid one"}, "target": "https://e.org/a"}
+    good = {
+        "type": "Annotation",
+        "body": {"type": "TextualBody", "value": "valid one"},
+        "target": "https://e.org/a",
+    }
     path = tmp_path / "bad.json"
     try:
         parsed = json.loads(content)
@@ -174,13 +244,24 @@ def test_malformed_file_is_one_line_error_and_nothing_written(run_cli, tmp_path,
 def test_foreign_annotations_find_their_reading_and_dedupe(run_cli, tmp_path):
     hypothesis_like = {
         "items": [
-            {"type": "Annotation", "id": "https://hypothes.is/a/abc123", "created": "2024-03-01T10:00:00+01:00",
-             "body": [{"type": "TextualBody", "value": "from elsewhere"},
-                      {"type": "TextualBody", "value": "Imported Tag", "purpose": "tagging"}],
-             "target": {"source": "https://arxiv.org/abs/1706.03762v5",
-                        "selector": [{"type": "TextQuoteSelector", "exact": "a foreign quote"}]}},
-            {"type": "Annotation", "body": {"type": "TextualBody", "value": "no id, on a web page"},
-             "target": "https://example.org/post/"},
+            {
+                "type": "Annotation",
+                "id": "https://hypothes.is/a/abc123",
+                "created": "2024-03-01T10:00:00+01:00",
+                "body": [
+                    {"type": "TextualBody", "value": "from elsewhere"},
+                    {"type": "TextualBody", "value": "Imported Tag", "purpose": "tagging"},
+                ],
+                "target": {
+                    "source": "https://arxiv.org/abs/1706.03762v5",
+                    "selector": [{"type": "TextQuoteSelector", "exact": "a foreign quote"}],
+                },
+            },
+            {
+                "type": "Annotation",
+                "body": {"type": "TextualBody", "value": "no id, on a web page"},
+                "target": "https://example.org/post/",
+            },
         ]
     }
     path = tmp_path / "foreign.json"
@@ -191,7 +272,11 @@ def test_foreign_annotations_find_their_reading_and_dedupe(run_cli, tmp_path):
     assert len(notes) == 2
     first, second = notes
     assert (first["reading"], first["reading_key"], first["chapter"]) == ("attention", "arxiv:1706.03762", 1)
-    assert first["tags"] == ["imported-tag"] and first["quote"] == "a foreign quote" and first["anchor"] == "attached"
+    assert (
+        first["tags"] == ["imported-tag"]
+        and first["quote"] == "a foreign quote"
+        and first["anchor"] == "attached"
+    )
     from index.export import iso
 
     assert iso(first["created_at"]) == "2024-03-01T09:00:00.000000Z"

@@ -6,7 +6,6 @@ import json
 import sqlite3
 
 import pytest
-
 from fetch_server import corpus_versions, generated_pdf
 
 
@@ -28,8 +27,14 @@ def install(toml: str) -> None:
 
 
 def reading(id: str, url: str, kind: str = "html", **extra) -> str:
-    lines = [f'[[chapters.readings]]', f'id = "{id}"', f'title = "{id} title"', f'kind = "{kind}"', f'url = "{url}"',
-             'role = "recommended"']
+    lines = [
+        "[[chapters.readings]]",
+        f'id = "{id}"',
+        f'title = "{id} title"',
+        f'kind = "{kind}"',
+        f'url = "{url}"',
+        'role = "recommended"',
+    ]
     lines += [f'{k} = "{v}"' for k, v in extra.items()]
     return "\n".join(lines) + "\n"
 
@@ -60,7 +65,9 @@ def rows(out: str) -> dict[str, dict]:
 # --- the bundled curriculum's chapter 1, mirrored ----------------------------------------------
 
 
-def test_fetch_chapter_1_stores_every_fetchable_reading_then_downloads_nothing(server, run_cli, monkeypatch, syllabus_home):
+def test_fetch_chapter_1_stores_every_fetchable_reading_then_downloads_nothing(
+    server, run_cli, monkeypatch, syllabus_home
+):
     from library import catalogue, store
     from library.fetch.planner import plan
     from library.fetch.run import select
@@ -119,8 +126,11 @@ def test_html_reading_keeps_its_section_headings(server, run_cli, corpus):
     row = rows(out)["contrastive"]
     assert row["status"] == "fetched"
     text = open(row["text_path"], encoding="utf-8").read()
-    assert any(line.lstrip("#").strip() == "Contrastive Training Objectives" for line in text.splitlines()
-               if line.startswith("#"))
+    assert any(
+        line.lstrip("#").strip() == "Contrastive Training Objectives"
+        for line in text.splitlines()
+        if line.startswith("#")
+    )
     assert open(row["path"], "rb").read() == page  # the original bytes are kept
     assert row["path"].endswith(".html") and "contrastive" not in row["path"].rsplit("/", 1)[-1]
 
@@ -156,11 +166,13 @@ def test_direct_pdf_link(server, run_cli):
 
 
 def test_link_only_readings_are_tracked_with_reasons(server, run_cli):
-    install(curriculum(
-        reading("talk", "https://www.youtube.com/watch?v=abc", kind="video"),
-        reading("gdoc", "https://docs.google.com/document/d/xyz/edit", kind="doc"),
-        reading("repo", "https://github.com/someone/tool", kind="tool"),
-    ))
+    install(
+        curriculum(
+            reading("talk", "https://www.youtube.com/watch?v=abc", kind="video"),
+            reading("gdoc", "https://docs.google.com/document/d/xyz/edit", kind="doc"),
+            reading("repo", "https://github.com/someone/tool", kind="tool"),
+        )
+    )
     code, out, err = run_cli("fetch", "--chapter", "1", "--json")
     assert code == 0, err
     result = rows(out)
@@ -179,10 +191,14 @@ def test_link_only_readings_are_tracked_with_reasons(server, run_cli):
     "route, expected",
     [
         (dict(body=b"gone", status=404, content_type="text/plain"), "not found (HTTP 404"),
-        (dict(body=b"<!DOCTYPE html><html><body>captcha</body></html>", content_type="application/pdf"),
-         "HTML page where a PDF was expected"),
-        (dict(body=b"%PDF-1.5 only the start", declared_length=50_000, content_type="application/pdf"),
-         "truncated download"),
+        (
+            dict(body=b"<!DOCTYPE html><html><body>captcha</body></html>", content_type="application/pdf"),
+            "HTML page where a PDF was expected",
+        ),
+        (
+            dict(body=b"%PDF-1.5 only the start", declared_length=50_000, content_type="application/pdf"),
+            "truncated download",
+        ),
         (dict(body=b"%PDF-1.5 no end marker here", content_type="application/pdf"), "truncated PDF"),
     ],
     ids=["404", "html-instead-of-pdf", "truncated-body", "no-eof-marker"],
@@ -234,8 +250,17 @@ def test_file_over_the_size_limit_is_refused(server, run_cli, monkeypatch, sylla
 
 def test_pinned_version_is_fetched_as_that_version(server, run_cli):
     server.paper("1811.02553", latest="v4", title="A Closer Look")
-    install(curriculum(reading("closer", "https://arxiv.org/abs/1811.02553", kind="arxiv",
-                               arxiv_id="1811.02553", arxiv_version="v3")))
+    install(
+        curriculum(
+            reading(
+                "closer",
+                "https://arxiv.org/abs/1811.02553",
+                kind="arxiv",
+                arxiv_id="1811.02553",
+                arxiv_version="v3",
+            )
+        )
+    )
     code, out, err = run_cli("fetch", "closer", "--json")
     assert code == 0, err
     row = rows(out)["closer"]
@@ -250,7 +275,11 @@ def test_newer_version_is_reported_then_fetched_on_request_keeping_the_old(serve
 
     server.paper("1706.03762", title="Attention Is All You Need")
     first = server.papers["1706.03762"].latest
-    install(curriculum(reading("attention", "https://arxiv.org/abs/1706.03762", kind="arxiv", arxiv_id="1706.03762")))
+    install(
+        curriculum(
+            reading("attention", "https://arxiv.org/abs/1706.03762", kind="arxiv", arxiv_id="1706.03762")
+        )
+    )
     code, out, _ = run_cli("fetch", "attention", "--json")
     assert code == 0 and rows(out)["attention"]["version"] == first
 
@@ -291,14 +320,19 @@ def closed_port() -> int:
 
 def test_no_network_serves_cached_and_reports_each_missing_reading(server, run_cli, monkeypatch):
     server.paper("1706.03762")
-    page = server.route("/post/", body=b"<html><body><article><h2>A</h2><p>" + b"word " * 400 + b"</p></article></body></html>",
-                        content_type="text/html")
-    install(curriculum(
-        reading("attention", "https://arxiv.org/abs/1706.03762", kind="arxiv", arxiv_id="1706.03762"),
-        reading("t5", "https://arxiv.org/abs/1910.10683", kind="arxiv", arxiv_id="1910.10683"),
-        reading("post", page),
-        reading("other", "http://example.invalid/other.pdf", kind="pdf"),
-    ))
+    page = server.route(
+        "/post/",
+        body=b"<html><body><article><h2>A</h2><p>" + b"word " * 400 + b"</p></article></body></html>",
+        content_type="text/html",
+    )
+    install(
+        curriculum(
+            reading("attention", "https://arxiv.org/abs/1706.03762", kind="arxiv", arxiv_id="1706.03762"),
+            reading("t5", "https://arxiv.org/abs/1910.10683", kind="arxiv", arxiv_id="1910.10683"),
+            reading("post", page),
+            reading("other", "http://example.invalid/other.pdf", kind="pdf"),
+        )
+    )
     assert run_cli("fetch", "attention", "post")[0] == 0
 
     dead = f"http://127.0.0.1:{closed_port()}"
@@ -342,15 +376,22 @@ def test_fetch_from_corpus_attaches_every_corpus_pdf_offline(run_cli, corpus, mo
     for arxiv_id in expected:
         doc = store.document_for_reading(conn, None, arxiv_id=arxiv_id)
         assert doc is not None, arxiv_id
-        assert doc.sha256 == __import__("hashlib").sha256((corpus / "arxiv" / f"{arxiv_id}.pdf").read_bytes()).hexdigest()
-        assert doc.arxiv_version == versions.get(arxiv_id)  # read from the first-page stamp (None when unstamped)
+        assert (
+            doc.sha256
+            == __import__("hashlib").sha256((corpus / "arxiv" / f"{arxiv_id}.pdf").read_bytes()).hexdigest()
+        )
+        assert doc.arxiv_version == versions.get(
+            arxiv_id
+        )  # read from the first-page stamp (None when unstamped)
     conn.close()
     code, out, _ = run_cli("fetch", "--from", str(corpus / "arxiv"), "--json")
     assert code == 0 and {r["status"] for r in json.loads(out) if r["status"] != "skipped"} == {"cached"}
 
 
 def test_fetch_from_reads_the_version_from_the_file_name(run_cli, tmp_path):
-    install(curriculum(reading("paper", "https://arxiv.org/abs/2101.00001", kind="arxiv", arxiv_id="2101.00001")))
+    install(
+        curriculum(reading("paper", "https://arxiv.org/abs/2101.00001", kind="arxiv", arxiv_id="2101.00001"))
+    )
     (tmp_path / "2101.00001v2.pdf").write_bytes(generated_pdf())  # no stamp inside
     (tmp_path / "notes.pdf").write_bytes(generated_pdf())
     code, out, err = run_cli("fetch", "--from", str(tmp_path), "--json")
@@ -360,10 +401,12 @@ def test_fetch_from_reads_the_version_from_the_file_name(run_cli, tmp_path):
 
 
 def test_attach_uses_a_pdf_the_user_has(run_cli, tmp_path):
-    install(curriculum(
-        reading("gdoc", "https://docs.google.com/document/d/xyz/edit", kind="doc"),
-        reading("paper", "https://arxiv.org/abs/2101.00001", kind="arxiv", arxiv_id="2101.00001"),
-    ))
+    install(
+        curriculum(
+            reading("gdoc", "https://docs.google.com/document/d/xyz/edit", kind="doc"),
+            reading("paper", "https://arxiv.org/abs/2101.00001", kind="arxiv", arxiv_id="2101.00001"),
+        )
+    )
     mine = tmp_path / "From Zotero (final).pdf"
     mine.write_bytes(generated_pdf(pages=2))
     assert run_cli("fetch", "gdoc")[0] == 0  # link only first

@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-
 from fetch_server import generated_pdf
 from test_fetch import connect, curriculum, files_under, install, reading, rows
 
@@ -37,8 +36,16 @@ def test_add_arxiv_url_and_local_pdf(server, run_cli, tmp_path):
     assert code == 0, err
     added = json.loads(out)
     assert added["title"] == "A Paper Added By Hand" and added["chapter"] == 100
-    code, out, _ = run_cli("add", "https://example.org/posts/my-post/", "--chapter", "1", "--optional",
-                           "--title", "My Post", "--json")
+    code, out, _ = run_cli(
+        "add",
+        "https://example.org/posts/my-post/",
+        "--chapter",
+        "1",
+        "--optional",
+        "--title",
+        "My Post",
+        "--json",
+    )
     assert code == 0 and json.loads(out)["role"] == "optional"
     pdf = tmp_path / "scan.pdf"
     pdf.write_bytes(generated_pdf(pages=2, title="Scanned Notes"))
@@ -63,27 +70,48 @@ def test_add_arxiv_url_and_local_pdf(server, run_cli, tmp_path):
 
 
 def test_export_bibtex_uses_arxiv_metadata(server, run_cli, tmp_path):
-    server.paper("1706.03762", title="Attention Is All You Need", authors=["Ashish Vaswani", "Noam Shazeer"],
-                 primary="cs.CL", doi="10.0000/example")
-    install(curriculum(reading("attention", "https://arxiv.org/abs/1706.03762", kind="arxiv", arxiv_id="1706.03762"),
-                       reading("nothing", "https://example.org/unfetched")))
+    server.paper(
+        "1706.03762",
+        title="Attention Is All You Need",
+        authors=["Ashish Vaswani", "Noam Shazeer"],
+        primary="cs.CL",
+        doi="10.0000/example",
+    )
+    install(
+        curriculum(
+            reading("attention", "https://arxiv.org/abs/1706.03762", kind="arxiv", arxiv_id="1706.03762"),
+            reading("nothing", "https://example.org/unfetched"),
+        )
+    )
     assert run_cli("fetch", "attention")[0] == 0
     out_file = tmp_path / "refs.bib"
     code, _, err = run_cli("export", "--format", "bibtex", "-o", str(out_file))
     assert code == 0, err
     bib = out_file.read_text()
     assert "@misc{vaswani" in bib and "author = {Ashish Vaswani and Noam Shazeer}" in bib
-    assert "eprint = {1706.03762v" in bib and "primaryClass = {cs.CL}" in bib and "doi = {10.0000/example}" in bib
+    assert (
+        "eprint = {1706.03762v" in bib
+        and "primaryClass = {cs.CL}" in bib
+        and "doi = {10.0000/example}" in bib
+    )
     assert "archivePrefix = {arXiv}" in bib
     assert "1 readings without metadata left out" in bib
 
 
 def test_open_builds_an_argument_list_with_the_page(server, run_cli, monkeypatch, tmp_path):
-    install(curriculum(
-        reading("paper", "https://arxiv.org/abs/2101.00001", kind="arxiv", arxiv_id="2101.00001", assigned="pages 2-3"),
-        reading("talk", "https://www.youtube.com/watch?v=abc", kind="video"),
-        reading("later", "https://arxiv.org/abs/2101.00002", kind="arxiv", arxiv_id="2101.00002"),
-    ))
+    install(
+        curriculum(
+            reading(
+                "paper",
+                "https://arxiv.org/abs/2101.00001",
+                kind="arxiv",
+                arxiv_id="2101.00001",
+                assigned="pages 2-3",
+            ),
+            reading("talk", "https://www.youtube.com/watch?v=abc", kind="video"),
+            reading("later", "https://arxiv.org/abs/2101.00002", kind="arxiv", arxiv_id="2101.00002"),
+        )
+    )
     pdf = tmp_path / "2101.00001.pdf"
     pdf.write_bytes(generated_pdf(pages=3))
     assert run_cli("attach", "paper", str(pdf))[0] == 0
@@ -102,15 +130,22 @@ def test_open_builds_an_argument_list_with_the_page(server, run_cli, monkeypatch
 
 def test_kill_9_mid_download_leaves_nothing_and_the_next_run_succeeds(server, run_cli, syllabus_home):
     server.paper("2101.00001", title="Slow Paper")
-    install(curriculum(reading("slow", "https://arxiv.org/abs/2101.00001", kind="arxiv", arxiv_id="2101.00001")))
+    install(
+        curriculum(reading("slow", "https://arxiv.org/abs/2101.00001", kind="arxiv", arxiv_id="2101.00001"))
+    )
     body = server.arxiv_pdf("2101.00001", "v1")
     server.pdf_chunk = 16
     server.pdf_drip = 0.05  # the whole file would take len/16*0.05 s
     assert len(body) / 16 * 0.05 > 3
     env = {**os.environ, **server.env(), "SYLLABUS_HOME": str(syllabus_home)}
     syllabus = Path(sys.executable).parent / "syllabus"
-    proc = subprocess.Popen([str(syllabus), "fetch", "slow"], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [str(syllabus), "fetch", "slow"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while server.sent.get("/pdf/2101.00001v1", 0) < 512:

@@ -46,17 +46,22 @@ def _prepare(home: Path, corpus: Path, onnx_cache: Path, monkeypatch) -> list[tu
     attach(conn, found.reading, corpus / "arxiv" / f"{PAPER}.pdf")
     key = f"arxiv:{PAPER}"
     for n in range(NOTES):
-        add_note(conn, body=f"Note about topic {n % 40} of the replay buffer, thought number {n}: "
-                            + "experience replay breaks correlations between samples. " * (1 + n % 3),
-                 reading_key=key if n % 2 else None, tags=[f"t{n % 5}"])
+        add_note(
+            conn,
+            body=f"Note about topic {n % 40} of the replay buffer, thought number {n}: "
+            + "experience replay breaks correlations between samples. " * (1 + n % 3),
+            reading_key=key if n % 2 else None,
+            tags=[f"t{n % 5}"],
+        )
     notes = _notes(conn)
     conn.close()
     return notes
 
 
 def _notes(conn: sqlite3.Connection) -> list[tuple]:
-    rows = conn.execute("SELECT id, uuid, body, reading_key, created_at, updated_at, deleted_at FROM notes"
-                        " ORDER BY id").fetchall()
+    rows = conn.execute(
+        "SELECT id, uuid, body, reading_key, created_at, updated_at, deleted_at FROM notes ORDER BY id"
+    ).fetchall()
     tags = conn.execute("SELECT note_id, tag FROM note_tags ORDER BY note_id, tag").fetchall()
     return [tuple(r) for r in rows] + [tuple(t) for t in tags]
 
@@ -92,8 +97,9 @@ def test_kill_9_during_index_update_loses_nothing(corpus, onnx_cache, tmp_path, 
     notes_before = _prepare(killed_home, corpus, onnx_cache, monkeypatch)
 
     env = dict(os.environ, SYLLABUS_HOME=str(killed_home), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
-    proc = subprocess.Popen([str(SYLLABUS), "index", "update"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [str(SYLLABUS), "index", "update"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         committed = 0
         deadline = time.monotonic() + 300  # a guard against a hung child, not a timing assert

@@ -91,10 +91,18 @@ EXPECTED_POINTERS = {
     (1, "optional", "1701.06538"): "Section 2",
     (2, "recommended", "2001.08361"): "Section 1",
     (4, "recommended", "1812.06162"): "Section 2",
-    (5, "recommended", "https://lilianweng.github.io/posts/2021-05-31-contrastive"): "“Contrastive Training Objectives”",
+    (
+        5,
+        "recommended",
+        "https://lilianweng.github.io/posts/2021-05-31-contrastive",
+    ): "“Contrastive Training Objectives”",
     (6, "optional", "http://www.incompleteideas.net/book/RLbook2020.pdf"): "Chapters 3 and 13",
     (6, "resource", "1811.02553"): "Section 9.3 (of v3)",
-    (7, "resource", "https://www.alignmentforum.org/posts/qHCDysDnvhteW7kRd/arc-s-first-technical-report-eliciting-latent-knowledge"): "Pages 1-49",
+    (
+        7,
+        "resource",
+        "https://www.alignmentforum.org/posts/qHCDysDnvhteW7kRd/arc-s-first-technical-report-eliciting-latent-knowledge",
+    ): "Pages 1-49",
     (9, "resource", "2202.03286"): "Section 3.1",
 }
 
@@ -161,10 +169,7 @@ def test_ids_are_stable_and_unique(hilton_cur, hilton):
 
 
 def _triples(cur: Curriculum) -> set[tuple[int, str, str, str]]:
-    return {
-        (ch.number, key(r), r.role, r.pointer.label)
-        for ch, r in cur.all_readings()
-    }
+    return {(ch.number, key(r), r.role, r.pointer.label) for ch, r in cur.all_readings()}
 
 
 def test_matches_the_bundled_catalogue(hilton_cur):
@@ -189,9 +194,12 @@ def test_folder_fixture_reads_facts_worded_differently():
     assert cur.chapter(3).longer_alternative.url == "https://mc-stan.org/docs/stan-users-guide/"
     review = readings_by_key(cur, 1, "recommended")["1601.00670"]
     assert (review.pointer.label, review.arxiv_version) == ("Sections 2 and 3 (of v9)", "v9")
-    assert readings_by_key(cur, 1, "optional")[
-        "https://www.microsoft.com/en-us/research/uploads/prod/2006/01/Bishop-Pattern-Recognition-and-Machine-Learning-2006.pdf"
-    ].pointer.label == "Chapter 10"
+    assert (
+        readings_by_key(cur, 1, "optional")[
+            "https://www.microsoft.com/en-us/research/uploads/prod/2006/01/Bishop-Pattern-Recognition-and-Machine-Learning-2006.pdf"
+        ].pointer.label
+        == "Chapter 10"
+    )
     see_also = readings_by_key(cur, 1, "optional")["https://blog.evjang.com/2016/08/variational-bayes.html"]
     assert see_also.title.endswith("(see also)") and see_also.pointer.kind == "whole"
     # "following the review paper (section 2.2)" -> the chapter's review, added as a resource.
@@ -199,10 +207,15 @@ def test_folder_fixture_reads_facts_worded_differently():
     assert readings_by_key(cur, 2, "recommended")["1206.1901"].pointer.label == "Pages 1-20"
     assert readings_by_key(cur, 2, "resource")["1206.1901"].pointer.label == "Section 5.4"
     assert [e.alternative_to for e in cur.chapter(2).exercises] == [None, "ex2-1"]
-    named = readings_by_key(cur, 3, "optional")["https://lilianweng.github.io/posts/2021-07-11-diffusion-models"]
+    named = readings_by_key(cur, 3, "optional")[
+        "https://lilianweng.github.io/posts/2021-07-11-diffusion-models"
+    ]
     assert named.pointer.label == "“Forward diffusion process”"
     assert readings_by_key(cur, 3, "optional")["https://www.youtube.com/watch?v=wMmqCMwuM2Q"].kind == "video"
-    assert {s.url for s in cur.chapter(2).solutions} == {"https://github.com/ada-example/sampling", "https://example.org/bo/notebooks"}
+    assert {s.url for s in cur.chapter(2).solutions} == {
+        "https://github.com/ada-example/sampling",
+        "https://example.org/bo/notebooks",
+    }
     assert {s.url for s in cur.chapter(1).solutions} == {"https://github.com/ada-example/prob-reading"}
     zero = cur.chapter(0)
     assert [r.title for r in zero.readings] == ["Seeing Theory", "Think Bayes"]
@@ -213,7 +226,10 @@ def test_folder_fixture_reads_facts_worded_differently():
 def test_single_file_with_chapters():
     cur = import_path(FIXTURES / "single.md")
     assert (cur.name, cur.title) == ("single", "Classic Computer Vision")
-    assert [(c.number, c.title) for c in cur.chapters] == [(1, "Convolutional Networks"), (2, "Attention for Vision")]
+    assert [(c.number, c.title) for c in cur.chapters] == [
+        (1, "Convolutional Networks"),
+        (2, "Attention for Vision"),
+    ]
     assert cur.importance == [2, 1]
     assert readings_by_key(cur, 2, "recommended")["2010.11929"].pointer.label == "Sections 3.1 and 3.2"
     assert set(readings_by_key(cur, 2, "optional")) == {"2103.14030"}  # "Further reading" is optional
@@ -256,7 +272,11 @@ def test_kinds_from_urls(url, kind):
 def test_broken_markdown_keeps_what_it_can():
     cur = import_path(FIXTURES / "broken" / "broken.md")
     urls = {r.url: r for r in cur.chapter(1).readings}
-    assert set(urls) == {"https://example.org/unclosed", "https://example.org/proper", "https://example.org/nested"}
+    assert set(urls) == {
+        "https://example.org/unclosed",
+        "https://example.org/proper",
+        "https://example.org/nested",
+    }
     assert urls["https://example.org/nested"].role == "optional"
 
 
@@ -308,7 +328,10 @@ def test_reimport_keeps_progress(tmp_path):
     chapter = folder / "1-Variational-Inference.md"
     text = chapter.read_text(encoding="utf-8")
     text = re.sub(r"^- \[Black Box Variational Inference\].*\n", "", text, flags=re.M)
-    text = text.replace("## Optional reading\n", "## Optional reading\n\n- [Normalizing Flows](https://arxiv.org/abs/1505.05770) - Invertible maps.\n")
+    text = text.replace(
+        "## Optional reading\n",
+        "## Optional reading\n\n- [Normalizing Flows](https://arxiv.org/abs/1505.05770) - Invertible maps.\n",
+    )
     chapter.write_text(text, encoding="utf-8")
 
     second = import_path(folder)
@@ -342,7 +365,12 @@ def _snapshot() -> dict[str, list[tuple]]:
 
     conn = sqlite3.connect(paths.database_path())
     try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
         return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
     finally:
         conn.close()

@@ -19,21 +19,37 @@ def conn():
 def _add(conn, body="a note", **kw):
     from index.notes import add_note
 
-    fields = dict(curriculum="deep-learning", reading_id="attention", reading_key="arxiv:1706.03762", chapter=1)
+    fields = dict(
+        curriculum="deep-learning", reading_id="attention", reading_key="arxiv:1706.03762", chapter=1
+    )
     fields.update(kw)
     return add_note(conn, body=body, **fields)
 
 
 def _fts(conn, query: str) -> list[int]:
-    return [r[0] for r in conn.execute("SELECT rowid FROM notes_fts WHERE notes_fts MATCH ? ORDER BY rowid", (query,))]
+    return [
+        r[0]
+        for r in conn.execute("SELECT rowid FROM notes_fts WHERE notes_fts MATCH ? ORDER BY rowid", (query,))
+    ]
 
 
 def test_add_and_get_round_trip(conn):
     from index.notes import Anchor, get_note
 
-    anchor = Anchor(document_id="3", arxiv_version="v5", section="3.2 Attention", page=4, exact="the quote",
-                    prefix="before ", suffix=" after", block_index=41, status="attached")
-    note = _add(conn, "Body **markdown**\n\nsecond paragraph", tags=["#Key", "two words", "key"], anchor=anchor)
+    anchor = Anchor(
+        document_id="3",
+        arxiv_version="v5",
+        section="3.2 Attention",
+        page=4,
+        exact="the quote",
+        prefix="before ",
+        suffix=" after",
+        block_index=41,
+        status="attached",
+    )
+    note = _add(
+        conn, "Body **markdown**\n\nsecond paragraph", tags=["#Key", "two words", "key"], anchor=anchor
+    )
     got = get_note(conn, note.id)
     assert got == note
     assert got.tags == ["key", "two-words"]
@@ -92,7 +108,10 @@ def test_edit_keeps_history_and_content_hash_follows_content(conn):
     assert get_note(conn, note.id) == retagged
     past = history(conn, note.id)
     assert [(h.action, h.body, h.tags) for h in past] == [
-        ("create", "first", ["a"]), ("edit", "second", ["a"]), ("edit", "second", ["b", "c"])]
+        ("create", "first", ["a"]),
+        ("edit", "second", ["a"]),
+        ("edit", "second", ["b", "c"]),
+    ]
 
 
 def test_delete_hides_and_undo_restores(conn):
@@ -137,7 +156,11 @@ def test_undo_walks_back_through_edits_and_deletes_in_order(conn):
 def test_unknown_note(conn):
     from index.notes import delete_note, edit_note, get_note
 
-    for call in (lambda: get_note(conn, 42), lambda: edit_note(conn, 42, body="x"), lambda: delete_note(conn, 42)):
+    for call in (
+        lambda: get_note(conn, 42),
+        lambda: edit_note(conn, 42, body="x"),
+        lambda: delete_note(conn, 42),
+    ):
         with pytest.raises(NotFound, match="no note 42"):
             call()
 
@@ -145,8 +168,12 @@ def test_unknown_note(conn):
 def test_full_text_index_follows_body_quote_and_tags(conn):
     from index.notes import Anchor, edit_note, rebuild_fts
 
-    note = _add(conn, "Transformers attend", tags=["architecture"],
-                anchor=Anchor(exact="multi-head attention layers", status="attached"))
+    note = _add(
+        conn,
+        "Transformers attend",
+        tags=["architecture"],
+        anchor=Anchor(exact="multi-head attention layers", status="attached"),
+    )
     assert _fts(conn, "attending") == [note.id]  # porter stemming
     assert _fts(conn, "layer") == [note.id]
     assert _fts(conn, "architecture") == [note.id]
@@ -162,7 +189,13 @@ def test_full_text_index_follows_body_quote_and_tags(conn):
 def test_import_keeps_uuid_and_times_and_refuses_duplicates(conn):
     from index.notes import add_note
 
-    note = add_note(conn, body="x", uuid="0b5a4a1e-0000-4000-8000-000000000001", created_at=100.5, updated_at=200.25)
-    assert (note.uuid, note.created_at, note.updated_at) == ("0b5a4a1e-0000-4000-8000-000000000001", 100.5, 200.25)
+    note = add_note(
+        conn, body="x", uuid="0b5a4a1e-0000-4000-8000-000000000001", created_at=100.5, updated_at=200.25
+    )
+    assert (note.uuid, note.created_at, note.updated_at) == (
+        "0b5a4a1e-0000-4000-8000-000000000001",
+        100.5,
+        200.25,
+    )
     with pytest.raises(UsageError, match="already exists"):
         add_note(conn, body="y", uuid=note.uuid)

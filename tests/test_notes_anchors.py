@@ -9,29 +9,46 @@ from library.structure.model import Block, DocumentStructure, Section
 
 # Made-up prose (never the curriculum's or a paper's): five paragraphs over three pages.
 P_INTRO = "Readers forget most of what they read within a week unless they write something down about it."
-P_METHOD = ("We describe a method in which every margin note keeps a short quotation of the passage it "
-            "discusses, together with a few words on either side of that quotation.")
+P_METHOD = (
+    "We describe a method in which every margin note keeps a short quotation of the passage it "
+    "discusses, together with a few words on either side of that quotation."
+)
 P_REPEAT = "The quotation alone is not always unique."
-P_RESULT = ("When a document is revised, the quotation is searched for again, first exactly and then "
-            "approximately, so that small edits do not separate a note from its passage.")
+P_RESULT = (
+    "When a document is revised, the quotation is searched for again, first exactly and then "
+    "approximately, so that small edits do not separate a note from its passage."
+)
 P_LIMITS = "A paragraph that disappears entirely leaves its notes without a home; they are kept as orphans."
 
 
 def _structure(paragraphs: list[tuple[int, str]], sections: list[Section] | None = None) -> DocumentStructure:
-    blocks = [Block(page=page, kind="paragraph", text=text, index=i) for i, (page, text) in enumerate(paragraphs)]
-    return DocumentStructure(kind="pdf", page_count=max(p for p, _ in paragraphs), sections=sections or [],
-                             blocks=blocks)
+    blocks = [
+        Block(page=page, kind="paragraph", text=text, index=i) for i, (page, text) in enumerate(paragraphs)
+    ]
+    return DocumentStructure(
+        kind="pdf", page_count=max(p for p, _ in paragraphs), sections=sections or [], blocks=blocks
+    )
 
 
 def version_one() -> DocumentStructure:
     sections = [
-        Section(number="1", title="Introduction", level=1, start_page=1, end_page=1, first_block=0, end_block=2),
+        Section(
+            number="1", title="Introduction", level=1, start_page=1, end_page=1, first_block=0, end_block=2
+        ),
         Section(number="2", title="Method", level=1, start_page=2, end_page=3, first_block=2, end_block=6),
-        Section(number="2.1", title="Revisions", level=2, start_page=3, end_page=3, first_block=4, end_block=6),
+        Section(
+            number="2.1", title="Revisions", level=2, start_page=3, end_page=3, first_block=4, end_block=6
+        ),
     ]
     return _structure(
-        [(1, P_INTRO), (1, P_REPEAT + " First occurrence here."), (2, P_METHOD),
-         (2, "Second sentence block. " + P_REPEAT + " Second occurrence."), (3, P_RESULT), (3, P_LIMITS)],
+        [
+            (1, P_INTRO),
+            (1, P_REPEAT + " First occurrence here."),
+            (2, P_METHOD),
+            (2, "Second sentence block. " + P_REPEAT + " Second occurrence."),
+            (3, P_RESULT),
+            (3, P_LIMITS),
+        ],
         sections,
     )
 
@@ -39,13 +56,20 @@ def version_one() -> DocumentStructure:
 def version_two() -> DocumentStructure:
     """P_METHOD has a changed word, P_RESULT moved to page 1 ahead of everything, P_LIMITS is gone."""
     sections = [
-        Section(number="1", title="Introduction", level=1, start_page=1, end_page=1, first_block=0, end_block=3),
+        Section(
+            number="1", title="Introduction", level=1, start_page=1, end_page=1, first_block=0, end_block=3
+        ),
         Section(number="2", title="Method", level=1, start_page=2, end_page=2, first_block=3, end_block=5),
     ]
     changed_method = P_METHOD.replace("short quotation", "brief quotation")
     return _structure(
-        [(1, P_RESULT), (1, P_INTRO), (1, P_REPEAT + " First occurrence here."), (2, changed_method),
-         (2, "Second sentence block. " + P_REPEAT + " Second occurrence.")],
+        [
+            (1, P_RESULT),
+            (1, P_INTRO),
+            (1, P_REPEAT + " First occurrence here."),
+            (2, changed_method),
+            (2, "Second sentence block. " + P_REPEAT + " Second occurrence."),
+        ],
         sections,
     )
 
@@ -110,7 +134,12 @@ def test_anchor_for_quote_with_and_without_document():
     assert (anchor.page, anchor.section, anchor.block_index, anchor.status) == (2, "2 Method", 2, "attached")
     assert anchor.document_id == "7" and anchor.prefix and anchor.suffix
     bare = anchor_for_quote(None, "  a quote\nwith breaks ", page=4)
-    assert (bare.exact, bare.page, bare.block_index, bare.status) == ("a quote with breaks", 4, None, "attached")
+    assert (bare.exact, bare.page, bare.block_index, bare.status) == (
+        "a quote with breaks",
+        4,
+        None,
+        "attached",
+    )
     with pytest.raises(UsageError, match="not found"):
         anchor_for_quote(version_one(), "words that are not in this document at all, not even nearly")
     with pytest.raises(UsageError, match="past the end"):
@@ -133,8 +162,15 @@ def _note_on(conn, quote: str, body: str):
     from index.notes import add_note, anchor_for_quote
 
     anchor = anchor_for_quote(version_one(), quote, document_id="1", arxiv_version="v1")
-    return add_note(conn, body=body, curriculum="deep-learning", reading_id="attention",
-                    reading_key="arxiv:1706.03762", chapter=1, anchor=anchor)
+    return add_note(
+        conn,
+        body=body,
+        curriculum="deep-learning",
+        reading_id="attention",
+        reading_key="arxiv:1706.03762",
+        chapter=1,
+        anchor=anchor,
+    )
 
 
 def test_reanchor_exact_fuzzy_moved_and_orphaned(conn):
@@ -157,7 +193,12 @@ def test_reanchor_exact_fuzzy_moved_and_orphaned(conn):
 
     moved = get_note(conn, result.id).anchor
     assert (moved.page, moved.block_index, moved.section, moved.document_id, moved.arxiv_version) == (
-        1, 0, "1 Introduction", "2", "v2")
+        1,
+        0,
+        "1 Introduction",
+        "2",
+        "v2",
+    )
     fuzzy = get_note(conn, method.id).anchor
     assert fuzzy.status == "attached" and "brief quotation" in fuzzy.exact and fuzzy.page == 2
     assert get_note(conn, second.id).anchor.block_index == 4
@@ -222,10 +263,12 @@ def test_reanchor_on_a_real_paper_after_re_extraction(corpus, conn):
     ids = []
     for block in picked:
         middle = len(block.text) // 2
-        quote = block.text[middle:middle + 90]  # taken from the extraction, never typed in here
+        quote = block.text[middle : middle + 90]  # taken from the extraction, never typed in here
         anchor = anchor_for_quote(doc, quote, document_id="1")
         assert (anchor.page, anchor.block_index) == (block.page, block.index)
-        ids.append(add_note(conn, body=f"on block {block.index}", reading_key="arxiv:1706.03762", anchor=anchor).id)
+        ids.append(
+            add_note(conn, body=f"on block {block.index}", reading_key="arxiv:1706.03762", anchor=anchor).id
+        )
 
     # A re-extraction: a new block in front (every index shifts), one quoted word changed, one paragraph gone.
     changed, removed = picked[1], picked[3]
@@ -236,9 +279,9 @@ def test_reanchor_on_a_real_paper_after_re_extraction(corpus, conn):
         text = block.text
         if block.index == changed.index:
             middle = len(text) // 2
-            span = text[middle:middle + 90]
+            span = text[middle : middle + 90]
             word = span.split()[2]
-            text = text[:middle] + span.replace(f" {word} ", f" {word[::-1]}x ", 1) + text[middle + 90:]
+            text = text[:middle] + span.replace(f" {word} ", f" {word[::-1]}x ", 1) + text[middle + 90 :]
             assert text != block.text
         new_blocks.append(msgspec.structs.replace(block, text=text))
     new_blocks = [msgspec.structs.replace(b, index=i) for i, b in enumerate(new_blocks)]

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 import pytest
-
 from test_notes_anchors import version_one
 
 
@@ -18,8 +17,18 @@ def _json(run_cli, *args):
 
 
 def test_add_list_show_with_literal_markup(run_cli):
-    code, out, err = run_cli("note", "add", "attention", "A [bold]note[/bold] on attention", "--page", "3",
-                             "--tag", "Key", "--tag", "maths")
+    code, out, err = run_cli(
+        "note",
+        "add",
+        "attention",
+        "A [bold]note[/bold] on attention",
+        "--page",
+        "3",
+        "--tag",
+        "Key",
+        "--tag",
+        "maths",
+    )
     assert code == 0, err
     assert "note 1 saved (attention, p. 3)" in out
     code, out, _ = run_cli("note", "list")
@@ -29,10 +38,28 @@ def test_add_list_show_with_literal_markup(run_cli):
     assert "[bold]note[/bold]" in out and "p. 3" in out
 
     [item] = _json(run_cli, "note", "list", "attention")
-    assert set(item) >= {"id", "uuid", "reading", "reading_key", "chapter", "page", "section", "quote", "tags",
-                         "body", "created_at", "updated_at", "anchor"}
+    assert set(item) >= {
+        "id",
+        "uuid",
+        "reading",
+        "reading_key",
+        "chapter",
+        "page",
+        "section",
+        "quote",
+        "tags",
+        "body",
+        "created_at",
+        "updated_at",
+        "anchor",
+    }
     assert (item["reading"], item["reading_key"], item["chapter"], item["page"], item["anchor"]) == (
-        "attention", "arxiv:1706.03762", 1, 3, "none")
+        "attention",
+        "arxiv:1706.03762",
+        1,
+        3,
+        "none",
+    )
     assert item["tags"] == ["key", "maths"]
 
 
@@ -43,14 +70,25 @@ def test_list_by_reading_by_arxiv_id_tag_and_chapter(run_cli):
     run_cli("note", "add", "--standalone", "on nothing")
     assert [n["body"] for n in _json(run_cli, "note", "list", "1706.03762")] == ["on attention"]
     assert [n["body"] for n in _json(run_cli, "note", "list", "--tag", "b")] == ["on scaling"]
-    assert [n["body"] for n in _json(run_cli, "note", "list", "--chapter", "2")] == ["on scaling", "on chapter two"]
+    assert [n["body"] for n in _json(run_cli, "note", "list", "--chapter", "2")] == [
+        "on scaling",
+        "on chapter two",
+    ]
     everything = _json(run_cli, "note", "list")
     assert [(n["reading"], n["chapter"]) for n in everything] == [
-        ("attention", 1), ("scaling-laws", 2), (None, 2), (None, None)]
+        ("attention", 1),
+        ("scaling-laws", 2),
+        (None, 2),
+        (None, None),
+    ]
 
 
 def test_quote_without_document_is_kept_with_its_page(run_cli):
-    [note] = [_json(run_cli, "note", "add", "attention", "on a quote", "--quote", "some  quoted\ntext", "--page", "2")]
+    [note] = [
+        _json(
+            run_cli, "note", "add", "attention", "on a quote", "--quote", "some  quoted\ntext", "--page", "2"
+        )
+    ]
     assert (note["quote"], note["page"], note["anchor"]) == ("some quoted text", 2, "attached")
 
 
@@ -62,10 +100,14 @@ def test_quote_is_located_in_the_fetched_document(run_cli, monkeypatch):
         pages = 3
         arxiv_version = "v7"
 
-    monkeypatch.setattr(index.notes, "reading_document", lambda conn, reading: (FakeDocument(), version_one()))
+    monkeypatch.setattr(
+        index.notes, "reading_document", lambda conn, reading: (FakeDocument(), version_one())
+    )
     note = _json(run_cli, "note", "add", "attention", "located", "--quote", "every margin note keeps")
     assert (note["page"], note["section"], note["anchor"]) == (2, "2 Method", "attached")
-    code, _, err = run_cli("note", "add", "attention", "nowhere", "--quote", "a sentence this made-up document lacks")
+    code, _, err = run_cli(
+        "note", "add", "attention", "nowhere", "--quote", "a sentence this made-up document lacks"
+    )
     assert code == 2 and "quote not found" in err
     code, _, err = run_cli("note", "add", "attention", "too far", "--page", "4")
     assert code == 2 and "past the end" in err
@@ -146,8 +188,12 @@ def test_orphans_command(run_cli):
     run_cli("note", "add", "attention", "anchored", "--quote", "a passage that will vanish from the text")
     assert _json(run_cli, "note", "orphans") == []
     conn = connect()
-    other = DocumentStructure(kind="pdf", page_count=1, sections=[],
-                              blocks=[Block(page=1, kind="paragraph", text="Entirely different words now.")])
+    other = DocumentStructure(
+        kind="pdf",
+        page_count=1,
+        sections=[],
+        blocks=[Block(page=1, kind="paragraph", text="Entirely different words now.")],
+    )
     reanchor(conn, "arxiv:1706.03762", other, "5", "v2")
     conn.close()
     [orphan] = _json(run_cli, "note", "orphans")

@@ -30,7 +30,7 @@ def test_default_targets_follow_study_order_and_effort(conn):
     # Chapter 0 requires one exercise and no effort: one day. Then 8.75-day chapters, chained.
     assert targets[0].target == "2026-11-20"
     assert targets[1].days == pytest.approx(sum(cur.chapter(1).effort_days) / 2)
-    assert targets[1].target == "2026-11-29"   # day 1 + 8.75 = 9.75 days -> the 10th day
+    assert targets[1].target == "2026-11-29"  # day 1 + 8.75 = 9.75 days -> the 10th day
     dates = [date.fromisoformat(c.target) for c in result.chapters]
     assert dates == sorted(dates)
     assert result.current == 0 and result.start_source == "given"
@@ -40,7 +40,12 @@ def test_sprint_plan_puts_two_days_of_chapters(conn):
     cur = load_bundled("sprint-24h")
     result = plan.build(conn, cur, today=date(2026, 11, 21), start=date(2026, 11, 21))
     assert [(c.number, c.target) for c in result.chapters] == [
-        (1, "2026-11-21"), (2, "2026-11-21"), (3, "2026-11-21"), (4, "2026-11-22"), (5, "2026-11-22")]
+        (1, "2026-11-21"),
+        (2, "2026-11-21"),
+        (3, "2026-11-21"),
+        (4, "2026-11-22"),
+        (5, "2026-11-22"),
+    ]
 
 
 def test_set_target_moves_later_chapters_and_persists(conn):
@@ -75,8 +80,13 @@ def test_standing_behind_on_track_done(conn):
 def test_start_defaults_to_first_activity(conn):
     cur = load_bundled("sprint-24h")
     assert plan.start_date(conn, "sprint-24h", today=date(2026, 1, 1)) == (date(2026, 1, 1), "today")
-    studylog.add_span(conn, curriculum="sprint-24h", item_id="sprint-resnets",
-                      start=datetime(2026, 11, 19, 10).timestamp(), end=datetime(2026, 11, 19, 11).timestamp())
+    studylog.add_span(
+        conn,
+        curriculum="sprint-24h",
+        item_id="sprint-resnets",
+        start=datetime(2026, 11, 19, 10).timestamp(),
+        end=datetime(2026, 11, 19, 11).timestamp(),
+    )
     assert plan.start_date(conn, "sprint-24h") == (date(2026, 11, 19), "first activity")
     plan.set_start(conn, "sprint-24h", date(2026, 11, 1))
     assert plan.start_date(conn, "sprint-24h") == (date(2026, 11, 1), "set")
@@ -89,7 +99,9 @@ def test_next_days_list_unfinished_work_with_estimates(conn):
     cur = load_bundled("sprint-24h")
     progress.mark(conn, cur, "sprint-3b1b-neural-networks", "done")
     progress.mark(conn, cur, "sprint-khan-multivariable", "reading")
-    result = plan.build(conn, cur, today=date(2026, 11, 21), start=date(2026, 11, 21), days=2, hours_per_day=4)
+    result = plan.build(
+        conn, cur, today=date(2026, 11, 21), start=date(2026, 11, 21), days=2, hours_per_day=4
+    )
     first = result.next_days[0]
     ids = [i.id for i in first.items]
     assert ids[0] == "sprint-3b1b-linear-algebra" and "sprint-3b1b-neural-networks" not in ids

@@ -22,8 +22,13 @@ from library.pointers import Pointer, PointerSyntaxError, find_in_prose, parse, 
         ("Read the first 49 pages of the report.", "pages", (), (1, 49), None),
         ("Read the first ten pages.", "pages", (), (1, 10), None),
         ("Only pages 10-20 matter here.", "pages", (), (10, 20), None),
-        ('The first section of this post, entitled "Contrastive Objectives", covers it.', "named", (), None,
-         "Contrastive Objectives"),
+        (
+            'The first section of this post, entitled "Contrastive Objectives", covers it.',
+            "named",
+            (),
+            None,
+            "Contrastive Objectives",
+        ),
     ],
 )
 def test_find_in_prose(text, kind, numbers, pages, title):

@@ -66,8 +66,13 @@ def test_study_order_respects_helps(tiny):
     assert progress.study_order(cur) == [3, 1, 2]
     flipped = catalogue.validate(
         catalogue.Curriculum(
-            name="x", title="x", importance=[2, 1],
-            chapters=[catalogue.Chapter(number=1, title="a", helps=[2]), catalogue.Chapter(number=2, title="b")],
+            name="x",
+            title="x",
+            importance=[2, 1],
+            chapters=[
+                catalogue.Chapter(number=1, title="a", helps=[2]),
+                catalogue.Chapter(number=2, title="b"),
+            ],
         )
     )
     assert progress.study_order(flipped) == [1, 2]
@@ -89,7 +94,10 @@ def test_cli_mark_progress_across_processes(tiny, syllabus_home):
 
     def cli(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "reader.cli", *args], capture_output=True, text=True, env=env,
+            [sys.executable, "-m", "reader.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
             cwd=Path(__file__).parent.parent,
         )
 
@@ -119,12 +127,19 @@ def test_alternative_exercises_count_once():
     conn = db.connect()
     cur = catalogue.validate(
         catalogue.Curriculum(
-            name="alt", title="alt",
-            chapters=[catalogue.Chapter(number=1, title="a", exercises=[
-                catalogue.Exercise(id="e1", title="this"),
-                catalogue.Exercise(id="e2", title="or that", alternative_to="e1"),
-                catalogue.Exercise(id="e3", title="and this"),
-            ])],
+            name="alt",
+            title="alt",
+            chapters=[
+                catalogue.Chapter(
+                    number=1,
+                    title="a",
+                    exercises=[
+                        catalogue.Exercise(id="e1", title="this"),
+                        catalogue.Exercise(id="e2", title="or that", alternative_to="e1"),
+                        catalogue.Exercise(id="e3", title="and this"),
+                    ],
+                )
+            ],
         )
     )
     curricula.install(conn, cur)

@@ -36,11 +36,14 @@ def paper() -> DocumentStructure:
     heads: list[Heading] = []
     for page, number, title, level in OUTLINE:
         heads.append(Heading(len(blocks), number, title, level))
-        blocks.append(Block(page=page, kind="heading", text=f"{number or ''} {title}".strip(), index=len(blocks)))
+        blocks.append(
+            Block(page=page, kind="heading", text=f"{number or ''} {title}".strip(), index=len(blocks))
+        )
         blocks.append(Block(page=page, kind="paragraph", text=f"Body of {title}.", index=len(blocks)))
     blocks.append(Block(page=12, kind="paragraph", text="Last words of B.", index=len(blocks)))
-    return DocumentStructure(kind="pdf", page_count=12, sections=build_sections(blocks, heads), blocks=blocks,
-                             title="A Paper")
+    return DocumentStructure(
+        kind="pdf", page_count=12, sections=build_sections(blocks, heads), blocks=blocks, title="A Paper"
+    )
 
 
 def headings(content) -> list[str]:
@@ -79,16 +82,24 @@ def test_chapters_pages_named_and_whole():
     assert len(resolve(doc, "whole").blocks) == len(doc.blocks)
 
 
-@pytest.mark.parametrize("pointer,words", [
-    ("Section 12", "no section 12"), ("Appendix F", "no appendix F"), ('"Quantum Gravity"', "no section named"),
-    ("Chapter 9", "no chapter 9"),
-])
+@pytest.mark.parametrize(
+    "pointer,words",
+    [
+        ("Section 12", "no section 12"),
+        ("Appendix F", "no appendix F"),
+        ('"Quantum Gravity"', "no section named"),
+        ("Chapter 9", "no chapter 9"),
+    ],
+)
 def test_unresolvable_pointer_lists_sections(pointer, words):
     with pytest.raises(UsageError) as info:
         resolve(paper(), pointer)
     message = str(info.value)
     assert words in message
-    assert "sections: 1 Introduction, 2 Background, 3 Model, 4 Experiments, References, A Proofs, B More Results" in message
+    assert (
+        "sections: 1 Introduction, 2 Background, 3 Model, 4 Experiments, References, A Proofs, B More Results"
+        in message
+    )
 
 
 def test_pages_beyond_the_end():
@@ -109,8 +120,11 @@ def make_book(path: Path) -> Path:
         page.insert_text((72, 100), f"Chapter {chapter}", fontsize=20, fontname="hebo")
         page.insert_text((72, 130), f"Topic Number {chapter}", fontsize=20, fontname="hebo")
         for k in range(20):
-            page.insert_text((72, 170 + 14 * k), f"Body text of chapter {chapter}, line {k}, plain and long enough.",
-                             fontsize=10)
+            page.insert_text(
+                (72, 170 + 14 * k),
+                f"Body text of chapter {chapter}, line {k}, plain and long enough.",
+                fontsize=10,
+            )
         toc.append([1, f"Topic Number {chapter}", chapter])
     doc.set_toc(toc)
     doc.save(path)
@@ -153,7 +167,11 @@ def _pointer_cases():
         return [pytest.param(None, None, id="corpus-absent")]
     docs = json.loads((corpus / "labels" / "sections.json").read_text())["documents"]
     docs += json.loads((Path(__file__).parent / "benchmarks" / "extra_labels.json").read_text())["documents"]
-    return [pytest.param(d["file"], p, id=f"{d['id']}:{p['pointer']}") for d in docs for p in d.get("pointers", [])]
+    return [
+        pytest.param(d["file"], p, id=f"{d['id']}:{p['pointer']}")
+        for d in docs
+        for p in d.get("pointers", [])
+    ]
 
 
 @pytest.mark.parametrize("use_outline", [True, False], ids=["outline", "heuristic"])
@@ -192,8 +210,10 @@ def test_extract_json(corpus, run_cli):
     assert {"number", "title", "level", "start_page", "end_page"} <= set(data["sections"][0])
     section = data["section"]
     assert section["number"] == "3.2" and section["title"] == "Attention"
-    assert section["blocks"][0] == {"page": 4, "kind": "heading", "text": "3.2 Attention"} or \
-        section["blocks"][0]["text"] == "3.2 Attention"
+    assert (
+        section["blocks"][0] == {"page": 4, "kind": "heading", "text": "3.2 Attention"}
+        or section["blocks"][0]["text"] == "3.2 Attention"
+    )
     assert "Multi-Head Attention" in section["text"]
     assert "3.3 Position-wise" not in section["text"]
 
@@ -212,9 +232,18 @@ def _store_pdf(arxiv_id: str, version: str, source: Path):
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     data = target.read_bytes()
-    store.record(conn, key=store.reading_key(arxiv_id=arxiv_id), source_url=f"https://arxiv.org/abs/{arxiv_id}",
-                 path=target, sha256=hashlib.sha256(data).hexdigest(), size=len(data),
-                 content_type="application/pdf", pages=None, arxiv_id=arxiv_id, arxiv_version=version)
+    store.record(
+        conn,
+        key=store.reading_key(arxiv_id=arxiv_id),
+        source_url=f"https://arxiv.org/abs/{arxiv_id}",
+        path=target,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        content_type="application/pdf",
+        pages=None,
+        arxiv_id=arxiv_id,
+        arxiv_version=version,
+    )
     conn.close()
 
 
@@ -229,9 +258,16 @@ def _store_web(url: str, source: Path):
     md = target.with_suffix(".md")
     md.write_text(html_to_markdown(source.read_text(encoding="utf-8"), url))
     data = target.read_bytes()
-    store.record(conn, key=store.reading_key(url=url), source_url=url, path=target,
-                 sha256=hashlib.sha256(data).hexdigest(), size=len(data), content_type="text/html",
-                 text_path=md)
+    store.record(
+        conn,
+        key=store.reading_key(url=url),
+        source_url=url,
+        path=target,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        content_type="text/html",
+        text_path=md,
+    )
     conn.close()
 
 
@@ -249,11 +285,26 @@ def test_read_attention(corpus, run_cli):
     assert "Background" not in "\n".join(lines[:3])
 
 
-@pytest.mark.parametrize("reading,arxiv_id,version,first,stop", [
-    ("scaling-laws", "2001.08361", "v1", "# 1 Introduction", "Background and Methods"),
-    ("large-batch", "1812.06162", "v1", "# 2 Theory and Predictions for the Gradient Noise Scale", "3 Experiments\n"),
-    ("moe", "1701.06538", "v1", "# 2 The Structure of the Mixture-of-Experts Layer", "The Shrinking Batch Problem"),
-])
+@pytest.mark.parametrize(
+    "reading,arxiv_id,version,first,stop",
+    [
+        ("scaling-laws", "2001.08361", "v1", "# 1 Introduction", "Background and Methods"),
+        (
+            "large-batch",
+            "1812.06162",
+            "v1",
+            "# 2 Theory and Predictions for the Gradient Noise Scale",
+            "3 Experiments\n",
+        ),
+        (
+            "moe",
+            "1701.06538",
+            "v1",
+            "# 2 The Structure of the Mixture-of-Experts Layer",
+            "The Shrinking Batch Problem",
+        ),
+    ],
+)
 def test_read_assigned_sections(corpus, run_cli, reading, arxiv_id, version, first, stop):
     from library import catalogue, curricula
 
@@ -293,7 +344,10 @@ def test_read_scaling_laws_has_summaries(corpus, run_cli):
 
 
 def test_read_contrastive_post(corpus, run_cli):
-    _store_web("https://lilianweng.github.io/posts/2021-05-31-contrastive/", corpus / "html" / "lilianweng-contrastive.html")
+    _store_web(
+        "https://lilianweng.github.io/posts/2021-05-31-contrastive/",
+        corpus / "html" / "lilianweng-contrastive.html",
+    )
     code, out, _ = run_cli("read", "contrastive")
     assert code == 0
     assert out.startswith("# Contrastive Training Objectives")

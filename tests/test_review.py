@@ -43,9 +43,20 @@ def card_rows(conn):
     return [tuple(r) for r in conn.execute("SELECT * FROM review_cards ORDER BY note_id")]
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("again", 1), ("Hard", 2), ("good", 3), ("EASY", 4), ("1", 1), ("4", 4), (3, 3), ("g", 3), ("ea", 4),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("again", 1),
+        ("Hard", 2),
+        ("good", 3),
+        ("EASY", 4),
+        ("1", 1),
+        ("4", 4),
+        (3, 3),
+        ("g", 3),
+        ("ea", 4),
+    ],
+)
 def test_ratings(value, expected):
     from index.review import parse_rating
 
@@ -133,8 +144,9 @@ def test_deleted_notes_leave_review(conn):
 
 def _cli(home: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "SYLLABUS_HOME": str(home), "HF_HUB_OFFLINE": "1"}
-    return subprocess.run([sys.executable, "-m", "reader.cli", *args], capture_output=True, text=True,
-                          cwd=REPO, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "reader.cli", *args], capture_output=True, text=True, cwd=REPO, env=env
+    )
 
 
 def test_grades_persist_across_processes(conn, syllabus_home):

@@ -54,7 +54,9 @@ def _attach(conn, corpus: Path, arxiv_id: str):
 QUESTION = "why is attention scaled by the square root of the dimension"
 
 
-def test_attention_scaling_question_finds_section_3_2_1_and_survives_a_lost_faiss_file(run_cli, model, corpus):
+def test_attention_scaling_question_finds_section_3_2_1_and_survives_a_lost_faiss_file(
+    run_cli, model, corpus
+):
     conn = connect()
     _attach(conn, corpus, "1706.03762")
     code, _, err = run_cli("search", QUESTION, "--papers")
@@ -66,7 +68,11 @@ def test_attention_scaling_question_finds_section_3_2_1_and_survives_a_lost_fais
     hits = json.loads(out)
     assert any(h["kind"] == "passage" and h["section"] == "3.2.1" for h in hits[:3]), hits
     top = next(h for h in hits if h["section"] == "3.2.1")
-    assert (top["arxiv_id"], top["page"], top["reading"]) == ("1706.03762", 4, search.reading_map(conn)["arxiv:1706.03762"][0])
+    assert (top["arxiv_id"], top["page"], top["reading"]) == (
+        "1706.03762",
+        4,
+        search.reading_map(conn)["arxiv:1706.03762"][0],
+    )
 
     faiss_file = vectors.index_path("passage", model.spec.slug)
     for damage in ("delete", "truncate"):
@@ -91,12 +97,23 @@ def test_attention_scaling_question_finds_section_3_2_1_and_survives_a_lost_fais
 
 
 def test_json_hit_shape_and_text_output(run_cli, model):
-    run_cli("note", "add", "--standalone", "Label smoothing makes the model less confident", "--tag", "regularisation")
+    run_cli(
+        "note",
+        "add",
+        "--standalone",
+        "Label smoothing makes the model less confident",
+        "--tag",
+        "regularisation",
+    )
     code, out, _ = run_cli("search", "overconfident predictions", "--json")
     assert code == 0
     hit = json.loads(out)[0]
     assert {"kind", "id", "reading", "arxiv_id", "section", "page", "score", "text"} <= set(hit)
-    assert hit["kind"] == "note" and isinstance(hit["score"], float) and hit["text"].startswith("Label smoothing")
+    assert (
+        hit["kind"] == "note"
+        and isinstance(hit["score"], float)
+        and hit["text"].startswith("Label smoothing")
+    )
     code, out, _ = run_cli("search", "label smoothing", "--tag", "regularisation")
     assert code == 0 and "«Label»" in out and "note 1" in out
     code, out, _ = run_cli("related", "--note", "1", "--json")

@@ -40,7 +40,11 @@ def test_sphinx_headings_lose_their_pilcrows():
     md = html_to_markdown(SPHINX)
     assert "¶" not in md
     structure = markdown_structure(md)
-    assert [s.title for s in structure.top_level()] == ["What Can It Do?", "Key Ideas", "(Optional) Formalism"]
+    assert [s.title for s in structure.top_level()] == [
+        "What Can It Do?",
+        "Key Ideas",
+        "(Optional) Formalism",
+    ]
     assert structure.title == "Part 1: Concepts"  # the lone h1 above h2 sections is the page title
     key = resolve(structure, '"key ideas"')
     texts = [b.text for b in key.blocks]
@@ -60,24 +64,37 @@ def test_markdown_blocks():
     structure = markdown_structure(md)
     assert structure.title == "T" and structure.page_count == 1
     kinds = [(b.kind, b.text) for b in structure.blocks]
-    assert kinds == [("heading", "One"), ("paragraph", "Para one continued."), ("list_item", "item"),
-                     ("code", "code  here"), ("heading", "Two"), ("paragraph", "text")]
+    assert kinds == [
+        ("heading", "One"),
+        ("paragraph", "Para one continued."),
+        ("list_item", "item"),
+        ("code", "code  here"),
+        ("heading", "Two"),
+        ("paragraph", "text"),
+    ]
     assert all(b.page == 1 for b in structure.blocks)
     # A lone h1 above h2 sections is the page's title; the h2s are its top-level sections.
     assert [(s.title, s.level, s.first_block, s.end_block) for s in structure.sections] == [("Two", 1, 4, 6)]
     two_h1 = markdown_structure("# One\n\na\n\n## Sub\n\nb\n\n# Two\n\nc\n")
     assert [(s.title, s.level, s.first_block, s.end_block) for s in two_h1.sections] == [
-        ("One", 1, 0, 4), ("Sub", 2, 2, 4), ("Two", 1, 4, 6)]
+        ("One", 1, 0, 4),
+        ("Sub", 2, 2, 4),
+        ("Two", 1, 4, 6),
+    ]
 
 
 def test_empty_html():
-    assert html_to_markdown("") .strip() == ""
+    assert html_to_markdown("").strip() == ""
     assert markdown_structure("").sections == []
 
 
 def _sources(corpus):
     with open(corpus / "html" / "SOURCES.tsv", newline="") as fh:
-        return [r for r in csv.DictReader(fh, delimiter="\t") if r["file"].endswith(".html") and r["top_level_headings"]]
+        return [
+            r
+            for r in csv.DictReader(fh, delimiter="\t")
+            if r["file"].endswith(".html") and r["top_level_headings"]
+        ]
 
 
 def test_corpus_pages_have_their_top_level_headings(corpus):
@@ -97,8 +114,15 @@ def test_lilianweng_post_title_is_not_a_section(corpus):
     assert "Contrastive Representation Learning" not in [s.title for s in structure.sections]
 
 
-@pytest.mark.parametrize("pointer", ['"Contrastive Training Objectives"', "contrastive training objectives",
-                                     '"Contrastive training-objectives"', '"Contrastive Trainng Objectives"'])
+@pytest.mark.parametrize(
+    "pointer",
+    [
+        '"Contrastive Training Objectives"',
+        "contrastive training objectives",
+        '"Contrastive training-objectives"',
+        '"Contrastive Trainng Objectives"',
+    ],
+)
 def test_contrastive_named_section(corpus, pointer):
     structure = load(corpus / "html" / "lilianweng-contrastive.html")
     content = resolve(structure, pointer)
@@ -113,8 +137,11 @@ def test_markdown_file_round_trip(corpus, tmp_path):
     path = tmp_path / "page.md"
     path.write_text(md)
     structure = load(path)
-    assert [s.title for s in structure.top_level()] == ["What Can RL Do?", "Key Concepts and Terminology",
-                                                         "(Optional) Formalism"]
+    assert [s.title for s in structure.top_level()] == [
+        "What Can RL Do?",
+        "Key Concepts and Terminology",
+        "(Optional) Formalism",
+    ]
 
 
 def test_terminal_escape_sequences_never_leave_extraction(tmp_path):
@@ -127,6 +154,8 @@ def test_terminal_escape_sequences_never_leave_extraction(tmp_path):
         "</article></body></html>"
     )
     structure = extract(page)
-    texts = [b.text for b in structure.blocks] + [s.title for s in structure.sections] + [structure.title or ""]
+    texts = (
+        [b.text for b in structure.blocks] + [s.title for s in structure.sections] + [structure.title or ""]
+    )
     assert not any("\x1b" in t or "\x07" in t for t in texts)
     assert any("red here" in t for t in texts)

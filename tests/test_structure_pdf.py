@@ -35,7 +35,9 @@ def make_paper(path: Path, *, outline: bool = False) -> Path:
         page = doc.new_page(width=612, height=792)
         page.insert_text((200, 40), "Journal of Synthetic Tests, Volume 1", fontsize=8)  # running header
         page.insert_text((300, 760), str(number), fontsize=9)  # page number
-        page.insert_text((20, 500), "arXiv:0000.00000v1 [cs.LG] 1 Jan 2020", fontsize=14, rotate=90)  # side stamp
+        page.insert_text(
+            (20, 500), "arXiv:0000.00000v1 [cs.LG] 1 Jan 2020", fontsize=14, rotate=90
+        )  # side stamp
         y = 90
         if number == 1:
             page.insert_text((60, y), "1 Introduction", fontsize=12, fontname="hebo")
@@ -136,10 +138,16 @@ def test_labelled_top_level_sections(corpus, file, use_outline):
     label = next(d for d in _labels(corpus) if d["file"] == file)
     structure = pdf_structure(corpus / file, use_outline=use_outline)
     optional = {norm_title(o) for o in label["optional"]} | {"acknowledgement", "supplementary materials"}
-    got = [(s.number, norm_title(s.title), s.start_page) for s in structure.top_level()
-           if norm_title(s.title) not in optional]
-    want = [(w["number"], norm_title(w["title"]), w["page"]) for w in label["sections"]
-            if norm_title(w["title"]) not in optional]
+    got = [
+        (s.number, norm_title(s.title), s.start_page)
+        for s in structure.top_level()
+        if norm_title(s.title) not in optional
+    ]
+    want = [
+        (w["number"], norm_title(w["title"]), w["page"])
+        for w in label["sections"]
+        if norm_title(w["title"]) not in optional
+    ]
     assert got == want
 
 

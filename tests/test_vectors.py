@@ -6,14 +6,25 @@ import json
 
 import numpy as np
 import pytest
+from test_search_units import BagOfWords, conn  # noqa: F401  (the toy embedder and a fresh index connection)
 
 from index import search, update, vectors
 from index.notes import add_note, delete_note, edit_note
-from test_search_units import BagOfWords, conn  # noqa: F401  (the toy embedder and a fresh index connection)
 
-
-TOPICS = ["adam moments", "dropout masks", "beam search", "layer norm", "residual streams", "softmax heat",
-          "kv cache", "warmup schedule", "weight decay", "label smoothing", "mixture experts", "pipeline stages"]
+TOPICS = [
+    "adam moments",
+    "dropout masks",
+    "beam search",
+    "layer norm",
+    "residual streams",
+    "softmax heat",
+    "kv cache",
+    "warmup schedule",
+    "weight decay",
+    "label smoothing",
+    "mixture experts",
+    "pipeline stages",
+]
 
 
 @pytest.fixture
@@ -26,7 +37,10 @@ def indexed(conn):
 
 
 def results(conn, emb):
-    return [(h.id, round(h.score, 6)) for h in search.search(conn, "warmup schedule and weight decay", embedder=emb, k=5)]
+    return [
+        (h.id, round(h.score, 6))
+        for h in search.search(conn, "warmup schedule and weight decay", embedder=emb, k=5)
+    ]
 
 
 def reopen():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Iterable
+from collections.abc import Iterable
 
 from library.fetch.config import FetchSettings, user_agent
 from library.fetch.http import FetchError
@@ -55,7 +55,9 @@ def _session(config: FetchSettings):
         failures = 0
 
         def request(self, method, url, **kwargs):  # type: ignore[override]
-            headers = {k: v for k, v in (kwargs.pop("headers", None) or {}).items() if k.lower() != "user-agent"}
+            headers = {
+                k: v for k, v in (kwargs.pop("headers", None) or {}).items() if k.lower() != "user-agent"
+            }
             headers["User-Agent"] = user_agent()
             kwargs.setdefault("timeout", (min(10.0, config.timeout), config.timeout))
             if self.failures:
@@ -116,18 +118,22 @@ def fetch_metadata(arxiv_ids: Iterable[str], config: FetchSettings) -> dict[str,
     out: dict[str, dict] = {}
     c = client(config)
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start:start + BATCH]
+        chunk = ids[start : start + BATCH]
         try:
             for result in c.results(arxiv.Search(id_list=chunk, max_results=len(chunk))):
                 split = split_arxiv(result.get_short_id())
                 if split:
                     out[split[0]] = metadata_dict(result)
         except requests.exceptions.ConnectionError as exc:
-            raise FetchError(f"cannot reach the arXiv API (offline?): {_first_line(exc)}", offline=True) from None
+            raise FetchError(
+                f"cannot reach the arXiv API (offline?): {_first_line(exc)}", offline=True
+            ) from None
         except requests.exceptions.Timeout:
             raise FetchError(f"the arXiv API timed out (no response within {config.timeout:g} s)") from None
         except arxiv.HTTPError as exc:
-            raise FetchError(f"the arXiv API failed (HTTP {exc.status}, after {config.retries + 1} tries)") from None
+            raise FetchError(
+                f"the arXiv API failed (HTTP {exc.status}, after {config.retries + 1} tries)"
+            ) from None
         except (arxiv.ArxivError, requests.RequestException) as exc:
             raise FetchError(f"the arXiv API failed: {_first_line(exc)}") from None
     return out

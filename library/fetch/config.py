@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from functools import cache
 
 
-
 @cache
 def version() -> str:
     from importlib.metadata import PackageNotFoundError
@@ -68,7 +67,7 @@ class FetchSettings:
         """The URL actually requested: the first matching mirror prefix is replaced."""
         for prefix, replacement in self.rewrites:
             if url.startswith(prefix):
-                return replacement + url[len(prefix):]
+                return replacement + url[len(prefix) :]
         return url
 
 
@@ -80,8 +79,11 @@ def settings() -> FetchSettings:
         if sep and prefix:
             rewrites.append((prefix, replacement))
     return FetchSettings(
-        arxiv_api_url=os.environ.get("SYLLABUS_ARXIV_API_URL", "").strip() or "https://export.arxiv.org/api/query",
-        arxiv_pdf_url=(os.environ.get("SYLLABUS_ARXIV_PDF_URL", "").strip() or "https://arxiv.org/pdf").rstrip("/"),
+        arxiv_api_url=os.environ.get("SYLLABUS_ARXIV_API_URL", "").strip()
+        or "https://export.arxiv.org/api/query",
+        arxiv_pdf_url=(
+            os.environ.get("SYLLABUS_ARXIV_PDF_URL", "").strip() or "https://arxiv.org/pdf"
+        ).rstrip("/"),
         arxiv_delay=_float("SYLLABUS_ARXIV_DELAY", 3.0),
         timeout=_float("SYLLABUS_HTTP_TIMEOUT", 30.0) or 30.0,
         retries=int(_float("SYLLABUS_HTTP_RETRIES", 3)),

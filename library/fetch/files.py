@@ -81,7 +81,9 @@ class PendingFile:
     def commit(self, final: Path) -> Path:
         """Make the bytes visible at ``final`` (inside the data home), durably. Replaces a file there."""
         final = paths.inside_home(final)
-        final.parent.mkdir(parents=True, exist_ok=True)  # same filesystem as self.directory: rename stays atomic
+        final.parent.mkdir(
+            parents=True, exist_ok=True
+        )  # same filesystem as self.directory: rename stays atomic
         self._file.flush()
         os.fsync(self._file.fileno())
         if self._name is None:
@@ -127,7 +129,7 @@ class PendingFile:
             self._name.unlink(missing_ok=True)
             self._name = None
 
-    def __enter__(self) -> "PendingFile":
+    def __enter__(self) -> PendingFile:
         return self
 
     def __exit__(self, *exc) -> None:

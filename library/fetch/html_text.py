@@ -24,18 +24,21 @@ def html_to_markdown(html: str, url: str | None = None) -> str:
     # trafilatura (and lxml) cost ~0.5 s to import; only HTML extraction pays it.
     import trafilatura
 
-    text = trafilatura.extract(
-        _plain_elements(html),
-        url=url,
-        output_format="markdown",
-        include_formatting=True,
-        include_tables=True,
-        include_links=False,
-        include_images=False,
-        include_comments=False,
-        favor_recall=True,
-        deduplicate=False,
-    ) or ""
+    text = (
+        trafilatura.extract(
+            _plain_elements(html),
+            url=url,
+            output_format="markdown",
+            include_formatting=True,
+            include_tables=True,
+            include_links=False,
+            include_images=False,
+            include_comments=False,
+            favor_recall=True,
+            deduplicate=False,
+        )
+        or ""
+    )
     lines = []
     for line in text.splitlines():
         if line.startswith("#"):

@@ -12,12 +12,14 @@ import email.utils
 import errno
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
-from library.fetch.config import FetchSettings, settings as read_settings, user_agent
+from library.fetch.config import FetchSettings, user_agent
+from library.fetch.config import settings as read_settings
 from library.fetch.files import PendingFile
 
 Expect = Literal["pdf", "html", "any"]
@@ -98,7 +100,7 @@ class Downloader:
     def close(self) -> None:
         self.client.close()
 
-    def __enter__(self) -> "Downloader":
+    def __enter__(self) -> Downloader:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -120,7 +122,9 @@ class Downloader:
             raise FetchError(self.unreachable[host], offline=True)
         pending = PendingFile(directory)
         try:
-            final_url, content_type = self._fetch_with_retries(requested, pending, on_progress, before_request)
+            final_url, content_type = self._fetch_with_retries(
+                requested, pending, on_progress, before_request
+            )
             kind = sniff(pending.head(), content_type)
             if expect == "pdf" and kind != "pdf":
                 what = "an HTML page" if kind == "html" else f"a {content_type or 'non-PDF'} response"
@@ -180,7 +184,9 @@ class Downloader:
             except httpx.ConnectError as exc:
                 last = FetchError(f"cannot reach {host_of(url)} (offline?): {_short(exc)}", offline=True)
             except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
-                last = FetchError(f"truncated download: connection closed after {pending.size} bytes ({_short(exc)})")
+                last = FetchError(
+                    f"truncated download: connection closed after {pending.size} bytes ({_short(exc)})"
+                )
             except httpx.TooManyRedirects:
                 raise FetchError("too many redirects") from None
             except httpx.HTTPError as exc:

@@ -53,7 +53,9 @@ def attach(
         target = store.pdf_file(reading.url)
     pending = _copy_pending(source)
     try:
-        same = [d for d in store.documents_for_key(conn, key) if d.status == "ok" and d.sha256 == pending.sha256]
+        same = [
+            d for d in store.documents_for_key(conn, key) if d.status == "ok" and d.sha256 == pending.sha256
+        ]
         if same and same[-1].path and same[-1].path.is_file():
             pending.discard()
             return Outcome(reading.id, reading.title, "cached", "the same file is already stored", same[-1])
@@ -68,11 +70,21 @@ def attach(
         pending.discard()
         raise
     doc = store.record(
-        conn, key=key, source_url=source.resolve().as_uri(), path=final, sha256=pending.sha256,
-        size=pending.size, content_type="application/pdf", pages=facts.pages,
-        arxiv_id=reading.arxiv_id, arxiv_version=version, metadata=metadata,
+        conn,
+        key=key,
+        source_url=source.resolve().as_uri(),
+        path=final,
+        sha256=pending.sha256,
+        size=pending.size,
+        content_type="application/pdf",
+        pages=facts.pages,
+        arxiv_id=reading.arxiv_id,
+        arxiv_version=version,
+        metadata=metadata,
     )
-    detail = ", ".join([f"{version or 'version unknown'}" if reading.arxiv_id else "", f"{facts.pages} pages", *notes])
+    detail = ", ".join(
+        [f"{version or 'version unknown'}" if reading.arxiv_id else "", f"{facts.pages} pages", *notes]
+    )
     return Outcome(reading.id, reading.title, "attached", detail.strip(", "), doc)
 
 
@@ -119,7 +131,9 @@ def from_directory(
         found = files.get(reading.arxiv_id)
         if found is None:
             if explicit:
-                outcomes.append(Outcome(reading.id, reading.title, "failed", f"no {reading.arxiv_id}.pdf in {directory}"))
+                outcomes.append(
+                    Outcome(reading.id, reading.title, "failed", f"no {reading.arxiv_id}.pdf in {directory}")
+                )
             continue
         path, version = found
         try:

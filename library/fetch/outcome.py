@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Literal, Protocol
+from typing import Literal, Protocol
 
 from library.store import Document
 
@@ -11,7 +12,9 @@ from library.store import Document
 # here; link_only: can only be followed as a link; newer: (--check) a newer version exists;
 # missing: (--check) not fetched yet; skipped: nothing to do (a file no reading wants);
 # failed: asked for and not had.
-Status = Literal["fetched", "updated", "attached", "cached", "link_only", "newer", "missing", "skipped", "failed"]
+Status = Literal[
+    "fetched", "updated", "attached", "cached", "link_only", "newer", "missing", "skipped", "failed"
+]
 
 
 @dataclass
@@ -29,7 +32,10 @@ class Outcome:
     def to_dict(self) -> dict:
         doc = self.document
         return {
-            "reading": self.reading_id, "title": self.title, "status": self.status, "detail": self.detail,
+            "reading": self.reading_id,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
             "document_id": doc.id if doc else None,
             "version": doc.arxiv_version if doc else None,
             "size": doc.size if doc else None,

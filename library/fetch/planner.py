@@ -18,7 +18,19 @@ VIDEO_HOSTS = ("youtube.com", "youtu.be", "vimeo.com", "twitch.tv")
 LOGIN_HOSTS = ("docs.google.com", "drive.google.com", "twitter.com", "x.com", "facebook.com", "linkedin.com")
 NOTEBOOK_HOSTS = ("colab.research.google.com", "kaggle.com")
 CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co", "pypi.org")
-DATA_SUFFIXES = (".txt", ".zip", ".gz", ".tgz", ".tar", ".csv", ".json", ".jsonl", ".npz", ".parquet", ".ipynb")
+DATA_SUFFIXES = (
+    ".txt",
+    ".zip",
+    ".gz",
+    ".tgz",
+    ".tar",
+    ".csv",
+    ".json",
+    ".jsonl",
+    ".npz",
+    ".parquet",
+    ".ipynb",
+)
 
 
 @dataclass(frozen=True)
@@ -42,7 +54,10 @@ def plan(reading: Reading) -> Plan:
     host = (parts.hostname or "").lower()
     path = parts.path.lower()
     if parts.scheme not in ("http", "https"):
-        return Plan("link_only", f"not a web address ({parts.scheme or 'no scheme'}): attach the file with `syllabus attach`")
+        return Plan(
+            "link_only",
+            f"not a web address ({parts.scheme or 'no scheme'}): attach the file with `syllabus attach`",
+        )
     if reading.kind == "video" or _host_matches(host, VIDEO_HOSTS):
         return Plan("link_only", "a video: watch it online")
     if _host_matches(host, LOGIN_HOSTS):
@@ -54,7 +69,10 @@ def plan(reading: Reading) -> Plan:
     if reading.kind == "pdf" or is_pdf:
         return Plan("pdf")
     if reading.kind in ("tool", "dataset", "project") or _host_matches(host, CODE_HOSTS):
-        return Plan("link_only", f"not a document (a {reading.kind if reading.kind in ('tool', 'dataset', 'project') else 'repository or tool'})")
+        return Plan(
+            "link_only",
+            f"not a document (a {reading.kind if reading.kind in ('tool', 'dataset', 'project') else 'repository or tool'})",
+        )
     if path.endswith(DATA_SUFFIXES):
         return Plan("link_only", "not a document (a data file)")
     if reading.kind == "book":

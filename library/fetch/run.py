@@ -15,7 +15,8 @@ from library import paths, store
 from library.catalogue import Chapter, Curriculum, Reading
 from library.errors import UsageError
 from library.fetch import arxiv_source, pdf
-from library.fetch.config import FetchSettings, settings as read_settings
+from library.fetch.config import FetchSettings
+from library.fetch.config import settings as read_settings
 from library.fetch.files import sweep_partials, write_atomic
 from library.fetch.html_text import looks_javascript_only, to_markdown
 from library.fetch.http import Download, Downloader, FetchError
@@ -48,7 +49,9 @@ def select(
         else:
             picked.append(found.reading)
     if chapter is not None or everything:
-        chapters: list[Chapter] = [curriculum.chapter(chapter)] if chapter is not None else list(curriculum.chapters)
+        chapters: list[Chapter] = (
+            [curriculum.chapter(chapter)] if chapter is not None else list(curriculum.chapters)
+        )
         for ch in chapters:
             picked.extend(r for r in ch.readings if r.role == "recommended" or optional)
             if optional:
@@ -88,7 +91,8 @@ class Fetcher:
         self._meta: dict[str, dict] = {}
         self._meta_error: FetchError | None = None
         want_meta = [
-            r.arxiv_id for r in readings
+            r.arxiv_id
+            for r in readings
             if plans[r.id].method == "arxiv" and (self.refresh or self.check or self._cached(r) is None)
         ]
         if want_meta:
@@ -124,7 +128,10 @@ class Fetcher:
                 if self.check:
                     return Outcome(reading.id, reading.title, "link_only", how.reason or "")
                 doc = store.record_link_only(
-                    self.conn, key=_key(reading), source_url=reading.url, reason=how.reason or "",
+                    self.conn,
+                    key=_key(reading),
+                    source_url=reading.url,
+                    reason=how.reason or "",
                     metadata={"title": reading.title},
                 )
                 return Outcome(reading.id, reading.title, "link_only", how.reason or "", doc)
@@ -157,21 +164,32 @@ class Fetcher:
         pinned = reading.arxiv_version
         meta = self._meta.get(arxiv_id)
         latest = meta.get("latest_version") if meta else None
-        newer_note = f"{latest} is out (pinned to {pinned})" if pinned and _vnum(latest) > _vnum(pinned) else ""
+        newer_note = (
+            f"{latest} is out (pinned to {pinned})" if pinned and _vnum(latest) > _vnum(pinned) else ""
+        )
         if self.check:
             if cached is None:
                 return Outcome(reading.id, reading.title, "missing", "not fetched yet")
             if self._meta_error and not meta:
-                return Outcome(reading.id, reading.title, "cached", f"could not check: {self._meta_error.reason}", cached)
+                return Outcome(
+                    reading.id, reading.title, "cached", f"could not check: {self._meta_error.reason}", cached
+                )
             if not pinned and _vnum(latest) > _vnum(cached.arxiv_version):
-                return Outcome(reading.id, reading.title, "newer",
-                               f"{latest} available (have {cached.arxiv_version or 'unknown version'}); "
-                               "run `syllabus fetch --refresh` to get it", cached)
+                return Outcome(
+                    reading.id,
+                    reading.title,
+                    "newer",
+                    f"{latest} available (have {cached.arxiv_version or 'unknown version'}); "
+                    "run `syllabus fetch --refresh` to get it",
+                    cached,
+                )
             return Outcome(reading.id, reading.title, "cached", newer_note or "up to date", cached)
         if cached is not None and not self.refresh:
             return Outcome(reading.id, reading.title, "cached", cached.arxiv_version or "", cached)
         if cached is not None and meta is None:
-            note = f"could not check for a newer version: {self._meta_error.reason}" if self._meta_error else ""
+            note = (
+                f"could not check for a newer version: {self._meta_error.reason}" if self._meta_error else ""
+            )
             return Outcome(reading.id, reading.title, "cached", note, cached)
         if meta is None and self._meta_error is None:
             raise FetchError(f"arXiv has no paper {arxiv_id}")
@@ -179,8 +197,13 @@ class Fetcher:
         if cached is not None and version and cached.arxiv_version == version:
             # arXiv versions never change: refresh the metadata, keep the file.
             store.update_metadata(self.conn, cached.id, {**cached.metadata, **(meta or {})})
-            return Outcome(reading.id, reading.title, "cached", newer_note or f"{version} is the latest",
-                           store.get(self.conn, cached.id))
+            return Outcome(
+                reading.id,
+                reading.title,
+                "cached",
+                newer_note or f"{version} is the latest",
+                store.get(self.conn, cached.id),
+            )
         url = arxiv_source.pdf_url(arxiv_id, version, self.config)  # type: ignore[arg-type]
         download = self._download(reading, url, expect="pdf", arxiv=True)
         pending = download.pending
@@ -196,8 +219,16 @@ class Fetcher:
             raise
         metadata = dict(meta or {"title": reading.title})
         doc = store.record(
-            self.conn, key=_key(reading), source_url=url, path=final, sha256=pending.sha256, size=pending.size,
-            content_type="application/pdf", pages=facts.pages, arxiv_id=arxiv_id, arxiv_version=version,
+            self.conn,
+            key=_key(reading),
+            source_url=url,
+            path=final,
+            sha256=pending.sha256,
+            size=pending.size,
+            content_type="application/pdf",
+            pages=facts.pages,
+            arxiv_id=arxiv_id,
+            arxiv_version=version,
             metadata=metadata,
         )
         status = "updated" if cached is not None else "fetched"
@@ -227,8 +258,15 @@ class Fetcher:
                 pending.commit(final)
                 metadata = {"title": facts.title or reading.title, "final_url": download.final_url}
                 doc = store.record(
-                    self.conn, key=key, source_url=reading.url, path=final, sha256=pending.sha256,
-                    size=pending.size, content_type="application/pdf", pages=facts.pages, metadata=metadata,
+                    self.conn,
+                    key=key,
+                    source_url=reading.url,
+                    path=final,
+                    sha256=pending.sha256,
+                    size=pending.size,
+                    content_type="application/pdf",
+                    pages=facts.pages,
+                    metadata=metadata,
                 )
                 detail = f"PDF, {facts.pages} pages"
             else:
@@ -237,7 +275,11 @@ class Fetcher:
                 if looks_javascript_only(html, markdown):
                     pending.discard()
                     doc = store.record_link_only(
-                        self.conn, key=key, source_url=reading.url, reason=JS_ONLY, metadata={"title": reading.title}
+                        self.conn,
+                        key=key,
+                        source_url=reading.url,
+                        reason=JS_ONLY,
+                        metadata={"title": reading.title},
                     )
                     return Outcome(reading.id, reading.title, "link_only", JS_ONLY, doc)
                 final = store.free_name(self.conn, store.web_file(reading.url), pending.sha256)
@@ -246,8 +288,15 @@ class Fetcher:
                 write_atomic(text_path, markdown.encode("utf-8"))
                 metadata = {"title": _html_title(html) or reading.title, "final_url": download.final_url}
                 doc = store.record(
-                    self.conn, key=key, source_url=reading.url, path=final, sha256=pending.sha256,
-                    size=pending.size, content_type="text/html", text_path=text_path, metadata=metadata,
+                    self.conn,
+                    key=key,
+                    source_url=reading.url,
+                    path=final,
+                    sha256=pending.sha256,
+                    size=pending.size,
+                    content_type="text/html",
+                    text_path=text_path,
+                    metadata=metadata,
                 )
                 headings = sum(1 for line in markdown.splitlines() if line.startswith("#"))
                 detail = f"web page, {headings} headings"

@@ -15,8 +15,14 @@ from library.markdown.prerequisites import prerequisites
 
 
 def assemble(
-    name: str, title: str, summary: str, chapters: list[ChapterDraft], front: list[Heading],
-    known: Known, solution_links: dict[int, list[Link]], origin: Path,
+    name: str,
+    title: str,
+    summary: str,
+    chapters: list[ChapterDraft],
+    front: list[Heading],
+    known: Known,
+    solution_links: dict[int, list[Link]],
+    origin: Path,
 ) -> Curriculum:
     """The curriculum, not yet validated (the caller validates it once, after any renaming)."""
     facts = facts_from([b for h in front for b in blocks(h.body)])
@@ -37,7 +43,11 @@ def assemble(
         if n in numbers and n not in importance:
             importance.append(n)
     return Curriculum(
-        name=name, title=title or name, summary=summary, importance=importance, chapters=built,
+        name=name,
+        title=title or name,
+        summary=summary,
+        importance=importance,
+        chapters=built,
         source=str(origin.resolve()),
     )
 
@@ -55,17 +65,23 @@ def _chapter(
         effort = facts.effort_all
     exercises = [_exercise(number, ex) for ex in draft.exercises]
     return Chapter(
-        number=number, title=draft.title or f"Chapter {number}", summary=draft.summary,
-        readings=[r.build() for r in draft.readings], exercises=exercises,
+        number=number,
+        title=draft.title or f"Chapter {number}",
+        summary=draft.summary,
+        readings=[r.build() for r in draft.readings],
+        exercises=exercises,
         helps=[n for n in facts.helps.get(number, []) if n in numbers and n != number],
-        effort_days=list(effort or []), longer_alternative=facts.longer.get(number),
+        effort_days=list(effort or []),
+        longer_alternative=facts.longer.get(number),
         solutions=solution_links.get(number, []) if exercises else [],
     )
 
 
 def _exercise(chapter: int, ex: ExerciseDraft) -> Exercise:
     return Exercise(
-        id=exercise_id(chapter, ex.number), title=ex.title, summary=ex.summary,
+        id=exercise_id(chapter, ex.number),
+        title=ex.title,
+        summary=ex.summary,
         resources=[r.build() for r in ex.resources],
         alternative_to=exercise_id(chapter, ex.alternative_to) if ex.alternative_to else None,
     )

@@ -11,19 +11,37 @@ import re
 
 from library.markdown.drafts import ChapterDraft, Known
 from library.markdown.exercises import parse_exercises
-from library.markdown.parse import Block, Heading, blocks, first_paragraph, plain_text, split_headings, strip_emphasis
+from library.markdown.parse import (
+    Block,
+    Heading,
+    blocks,
+    first_paragraph,
+    plain_text,
+    split_headings,
+    strip_emphasis,
+)
 from library.markdown.readings import reading_items
 
 _SECTION_KINDS = [
-    ("recommended", re.compile(r"^(?:recommended|required|core|essential|main|key)\s+read|^readings?$|^reading list$", re.I)),
+    (
+        "recommended",
+        re.compile(
+            r"^(?:recommended|required|core|essential|main|key)\s+read|^readings?$|^reading list$", re.I
+        ),
+    ),
     ("optional", re.compile(r"^(?:optional|further|additional|extra|supplementary|more|bonus)\s+read", re.I)),
-    ("exercise", re.compile(r"^(?:suggested\s+|optional\s+)?(?:exercises?|assignments?|projects?|problems?)\b", re.I)),
+    (
+        "exercise",
+        re.compile(r"^(?:suggested\s+|optional\s+)?(?:exercises?|assignments?|projects?|problems?)\b", re.I),
+    ),
 ]
-_CHAPTER_HEADING = re.compile(r"^(?:chapter|week|part|unit|module|lesson|day|session)?\s*(\d+)\s*[:.\-–—)]\s*(.*)$", re.I)
+_CHAPTER_HEADING = re.compile(
+    r"^(?:chapter|week|part|unit|module|lesson|day|session)?\s*(\d+)\s*[:.\-–—)]\s*(.*)$", re.I
+)
 
 
 def section_kind(title: str) -> str | None:
-    """"recommended", "optional" or "exercise" for a section heading's title, else None."""
+    """ "recommended", "optional" or "exercise" for a section heading's title, else None."""
     title = strip_emphasis(title).strip().rstrip(":")
     for kind, pattern in _SECTION_KINDS:
         if pattern.search(title):
@@ -64,7 +82,9 @@ def chapters_of(text: str, known: Known) -> tuple[list[ChapterDraft], list[Headi
         if any(section_kind(h.title) for h in headings if h.level):
             named = next((h for h in headings if h.level and not section_kind(h.title)), None)
             number, title = chapter_heading(named.title) if named else (None, "")
-            chapters.append(parse_chapter(number, title, [headings[0]] + [h for h in headings if h.level], known))
+            chapters.append(
+                parse_chapter(number, title, [headings[0]] + [h for h in headings if h.level], known)
+            )
             front = [headings[0]] + ([named] if named else [])
         else:
             front = headings

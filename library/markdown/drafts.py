@@ -70,9 +70,16 @@ class Draft:
             # The version goes to arxiv_version; the label keeps only the part.
             assigned = msgspec.structs.replace(self.pointer, version=None).label
         return Reading(
-            id=self.id, title=self.title, url=self.url, summary=self.summary, topic=self.topic,
-            kind=kind_of(self.url), role=self.role,  # type: ignore[arg-type]  # plain strs for Literals
-            arxiv_id=arxiv[0] if arxiv else None, arxiv_version=version if arxiv else None, assigned=assigned,
+            id=self.id,
+            title=self.title,
+            url=self.url,
+            summary=self.summary,
+            topic=self.topic,
+            kind=kind_of(self.url),
+            role=self.role,  # type: ignore[arg-type]  # plain strs for Literals
+            arxiv_id=arxiv[0] if arxiv else None,
+            arxiv_version=version if arxiv else None,
+            assigned=assigned,
         )
 
 

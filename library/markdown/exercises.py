@@ -15,10 +15,13 @@ from library.markdown.pointer_targets import find_pointer
 from library.markdown.titles import nested_title
 
 # An "OR" line between two exercises; what follows the word qualifies the next one.
-_ALTERNATIVE_LINE = re.compile(r"^(?:and\s*/\s*or|or|alternatively|alternative(?:ly)?:?)\b[\s:,-]*(.*)$", re.I)
+_ALTERNATIVE_LINE = re.compile(
+    r"^(?:and\s*/\s*or|or|alternatively|alternative(?:ly)?:?)\b[\s:,-]*(.*)$", re.I
+)
 # Paragraphs that introduce the exercises or add a note: never an exercise's title.
 _PREAMBLE = re.compile(
-    r"\b(?:two|three|four|several|\d+)\s+(?:suggested\s+|possible\s+)?exercises\b|^see also\b|^note\b|^credit\b", re.I
+    r"\b(?:two|three|four|several|\d+)\s+(?:suggested\s+|possible\s+)?exercises\b|^see also\b|^note\b|^credit\b",
+    re.I,
 )
 
 
@@ -37,8 +40,11 @@ def parse_exercises(sections: list[list[Block]], readings: list[Draft], known: K
     parts = [(lead, part) for lead, part in parts if part]
     return [
         ExerciseDraft(
-            number=number, title=_exercise_title(part), summary=_summary(lead, part),
-            resources=_resources(part, readings, known), alternative_to=1 if number > 1 else None,
+            number=number,
+            title=_exercise_title(part),
+            summary=_summary(lead, part),
+            resources=_resources(part, readings, known),
+            alternative_to=1 if number > 1 else None,
         )
         for number, (lead, part) in enumerate(parts, start=1)
     ]
@@ -104,7 +110,9 @@ def _exercise_title(part: list[Block]) -> str:
     paras = [b for b in part if b.kind == "para" and not _PREAMBLE.search(b.plain)]
     source = (paras or [b for b in part if not _PREAMBLE.search(b.plain)] or part)[0].plain
     text = first_sentence(source)
-    text = re.sub(r"^[A-Z][\w -]{0,30}?\s+(?:exercise|task|project)\s*:\s*", "", text)  # "Practical exercise: ..."
+    text = re.sub(
+        r"^[A-Z][\w -]{0,30}?\s+(?:exercise|task|project)\s*:\s*", "", text
+    )  # "Practical exercise: ..."
     text = text.strip().rstrip(".:;")
     if len(text) > 90:
         # Cut at the first clause boundary that leaves a title of some substance.

@@ -27,8 +27,13 @@ _HELPS = re.compile(
     rf"\b(?:for|with|in|before|to)\s+(?:understanding|reading|studying|doing|tackling)?\s*chapters?\s+({_NUMS})",
     re.I,
 )
-_BEFORE = re.compile(rf"\bchapter\s+(\d+)\s+(?:should|must)\s+(?:be\s+(?:read|done|studied)|come)\s+before\s+chapters?\s+({_NUMS})", re.I)
-_LONGER = re.compile(r"\blonger\s+(?:version\s+of|alternative\s+to|replacement\s+for)\s+chapter\s+(\d+)", re.I)
+_BEFORE = re.compile(
+    rf"\bchapter\s+(\d+)\s+(?:should|must)\s+(?:be\s+(?:read|done|studied)|come)\s+before\s+chapters?\s+({_NUMS})",
+    re.I,
+)
+_LONGER = re.compile(
+    r"\blonger\s+(?:version\s+of|alternative\s+to|replacement\s+for)\s+chapter\s+(\d+)", re.I
+)
 _QTY = r"(half\s+an?|a\s+half|an?|one|two|three|four|five|six|seven|eight|nine|ten|\d+(?:\.\d+)?)"
 _UNIT = r"(days?|weeks?|months?)"
 _EFFORT = re.compile(
@@ -36,8 +41,20 @@ _EFFORT = re.compile(
     re.I,
 )
 _UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": 30.0}
-_WORD_QTY = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-             "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_WORD_QTY = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
 
 
 @dataclass

@@ -23,7 +23,14 @@ from library.markdown.assemble import assemble
 from library.markdown.chapters import chapters_of
 from library.markdown.drafts import ChapterDraft, Known
 from library.markdown.links import slug
-from library.markdown.parse import Heading, blocks, first_paragraph, first_sentence, plain_text, split_headings
+from library.markdown.parse import (
+    Heading,
+    blocks,
+    first_paragraph,
+    first_sentence,
+    plain_text,
+    split_headings,
+)
 from library.markdown.solutions import solutions_from
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
@@ -68,7 +75,9 @@ def _import_dir(directory: Path) -> Curriculum:
                 chapter.title = _words_of(re.sub(r"^\d+\s*[-_.]\s*", "", path.stem)).strip()
         chapters.extend(found)
     if not chapters:
-        raise CatalogueError(f"{directory}: no chapters with readings or exercises found in its markdown files")
+        raise CatalogueError(
+            f"{directory}: no chapters with readings or exercises found in its markdown files"
+        )
     front = split_headings(_read_text(readme)) if readme is not None else []
     title, summary = _title_and_summary(front)
     solution_links: dict[int, list[Link]] = {}
@@ -114,7 +123,9 @@ def _read_text(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise CatalogueError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8 and import again") from None
+        raise CatalogueError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8 and import again"
+        ) from None
 
 
 def _leading_number(path: Path) -> int | None:

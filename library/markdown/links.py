@@ -11,7 +11,14 @@ from library.catalogue import ARXIV_ID
 _ARXIV_URL = re.compile(
     r"arxiv\.org/(?:abs|pdf|html|format)/(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?", re.I
 )
-_COURSE_HOSTS = ("coursera.org", "udemy.com", "udacity.com", "edx.org", "course.fast.ai", "fullstackdeeplearning.com")
+_COURSE_HOSTS = (
+    "coursera.org",
+    "udemy.com",
+    "udacity.com",
+    "edx.org",
+    "course.fast.ai",
+    "fullstackdeeplearning.com",
+)
 _DATA_SUFFIXES = (".txt", ".csv", ".tsv", ".zip", ".gz", ".tgz", ".json", ".jsonl", ".parquet", ".npz")
 
 
@@ -45,7 +52,9 @@ def kind_of(url: str) -> str:
         return "pdf"
     if site.endswith(("youtube.com", "youtu.be", "vimeo.com")):
         return "video"
-    if re.fullmatch(r"(?:[a-z]+\.)?(?:google\.[a-z.]+|bing\.com|duckduckgo\.com)", site) and path.startswith("/search"):
+    if re.fullmatch(r"(?:[a-z]+\.)?(?:google\.[a-z.]+|bing\.com|duckduckgo\.com)", site) and path.startswith(
+        "/search"
+    ):
         return "link"  # a web search standing in for a book: nothing to fetch
     if site == "docs.google.com":
         return "doc"
@@ -84,7 +93,9 @@ def url_title(url: str) -> str:
     arxiv = arxiv_of(url)
     if arxiv:
         return f"arXiv:{arxiv[0]}"
-    segments = [s for s in urlsplit(url).path.split("/") if s and s.lower() not in ("index.html", "index.htm", "edit")]
+    segments = [
+        s for s in urlsplit(url).path.split("/") if s and s.lower() not in ("index.html", "index.htm", "edit")
+    ]
     tail = re.sub(r"\.(html?|php|aspx?|pdf)$", "", segments[-1]) if segments else ""
     tail = re.sub(r"[-_]+", " ", tail).strip()
     return f"{host(url)}: {tail}" if tail else host(url)

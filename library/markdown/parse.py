@@ -205,7 +205,12 @@ def split_headings(text: str) -> list[Heading]:
             continue
         # Setext headings: "Title\n=====" (level 1) or "Title\n-----" (level 2) under a plain line.
         body = out[-1].body
-        if re.fullmatch(r" {0,3}(=+|-+)\s*", line) and body and body[-1].strip() and not _LIST_ITEM.match(body[-1]):
+        if (
+            re.fullmatch(r" {0,3}(=+|-+)\s*", line)
+            and body
+            and body[-1].strip()
+            and not _LIST_ITEM.match(body[-1])
+        ):
             out.append(Heading(1 if "=" in line else 2, body.pop().strip(), []))
             continue
         body.append(line)

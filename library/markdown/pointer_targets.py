@@ -16,9 +16,21 @@ _REFERRING = re.compile(
     re.I,
 )
 # Words before "chapter 6" that make it a chapter of this curriculum ("as in chapter 6").
-_CROSS_REFERENCE = re.compile(r"\b(?:as in|from|see|completed|complete|finished|after|before|like|in)\s+$", re.I)
+_CROSS_REFERENCE = re.compile(
+    r"\b(?:as in|from|see|completed|complete|finished|after|before|like|in)\s+$", re.I
+)
 # Words of a referring phrase that describe the work rather than name it ("the original paper").
-_QUALIFIER_STOP = {"original", "above", "below", "same", "linked", "accompanying", "following", "whole", "full"}
+_QUALIFIER_STOP = {
+    "original",
+    "above",
+    "below",
+    "same",
+    "linked",
+    "accompanying",
+    "following",
+    "whole",
+    "full",
+}
 
 
 @dataclass
@@ -46,7 +58,9 @@ def find_pointer(block: Block, start: int, end: int) -> Found | None:
     for link in links:
         if link.start < p_end and p_start < link.end:
             return Found(match.pointer, link=link) if link.is_web else None
-    if match.pointer.kind == "chapters" and _CROSS_REFERENCE.search(block.plain[max(start, p_start - 16) : p_start]):
+    if match.pointer.kind == "chapters" and _CROSS_REFERENCE.search(
+        block.plain[max(start, p_start - 16) : p_start]
+    ):
         return None  # "as in chapter 6": a chapter of this curriculum, not of a book
     # "Section 9.3 of [this paper]" / "[the paper], section 2": a web link right next to the phrase.
     near = []
@@ -70,7 +84,9 @@ def find_pointer(block: Block, start: int, end: int) -> Found | None:
         # to its end from one after it.
         nearest = min(
             phrases,
-            key=lambda m: abs(m.start() - match.start) if m.end() <= match.start else abs(m.start() - match.end),
+            key=lambda m: (
+                abs(m.start() - match.start) if m.end() <= match.start else abs(m.start() - match.end)
+            ),
         )
         words = [w for w in re.findall(r"[a-z0-9]+", nearest.group(1).lower()) if w not in _QUALIFIER_STOP]
         if words:

@@ -16,15 +16,39 @@ _NUMBERED = re.compile(
     r"(?:\.(?!\d)|:)?\s+(?P<title>\S.*)$",
     re.I,
 )
-NUMBER_ONLY = re.compile(r"^(?:(?:appendix|section|chapter)\s+)?(\d{1,2}(?:\.\d{1,2}){0,3}|[A-Z](?:\.\d{1,2}){0,3})\.?$", re.I)
+NUMBER_ONLY = re.compile(
+    r"^(?:(?:appendix|section|chapter)\s+)?(\d{1,2}(?:\.\d{1,2}){0,3}|[A-Z](?:\.\d{1,2}){0,3})\.?$", re.I
+)
 
 # Top-level headings papers carry without numbers. Normalised with norm_title.
 KNOWN_UNNUMBERED = {
-    "abstract", "references", "bibliography", "acknowledgements", "acknowledgments", "acknowledgement",
-    "acknowledgment", "appendix", "appendices", "supplementary material", "supplementary materials",
-    "methods", "contributions", "author contributions", "introduction", "conclusion", "conclusions",
-    "discussion", "related work", "background", "broader impact", "broader impacts", "limitations",
-    "summary", "online content", "materials and methods", "results",
+    "abstract",
+    "references",
+    "bibliography",
+    "acknowledgements",
+    "acknowledgments",
+    "acknowledgement",
+    "acknowledgment",
+    "appendix",
+    "appendices",
+    "supplementary material",
+    "supplementary materials",
+    "methods",
+    "contributions",
+    "author contributions",
+    "introduction",
+    "conclusion",
+    "conclusions",
+    "discussion",
+    "related work",
+    "background",
+    "broader impact",
+    "broader impacts",
+    "limitations",
+    "summary",
+    "online content",
+    "materials and methods",
+    "results",
 }
 
 

@@ -18,10 +18,26 @@ from library.structure.text import clean, join_lines
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _TITLE_COMMENT = re.compile(r"^<!--\s*title:\s*(.*?)\s*-->$")
 _CONTAINERS = (
-    "//d-article", "//div[contains(concat(' ', normalize-space(@class), ' '), ' post-content ')]",
-    "//*[@itemprop='articleBody']", "//article", "//main", "//body",
+    "//d-article",
+    "//div[contains(concat(' ', normalize-space(@class), ' '), ' post-content ')]",
+    "//*[@itemprop='articleBody']",
+    "//article",
+    "//main",
+    "//body",
 )
-_SKIP = {"script", "style", "nav", "noscript", "svg", "button", "form", "header", "footer", "aside", "d-footnote-list"}
+_SKIP = {
+    "script",
+    "style",
+    "nav",
+    "noscript",
+    "svg",
+    "button",
+    "form",
+    "header",
+    "footer",
+    "aside",
+    "d-footnote-list",
+}
 _ANCHOR_CLASSES = {"headerlink", "anchor", "hanchor", "header-anchor", "anchor-link"}
 
 
@@ -70,7 +86,7 @@ def _lxml_markdown(tree) -> str:
             return
         if re.fullmatch(r"h[1-6]", tag):
             text = _heading_text(text_of(el))
-            if text and not ("post-title" in (el.get("class") or "")):
+            if text and "post-title" not in (el.get("class") or ""):
                 out.append("#" * int(tag[1]) + " " + text)
             return
         if tag in ("p", "figcaption", "blockquote", "dt", "dd"):
@@ -104,15 +120,26 @@ def html_to_markdown(html: str, url: str | None = None) -> str:
     title = _page_title(tree)
     # Headings the article really has, to check trafilatura against.
     root = _container(tree)
-    expected = [h for h in root.xpath(".//h1|.//h2|.//h3|.//h4") if "post-title" not in (h.get("class") or "")]
+    expected = [
+        h for h in root.xpath(".//h1|.//h2|.//h3|.//h4") if "post-title" not in (h.get("class") or "")
+    ]
     md = ""
     try:
         import trafilatura  # ~300 ms on first import (lxml, justext, charset detection)
 
-        md = trafilatura.extract(
-            html, url=url, output_format="markdown", include_formatting=True, include_links=False,
-            include_tables=True, include_comments=False, favor_recall=True,
-        ) or ""
+        md = (
+            trafilatura.extract(
+                html,
+                url=url,
+                output_format="markdown",
+                include_formatting=True,
+                include_links=False,
+                include_tables=True,
+                include_comments=False,
+                favor_recall=True,
+            )
+            or ""
+        )
     except Exception:  # trafilatura is a best effort; the lxml walk below always works
         md = ""
     from library.structure.text import norm_title
@@ -209,5 +236,11 @@ def markdown_structure(md: str) -> DocumentStructure:
             number, text = m.group(1), m.group(2)
         blocks[index].section = number
         headings.append(Heading(index, number, text, level - base + 1))
-    return DocumentStructure(kind="html", page_count=1, sections=build_sections(blocks, headings),
-                             blocks=blocks, source="html", title=title)
+    return DocumentStructure(
+        kind="html",
+        page_count=1,
+        sections=build_sections(blocks, headings),
+        blocks=blocks,
+        source="html",
+        title=title,
+    )

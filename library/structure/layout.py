@@ -19,7 +19,10 @@ from library.structure.text import clean
 
 # Fonts that set mathematics in TeX-made and other PDFs. The body font is never counted as
 # maths, so Computer Modern body text (CMR10) is not mistaken for an equation.
-_MATH_FONT = re.compile(r"^(CM(MI|SY|EX|R|BSY|MIB)\d|MSBM|MSAM|rsfs|esint|Symbol|.*Math|.*MT(Extra|Symbol)|stmary|wasy|eufm|CMSS)", re.I)
+_MATH_FONT = re.compile(
+    r"^(CM(MI|SY|EX|R|BSY|MIB)\d|MSBM|MSAM|rsfs|esint|Symbol|.*Math|.*MT(Extra|Symbol)|stmary|wasy|eufm|CMSS)",
+    re.I,
+)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|[-_,]?bd\b|CMBX|CMB\d|Medi|\.B$|-B$", re.I)
 _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
@@ -127,7 +130,14 @@ def _run_stats(runs: list[tuple[tuple[str, float, int], str]]) -> tuple[float, f
     if not chars:
         return 0.0, 0.0, 0.0, 0.0, "", 0
     main_size = max(by_size, key=by_size.__getitem__)
-    return size or main_size, main_size, bold / chars, math / chars, max(by_font, key=by_font.__getitem__), chars
+    return (
+        size or main_size,
+        main_size,
+        bold / chars,
+        math / chars,
+        max(by_font, key=by_font.__getitem__),
+        chars,
+    )
 
 
 _SPAN_STYLE = itemgetter("font", "size", "flags")
@@ -196,7 +206,9 @@ def _rows_of_block(page: int, bno: int, lines: list) -> list[Row]:
         for g_top, g_bottom, g_height, group in extents[-3:]:
             # min() and max() written out: this runs for every line of the document.
             overlap = (bottom if bottom < g_bottom else g_bottom) - (top if top > g_top else g_top)
-            if overlap > 0.5 * (height if height < g_height else g_height) and not _side_by_side_clash(group, left, right):
+            if overlap > 0.5 * (height if height < g_height else g_height) and not _side_by_side_clash(
+                group, left, right
+            ):
                 group.append(line)
                 break
         else:
@@ -220,8 +232,17 @@ def _rows_of_block(page: int, bno: int, lines: list) -> list[Row]:
                 runs.extend(line_runs)
                 prev_x1 = bbox[2]
             toc_entry = group[-1][2].strip().isdigit() and group[-1][0][0] - group[-2][0][2] > 15
-            row = _row(page, bno, min(b[0] for b, _, _ in group), min(b[1] for b, _, _ in group),
-                       max(b[2] for b, _, _ in group), max(b[3] for b, _, _ in group), runs, "".join(parts), toc_entry)
+            row = _row(
+                page,
+                bno,
+                min(b[0] for b, _, _ in group),
+                min(b[1] for b, _, _ in group),
+                max(b[2] for b, _, _ in group),
+                max(b[3] for b, _, _ in group),
+                runs,
+                "".join(parts),
+                toc_entry,
+            )
         if row is not None:
             rows.append(row)
     return rows
@@ -239,8 +260,9 @@ def _side_by_side_clash(group: list, left: float, right: float) -> bool:
     return False
 
 
-def _row(page: int, bno: int, x0: float, y0: float, x1: float, y1: float, runs: list, text: str,
-         toc_entry: bool) -> Row | None:
+def _row(
+    page: int, bno: int, x0: float, y0: float, x1: float, y1: float, runs: list, text: str, toc_entry: bool
+) -> Row | None:
     """The row of some runs of text; ``None`` when they hold nothing but spaces."""
     size, main_size, bold, math, font, chars = _run_stats(runs)
     if not chars:
@@ -294,11 +316,19 @@ def _merge_number_rows(page: Page) -> None:
         other = rows[best]
         merged_chars = row.chars + other.chars
         merged = rows[best] = Row(
-            other.page, other.chunk, row.x0, min(row.y0, other.y0), other.x1, max(row.y1, other.y1),
-            f"{row.text} {other.text}", max(row.size, other.size), other.main_size,
+            other.page,
+            other.chunk,
+            row.x0,
+            min(row.y0, other.y0),
+            other.x1,
+            max(row.y1, other.y1),
+            f"{row.text} {other.text}",
+            max(row.size, other.size),
+            other.main_size,
             (row.bold * row.chars + other.bold * other.chars) / merged_chars,
             (row.math * row.chars + other.math * other.chars) / merged_chars,
-            other.font, merged_chars,
+            other.font,
+            merged_chars,
         )
         # The merged row keeps its bucket (as it always has) but its middle and left edge move.
         middles[best] = (merged.y0 + merged.y1) / 2
@@ -329,6 +359,7 @@ def doc_stats(pages: list[Page]) -> DocStats:
 
 def drop_furniture(pages: list[Page], stats: DocStats) -> None:
     """Remove running headers and footers, page numbers and line numbers, in place."""
+
     def key(row: Row) -> str:
         return _DIGITS.sub("#", row.text.lower())
 
@@ -344,7 +375,9 @@ def drop_furniture(pages: list[Page], stats: DocStats) -> None:
         top, bottom = page.height * 0.09, page.height * 0.91
         kept = []
         for row in page.rows:
-            if (row.y1 < top or row.y0 > bottom) and (seen[key(row)] >= repeated or _PAGE_NUMBER.match(row.text)):
+            if (row.y1 < top or row.y0 > bottom) and (
+                seen[key(row)] >= repeated or _PAGE_NUMBER.match(row.text)
+            ):
                 continue
             # Line numbers of review copies: bare numbers outside the text block.
             if row.text.isdigit() and (row.x1 < number_left or row.x0 > number_right):

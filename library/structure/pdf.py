@@ -18,21 +18,42 @@ from pathlib import Path
 
 from library.structure import errors
 from library.structure.headings import (
-    is_known_unnumbered, level_of, looks_like_title, split_number,
+    is_known_unnumbered,
+    level_of,
+    looks_like_title,
+    split_number,
 )
 from library.structure.layout import DocStats, Row, doc_stats, drop_furniture, read_pages, reading_order
 from library.structure.model import Block, DocumentStructure
 from library.structure.sections import Heading, build_sections
 from library.structure.text import (
-    clean, ends_sentence, join_lines, join_paragraphs, norm_title, titlecase_if_shouting,
+    clean,
+    ends_sentence,
+    join_lines,
+    join_paragraphs,
+    norm_title,
+    titlecase_if_shouting,
 )
 
 # In numbered papers only these unnumbered headings are top-level sections; others ("Summary",
 # "Results") are run-in paragraph titles inside a numbered section.
 _FRAME_NAMES = {
-    "abstract", "references", "bibliography", "acknowledgements", "acknowledgments", "acknowledgement",
-    "acknowledgment", "appendix", "appendices", "supplementary material", "supplementary materials",
-    "contributions", "author contributions", "broader impact", "broader impacts", "online content",
+    "abstract",
+    "references",
+    "bibliography",
+    "acknowledgements",
+    "acknowledgments",
+    "acknowledgement",
+    "acknowledgment",
+    "appendix",
+    "appendices",
+    "supplementary material",
+    "supplementary materials",
+    "contributions",
+    "author contributions",
+    "broader impact",
+    "broader impacts",
+    "online content",
 }
 _CAPTION = re.compile(r"^(figure|fig\.|table|algorithm|listing|exhibit)\s*[A-Z]?\d+(\.\d+)?\s*[:.|]", re.I)
 _LABEL_ONLY = re.compile(r"^(?:chapter|appendix|part|section)\s+(\d{1,2}|[A-Z])\.?$", re.I)
@@ -128,14 +149,19 @@ def _structure(path: Path, use_outline: bool) -> DocumentStructure:
         blocks, headings = _build_blocks(rows, chunk_ids, chosen, stats)
         title = _title(doc, rows)
         return DocumentStructure(
-            kind="pdf", page_count=doc.page_count, sections=build_sections(blocks, headings),
-            blocks=blocks, source=source, title=title,
+            kind="pdf",
+            page_count=doc.page_count,
+            sections=build_sections(blocks, headings),
+            blocks=blocks,
+            source=source,
+            title=title,
         )
     finally:
         doc.close()
 
 
 # --- candidates -------------------------------------------------------------------------------
+
 
 def _styled(row: Row, stats: DocStats) -> bool:
     return row.bold >= 0.6 or row.size >= stats.body_size + 0.9
@@ -163,15 +189,26 @@ def _candidates(rows: list[Row], chunk_ids: list[int], stats: DocStats) -> list[
         if label and styled and i + 1 < len(rows):
             # "Chapter 3" on its own line, the title on the next: one heading.
             below = rows[i + 1]
-            if below.page == row.page and 0 <= below.y0 - row.y1 < 3 * (row.y1 - row.y0) and _styled(below, stats):
-                out.append(Candidate(i, label.group(1).upper() if label.group(1).isalpha() else label.group(1),
-                                     below.text, True, "num"))
+            if (
+                below.page == row.page
+                and 0 <= below.y0 - row.y1 < 3 * (row.y1 - row.y0)
+                and _styled(below, stats)
+            ):
+                out.append(
+                    Candidate(
+                        i,
+                        label.group(1).upper() if label.group(1).isalpha() else label.group(1),
+                        below.text,
+                        True,
+                        "num",
+                    )
+                )
                 continue
         if number and looks_like_title(title):
             roman = bool(_ROMAN.fullmatch(number)) and len(number) > 1
             if roman and not styled:
                 continue
-            if number.isalpha() and not (styled or _shouting(title) and row.size >= stats.body_size - 0.6):
+            if number.isalpha() and not (styled or (_shouting(title) and row.size >= stats.body_size - 0.6)):
                 continue
             if styled or (_shouting(title) and row.size >= stats.body_size - 0.6):
                 out.append(Candidate(i, number, title, True, "num"))
@@ -183,8 +220,14 @@ def _candidates(rows: list[Row], chunk_ids: list[int], stats: DocStats) -> list[
             out.append(Candidate(i, None, bare, True, "known"))
             continue
         first_of_chunk = i == 0 or chunk_ids[i - 1] != chunk_ids[i]
-        if (styled and first_of_chunk and looks_like_title(text) and len(text.split()) <= 12
-                and not text.endswith((".", ":")) and row.main_size >= stats.body_size - 0.6):
+        if (
+            styled
+            and first_of_chunk
+            and looks_like_title(text)
+            and len(text.split()) <= 12
+            and not text.endswith((".", ":"))
+            and row.main_size >= stats.body_size - 0.6
+        ):
             out.append(Candidate(i, None, text, True, "plain"))
         elif first_of_chunk and looks_like_title(text) and len(text.split()) <= 16:
             out.append(Candidate(i, None, text, False, "plain"))
@@ -192,6 +235,7 @@ def _candidates(rows: list[Row], chunk_ids: list[int], stats: DocStats) -> list[
 
 
 # --- selection without an outline ------------------------------------------------------------
+
 
 @dataclass
 class Chosen:
@@ -239,7 +283,11 @@ def _select_numbered(candidates: list[Candidate], rows: list[Row]) -> list[Chose
     current_top: str | None = None
     appendix_seen = False
     for cand in candidates:
-        if cand.kind == "known" and norm_title(cand.title) in ("appendix", "appendices", "supplementary material"):
+        if cand.kind == "known" and norm_title(cand.title) in (
+            "appendix",
+            "appendices",
+            "supplementary material",
+        ):
             appendix_seen = True
         if cand.kind != "num" or not cand.styled:
             continue
@@ -250,14 +298,15 @@ def _select_numbered(candidates: list[Candidate], rows: list[Row]) -> list[Chose
             if head.isdigit():
                 n = int(head)
                 ok = last_letter is None and (
-                    (top_digit is None and 0 <= n <= 3) or (top_digit is not None and top_digit < n <= top_digit + 2)
+                    (top_digit is None and 0 <= n <= 3)
+                    or (top_digit is not None and top_digit < n <= top_digit + 2)
                 )
                 if ok:
                     top_digit, current_top = n, head
                     chosen.append(Chosen(cand.row, head, _title_text(cand.title), 1))
             elif len(head) == 1 and head.isalpha():
                 if last_letter is None:
-                    ok = head == "A" and (top_digit is not None and top_digit >= 2 or appendix_seen)
+                    ok = head == "A" and ((top_digit is not None and top_digit >= 2) or appendix_seen)
                 else:
                     ok = 1 <= ord(head) - ord(last_letter) <= 2
                 if ok:
@@ -278,7 +327,9 @@ def _select_unnumbered(candidates: list[Candidate], rows: list[Row], stats: DocS
     """Papers without section numbers: styled short rows, levels by font size."""
     page1 = [r for r in rows if r.page == 1]
     title_size = max((r.size for r in page1), default=0)
-    abstract_row = next((c.row for c in candidates if c.kind == "known" and norm_title(c.title) == "abstract"), None)
+    abstract_row = next(
+        (c.row for c in candidates if c.kind == "known" and norm_title(c.title) == "abstract"), None
+    )
     picked = []
     for cand in candidates:
         row = rows[cand.row]
@@ -306,8 +357,10 @@ def _title_text(title: str) -> str:
 
 # --- selection from the outline --------------------------------------------------------------
 
-def _from_outline(toc: list, rows: list[Row], chunk_ids: list[int], candidates: list[Candidate],
-                  stats: DocStats) -> list[Chosen] | None:
+
+def _from_outline(
+    toc: list, rows: list[Row], chunk_ids: list[int], candidates: list[Candidate], stats: DocStats
+) -> list[Chosen] | None:
     """Outline entries found as heading rows on (or next to) their pages; ``None`` if most are not."""
     by_page: dict[int, list[int]] = {}
     for cand in candidates:
@@ -333,7 +386,12 @@ def _from_outline(toc: list, rows: list[Row], chunk_ids: list[int], candidates: 
                 else:
                     text2 = text
                 got_number, got_title = split_number(text)
-                options = {norm_title(text), norm_title(got_title), norm_title(text2), norm_title(split_number(text2)[1])}
+                options = {
+                    norm_title(text),
+                    norm_title(got_title),
+                    norm_title(text2),
+                    norm_title(split_number(text2)[1]),
+                }
                 if want in options or want_title in options:
                     match = r
                     break
@@ -341,8 +399,12 @@ def _from_outline(toc: list, rows: list[Row], chunk_ids: list[int], candidates: 
                 break
         if match is None:
             continue
-        if match - 1 >= 0 and match - 1 in cand_at and _LABEL_ONLY.match(rows[match - 1].text) \
-                and rows[match - 1].page == rows[match].page:
+        if (
+            match - 1 >= 0
+            and match - 1 in cand_at
+            and _LABEL_ONLY.match(rows[match - 1].text)
+            and rows[match - 1].page == rows[match].page
+        ):
             match -= 1  # the heading starts at its "Chapter 3" line
         found += 1
         used.add(match)
@@ -352,7 +414,9 @@ def _from_outline(toc: list, rows: list[Row], chunk_ids: list[int], candidates: 
         if number and number.isalpha() and len(number) > 1:
             number = None
         lvl = level_of(number) if number else level
-        chosen.append(Chosen(match, number, _title_text(title_o if number_o or not cand.number else cand.title), lvl))
+        chosen.append(
+            Chosen(match, number, _title_text(title_o if number_o or not cand.number else cand.title), lvl)
+        )
     if not toc or found < max(1, len(toc) // 2):
         return None
     # The outline may stop at one level or leave out the appendices: add the numbered headings
@@ -367,6 +431,7 @@ def _from_outline(toc: list, rows: list[Row], chunk_ids: list[int], candidates: 
 
 
 # --- blocks ------------------------------------------------------------------------------------
+
 
 def _kind_of(rows: list[Row], text: str, stats: DocStats, page_height: float) -> str | None:
     """Block kind for a run of non-heading rows; ``None`` for text inside figures (dropped)."""
@@ -397,8 +462,9 @@ def _kind_of(rows: list[Row], text: str, stats: DocStats, page_height: float) ->
     return "paragraph"
 
 
-def _build_blocks(rows: list[Row], chunk_ids: list[int], chosen: list[Chosen],
-                  stats: DocStats) -> tuple[list[Block], list[Heading]]:
+def _build_blocks(
+    rows: list[Row], chunk_ids: list[int], chosen: list[Chosen], stats: DocStats
+) -> tuple[list[Block], list[Heading]]:
     heads = {c.row: c for c in chosen}
     page_height = {r.page: 0.0 for r in rows}
     for r in rows:
@@ -416,16 +482,25 @@ def _build_blocks(rows: list[Row], chunk_ids: list[int], chosen: list[Chosen],
             if _LABEL_ONLY.match(rows[i].text) and j < n and j not in heads and rows[j].page == rows[i].page:
                 group.append(rows[j])  # the title under a "Chapter 3" line
                 j += 1
-            while (j < n and j not in heads and chunk_ids[j] == chunk_ids[j - 1] and len(group) < 3
-                   and abs(rows[j].size - rows[i].size) < 0.6 and (rows[j].bold >= 0.6) == (rows[i].bold >= 0.6)
-                   and _styled(rows[j], stats) and not ends_sentence(rows[j - 1].text)
-                   and len(rows[j].text) < 90):
+            while (
+                j < n
+                and j not in heads
+                and chunk_ids[j] == chunk_ids[j - 1]
+                and len(group) < 3
+                and abs(rows[j].size - rows[i].size) < 0.6
+                and (rows[j].bold >= 0.6) == (rows[i].bold >= 0.6)
+                and _styled(rows[j], stats)
+                and not ends_sentence(rows[j - 1].text)
+                and len(rows[j].text) < 90
+            ):
                 group.append(rows[j])
                 j += 1
             if len(group) > 1:
                 extra = " ".join(r.text for r in group[1:])
                 if norm_title(extra) not in norm_title(head.title):
-                    head = Chosen(head.row, head.number, _title_text(join_lines([head.title, extra])), head.level)
+                    head = Chosen(
+                        head.row, head.number, _title_text(join_lines([head.title, extra])), head.level
+                    )
             items.append(("heading", group, head))
             i = j
             continue
@@ -444,8 +519,16 @@ def _build_blocks(rows: list[Row], chunk_ids: list[int], chosen: list[Chosen],
             assert head is not None
             headings.append(Heading(len(blocks), head.number, head.title, head.level))
             label = f"{head.number} {head.title}" if head.number else head.title
-            blocks.append(Block(page=page, kind="heading", text=label, index=len(blocks), bbox=_bbox(group),
-                                section=head.number))
+            blocks.append(
+                Block(
+                    page=page,
+                    kind="heading",
+                    text=label,
+                    index=len(blocks),
+                    bbox=_bbox(group),
+                    section=head.number,
+                )
+            )
             continue
         # Rows of one chunk on different pages never happen; split on list bullets inside a chunk.
         # Most chunks of a page with figures are one row (a label, a tick), usually dropped below.
@@ -464,11 +547,23 @@ def _build_blocks(rows: list[Row], chunk_ids: list[int], chosen: list[Chosen],
                     blocks[prev].end_page = page
                 continue
             last = blocks[-1] if blocks else None
-            if (block_kind == "equation" and last is not None and last.kind == "equation" and last.page == page
-                    and last.bbox is not None and pbox[1] - last.bbox[3] < 12 and pbox[3] > last.bbox[1]):
+            if (
+                block_kind == "equation"
+                and last is not None
+                and last.kind == "equation"
+                and last.page == page
+                and last.bbox is not None
+                and pbox[1] - last.bbox[3] < 12
+                and pbox[3] > last.bbox[1]
+            ):
                 # A display equation set as several pieces (fraction bars, numbered lines) is one block.
                 last.text = f"{last.text} {text}"
-                last.bbox = (min(last.bbox[0], pbox[0]), last.bbox[1], max(last.bbox[2], pbox[2]), max(last.bbox[3], pbox[3]))
+                last.bbox = (
+                    min(last.bbox[0], pbox[0]),
+                    last.bbox[1],
+                    max(last.bbox[2], pbox[2]),
+                    max(last.bbox[3], pbox[3]),
+                )
                 continue
             blocks.append(Block(page=page, kind=block_kind, text=text, index=len(blocks), bbox=pbox))
     return blocks, headings

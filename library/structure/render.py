@@ -8,8 +8,14 @@ from library.errors import UsageError
 from library.structure.model import Block
 
 
-def render_region_png(pdf_path: Path | str, page: int, bbox: tuple[float, float, float, float] | None = None,
-                      *, zoom: float = 2.0, margin: float = 4.0) -> bytes:
+def render_region_png(
+    pdf_path: Path | str,
+    page: int,
+    bbox: tuple[float, float, float, float] | None = None,
+    *,
+    zoom: float = 2.0,
+    margin: float = 4.0,
+) -> bytes:
     """PNG bytes of ``bbox`` (PDF points, from the top left) on 1-based ``page``; the whole page if None."""
     import pymupdf  # ~50 ms on first import: the MuPDF bindings
 

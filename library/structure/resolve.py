@@ -125,8 +125,8 @@ def load(path: Path | str, *, use_cache: bool = True) -> DocumentStructure:
     return structure
 
 
-
 # --- resolving pointers ----------------------------------------------------------------------
+
 
 def _listing(structure: DocumentStructure) -> str:
     tops = structure.top_level()
@@ -169,7 +169,9 @@ def find_named(structure: DocumentStructure, title: str) -> Section | None:
     return best if best_score >= 85 else None
 
 
-def _content(structure: DocumentStructure, spans: list[Section], number: str | None, title: str) -> SectionContent:
+def _content(
+    structure: DocumentStructure, spans: list[Section], number: str | None, title: str
+) -> SectionContent:
     indexes: list[int] = []
     seen: set[int] = set()
     for span in sorted(spans, key=lambda s: s.first_block):
@@ -183,22 +185,31 @@ def _content(structure: DocumentStructure, spans: list[Section], number: str | N
     return SectionContent(number=number, title=title, start_page=start, end_page=end, blocks=blocks)
 
 
-def resolve(structure: DocumentStructure, pointer: Pointer | str | None, *, name: str | None = None) -> SectionContent:
+def resolve(
+    structure: DocumentStructure, pointer: Pointer | str | None, *, name: str | None = None
+) -> SectionContent:
     """The blocks ``pointer`` names in ``structure``; a clear :class:`UsageError` when it names none."""
     if not isinstance(pointer, Pointer):
         pointer = parse_pointer(pointer)
     doc = _doc_name(structure, name)
     if pointer.kind == "whole":
         end = max((b.page for b in structure.blocks), default=1)
-        return SectionContent(number=None, title=structure.title or "Whole work", start_page=1,
-                              end_page=max(end, 1), blocks=list(structure.blocks))
+        return SectionContent(
+            number=None,
+            title=structure.title or "Whole work",
+            start_page=1,
+            end_page=max(end, 1),
+            blocks=list(structure.blocks),
+        )
     if pointer.kind == "pages":
         first, last = pointer.first_page or 1, pointer.last_page or structure.page_count
         if first > structure.page_count:
             raise UsageError(f"{doc} has {structure.page_count} pages; cannot show {pointer.label.lower()}")
         last = min(last, structure.page_count)
         blocks = [b for b in structure.blocks if first <= b.page <= last]
-        return SectionContent(number=None, title=pointer.label, start_page=first, end_page=last, blocks=blocks)
+        return SectionContent(
+            number=None, title=pointer.label, start_page=first, end_page=last, blocks=blocks
+        )
     if pointer.kind == "named":
         section = find_named(structure, pointer.title or "")
         if section is None:
@@ -210,7 +221,11 @@ def resolve(structure: DocumentStructure, pointer: Pointer | str | None, *, name
         if section is None and pointer.kind == "chapters":
             section = find_named(structure, f"chapter {number}")
         if section is None:
-            noun = "chapter" if pointer.kind == "chapters" else ("appendix" if number[:1].isalpha() else "section")
+            noun = (
+                "chapter"
+                if pointer.kind == "chapters"
+                else ("appendix" if number[:1].isalpha() else "section")
+            )
             raise UsageError(f"no {noun} {number} in {doc}; {_listing(structure)}")
         spans.append(section)
     first = spans[0]
@@ -221,8 +236,10 @@ def resolve(structure: DocumentStructure, pointer: Pointer | str | None, *, name
 
 def content_dict(content: SectionContent) -> dict:
     return {
-        "number": content.number, "title": content.title,
-        "start_page": content.start_page, "end_page": content.end_page,
+        "number": content.number,
+        "title": content.title,
+        "start_page": content.start_page,
+        "end_page": content.end_page,
         "text": content.text,
         "blocks": [{"page": b.page, "kind": b.kind, "text": b.text} for b in content.blocks],
     }
@@ -230,9 +247,24 @@ def content_dict(content: SectionContent) -> dict:
 
 def sections_list(structure: DocumentStructure) -> list[dict]:
     return [
-        {"number": s.number, "title": s.title, "level": s.level, "start_page": s.start_page, "end_page": s.end_page}
+        {
+            "number": s.number,
+            "title": s.title,
+            "level": s.level,
+            "start_page": s.start_page,
+            "end_page": s.end_page,
+        }
         for s in structure.sections
     ]
 
 
-__all__ = ["load", "extract", "resolve", "find_section", "find_named", "content_dict", "sections_list", "Block"]
+__all__ = [
+    "Block",
+    "content_dict",
+    "extract",
+    "find_named",
+    "find_section",
+    "load",
+    "resolve",
+    "sections_list",
+]

@@ -30,17 +30,23 @@ def build_sections(blocks: list[Block], headings: list[Heading]) -> list[Section
     sections: list[Section] = []
     for i, head in enumerate(headings):
         end = len(blocks)
-        for later in headings[i + 1:]:
+        for later in headings[i + 1 :]:
             if later.level <= head.level:
                 end = later.block
                 break
         first = blocks[head.block]
         last = blocks[end - 1] if end > head.block else first
-        sections.append(Section(
-            number=head.number, title=head.title, level=head.level,
-            start_page=first.page, end_page=reach[end - 1] if end > head.block else first.page,
-            start_y=first.bbox[1] if first.bbox else None,
-            end_y=last.bbox[3] if last.bbox else None,
-            first_block=head.block, end_block=end,
-        ))
+        sections.append(
+            Section(
+                number=head.number,
+                title=head.title,
+                level=head.level,
+                start_page=first.page,
+                end_page=reach[end - 1] if end > head.block else first.page,
+                start_y=first.bbox[1] if first.bbox else None,
+                end_y=last.bbox[3] if last.bbox else None,
+                first_block=head.block,
+                end_block=end,
+            )
+        )
     return sections

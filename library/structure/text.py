@@ -8,10 +8,22 @@ import unicodedata
 # Ligatures and typographic oddities that PDF text layers carry. PyMuPDF expands most ligatures
 # when TEXT_PRESERVE_LIGATURES is off; these catch the ones that come through as code points.
 _REPLACE = {
-    "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st",
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
     "\u00ad": "",  # soft hyphen
-    "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u200a": " ", "\u202f": " ",
-    "\u200b": "", "\ufeff": "",
+    "\u00a0": " ",
+    "\u2002": " ",
+    "\u2003": " ",
+    "\u2009": " ",
+    "\u200a": " ",
+    "\u202f": " ",
+    "\u200b": "",
+    "\ufeff": "",
     "\u00b6": "",  # pilcrow: Sphinx header links
 }
 # Every key is one non-ASCII code point, so a character class finds them and a translation table
@@ -65,7 +77,25 @@ def norm_title(text: str) -> str:
     return _NOT_ALNUM.sub(" ", text.lower()).strip()
 
 
-_SMALL = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "vs", "via", "with"}
+_SMALL = {
+    "a",
+    "an",
+    "and",
+    "as",
+    "at",
+    "by",
+    "for",
+    "from",
+    "in",
+    "of",
+    "on",
+    "or",
+    "the",
+    "to",
+    "vs",
+    "via",
+    "with",
+}
 
 
 def titlecase_if_shouting(title: str) -> str:

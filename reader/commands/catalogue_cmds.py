@@ -17,9 +17,15 @@ pass_session = click.make_pass_decorator(Session)
 
 def reading_dict(chapter: Chapter, reading: Reading, rows: dict) -> dict:
     return {
-        "id": reading.id, "title": reading.title, "kind": reading.kind, "url": reading.url,
-        "arxiv_id": reading.arxiv_id, "role": reading.role, "chapter": chapter.number,
-        "assigned": reading.pointer.to_dict(), "status": status_of(rows, reading.id),
+        "id": reading.id,
+        "title": reading.title,
+        "kind": reading.kind,
+        "url": reading.url,
+        "arxiv_id": reading.arxiv_id,
+        "role": reading.role,
+        "chapter": chapter.number,
+        "assigned": reading.pointer.to_dict(),
+        "status": status_of(rows, reading.id),
         **({"arxiv_version": reading.arxiv_version} if reading.arxiv_version else {}),
         **({"topic": reading.topic} if reading.topic else {}),
         **({"summary": reading.summary} if reading.summary else {}),
@@ -32,7 +38,10 @@ def reading_dict(chapter: Chapter, reading: Reading, rows: dict) -> dict:
 def exercise_dict(chapter: Chapter, exercise: Exercise, rows: dict) -> dict:
     row = rows.get(exercise.id)
     return {
-        "id": exercise.id, "title": exercise.title, "chapter": chapter.number, "summary": exercise.summary,
+        "id": exercise.id,
+        "title": exercise.title,
+        "chapter": chapter.number,
+        "summary": exercise.summary,
         "status": status_of(rows, exercise.id, "exercise"),
         "solution_url": row["solution_url"] if row else None,
         "alternative_to": exercise.alternative_to,
@@ -42,8 +51,11 @@ def exercise_dict(chapter: Chapter, exercise: Exercise, rows: dict) -> dict:
 
 def chapter_dict(chapter: Chapter, rows: dict) -> dict:
     return {
-        "number": chapter.number, "title": chapter.title, "summary": chapter.summary,
-        "effort_days": chapter.effort_days, "helps": chapter.helps,
+        "number": chapter.number,
+        "title": chapter.title,
+        "summary": chapter.summary,
+        "effort_days": chapter.effort_days,
+        "helps": chapter.helps,
         "longer_alternative": chapter.longer_alternative,
         "readings": [reading_dict(chapter, r, rows) for r in chapter.readings],
         "exercises": [exercise_dict(chapter, e, rows) for e in chapter.exercises],
@@ -52,8 +64,13 @@ def chapter_dict(chapter: Chapter, rows: dict) -> dict:
 
 
 STATUS_STYLE = {
-    "unread": "dim", "todo": "dim", "reading": "yellow", "doing": "yellow",
-    "done": "green", "skimmed": "cyan", "skipped": "magenta",
+    "unread": "dim",
+    "todo": "dim",
+    "reading": "yellow",
+    "doing": "yellow",
+    "done": "green",
+    "skimmed": "cyan",
+    "skipped": "magenta",
 }
 
 
@@ -65,10 +82,14 @@ def chapters(session: Session, as_json: bool) -> None:
     cur = session.curriculum
     rows = progress.statuses(session.conn, cur.name)
     if as_json:
-        emit_json({
-            "curriculum": cur.name, "title": cur.title, "importance": cur.importance_order(),
-            "chapters": [chapter_dict(c, rows) for c in cur.chapters],
-        })
+        emit_json(
+            {
+                "curriculum": cur.name,
+                "title": cur.title,
+                "importance": cur.importance_order(),
+                "chapters": [chapter_dict(c, rows) for c in cur.chapters],
+            }
+        )
         return
     out = console()
     out.print(text(f"{cur.title} ({cur.name})", "bold"))
@@ -153,14 +174,18 @@ def _attach_document_facts(session: Session, data: dict) -> None:
     except ImportError:  # the paper store is optional until documents are fetched
         store = None  # type: ignore[assignment]
     if store is not None:
-        doc = store.document_for_reading(session.conn, data["id"], arxiv_id=data.get("arxiv_id"), url=data["url"])
+        doc = store.document_for_reading(
+            session.conn, data["id"], arxiv_id=data.get("arxiv_id"), url=data["url"]
+        )
         if doc is not None:
             data["document"] = doc.to_dict()
             pages = doc.pages
     reading = curricula.find(session.curriculum, data["id"]).reading
     pages = pages or (reading.pages if reading else None)
     # A video's or course's own running time beats a page-count estimate.
-    data["minutes"] = (reading.minutes if reading and reading.minutes else None) or progress.estimate_minutes(pages)
+    data["minutes"] = (reading.minutes if reading and reading.minutes else None) or progress.estimate_minutes(
+        pages
+    )
 
 
 def _duration(minutes: int) -> str:
@@ -200,20 +225,29 @@ def progress_cmd(session: Session, as_json: bool) -> None:
     table.add_column("exercises", justify="right")
     for ch in summary.chapters:
         table.add_row(
-            str(ch.number), text(ch.title), bar(ch.recommended.fraction, 16) if ch.recommended.total else "—",
+            str(ch.number),
+            text(ch.title),
+            bar(ch.recommended.fraction, 16) if ch.recommended.total else "—",
             f"{ch.recommended.done}/{ch.recommended.total}",
-            f"{ch.optional.done}/{ch.optional.total}", f"{ch.exercises.done}/{ch.exercises.total}",
+            f"{ch.optional.done}/{ch.optional.total}",
+            f"{ch.exercises.done}/{ch.exercises.total}",
         )
     table.add_section()
     table.add_row(
-        "", "overall", bar(summary.recommended.fraction, 16), f"{summary.recommended.done}/{summary.recommended.total}",
-        f"{summary.optional.done}/{summary.optional.total}", f"{summary.exercises.done}/{summary.exercises.total}",
+        "",
+        "overall",
+        bar(summary.recommended.fraction, 16),
+        f"{summary.recommended.done}/{summary.recommended.total}",
+        f"{summary.optional.done}/{summary.optional.total}",
+        f"{summary.exercises.done}/{summary.exercises.total}",
     )
     console().print(table)
 
 
 @click.command(name="next")
-@click.option("-n", "limit", default=5, show_default=True, type=click.IntRange(1, 1000), help="How many suggestions.")
+@click.option(
+    "-n", "limit", default=5, show_default=True, type=click.IntRange(1, 1000), help="How many suggestions."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_session
 def next_cmd(session: Session, limit: int, as_json: bool) -> None:
@@ -226,7 +260,11 @@ def next_cmd(session: Session, limit: int, as_json: bool) -> None:
         click.echo("Nothing left to read in this curriculum.")
         return
     for pick in picks:
-        line = text(f"ch {pick.chapter}  ", "dim") + text(f"{pick.reading.id:<22} ", "bold") + text(pick.reading.title)
+        line = (
+            text(f"ch {pick.chapter}  ", "dim")
+            + text(f"{pick.reading.id:<22} ", "bold")
+            + text(pick.reading.title)
+        )
         if pick.reading.pointer.kind != "whole":
             line.append(f"  [{pick.reading.pointer.label}]", "cyan")
         line.append(f"  {pick.reading.role}" + (" · started" if pick.status == "reading" else ""), "dim")
@@ -251,17 +289,25 @@ def curriculum_list(session: Session, as_json: bool) -> None:
     items = []
     for name in curricula.installed_names(conn):
         cur = curricula.load(conn, name)
-        items.append({
-            "name": name, "title": cur.title, "active": name == active,
-            "chapters": len(cur.chapters), "readings": len(cur.all_readings(with_resources=False)),
-        })
+        items.append(
+            {
+                "name": name,
+                "title": cur.title,
+                "active": name == active,
+                "chapters": len(cur.chapters),
+                "readings": len(cur.all_readings(with_resources=False)),
+            }
+        )
     if as_json:
         emit_json(items)
         return
     for item in items:
         mark_ = "*" if item["active"] else " "
-        console().print(text(f"{mark_} {item['name']:<20} ") + text(item["title"]) + text(
-            f"  ({item['chapters']} chapters, {item['readings']} readings)", "dim"))
+        console().print(
+            text(f"{mark_} {item['name']:<20} ")
+            + text(item["title"])
+            + text(f"  ({item['chapters']} chapters, {item['readings']} readings)", "dim")
+        )
 
 
 @curriculum.command(name="use")
@@ -279,7 +325,9 @@ def curriculum_use(session: Session, name: str) -> None:
 @click.option("--use", "make_active", is_flag=True, help="Make it the active curriculum.")
 @click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
 @pass_session
-def curriculum_import(session: Session, path: Path, name: str | None, make_active: bool, as_json: bool) -> None:
+def curriculum_import(
+    session: Session, path: Path, name: str | None, make_active: bool, as_json: bool
+) -> None:
     """Import a reading list: a TOML curriculum, a markdown file, or a folder of markdown chapters."""
     from library.markdown import import_path
 
@@ -292,7 +340,9 @@ def curriculum_import(session: Session, path: Path, name: str | None, make_activ
         return
     verb = "updated" if report.replaced else "installed"
     readings = len(cur.all_readings(with_resources=False))
-    click.echo(f"{verb} {cur.name}: {len(cur.chapters)} chapters, {readings} readings, {len(cur.all_exercises())} exercises")
+    click.echo(
+        f"{verb} {cur.name}: {len(cur.chapters)} chapters, {readings} readings, {len(cur.all_exercises())} exercises"
+    )
     if report.replaced:
         click.echo(f"  kept {len(report.kept)}, added {len(report.added)}, renamed {len(report.renamed)}")
     for item_id in report.gone:

@@ -19,8 +19,15 @@ from reader.session import Session
 pass_session = click.make_pass_decorator(Session)
 
 STATUS_STYLE = {
-    "fetched": "green", "updated": "green", "attached": "green", "cached": "cyan", "link_only": "yellow",
-    "newer": "magenta", "missing": "dim", "skipped": "dim", "failed": "red",
+    "fetched": "green",
+    "updated": "green",
+    "attached": "green",
+    "cached": "cyan",
+    "link_only": "yellow",
+    "newer": "magenta",
+    "missing": "dim",
+    "skipped": "dim",
+    "failed": "red",
 }
 STATUS_LABEL = {"link_only": "link only"}
 
@@ -32,7 +39,10 @@ class RichProgress:
         from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
         self._progress = Progress(
-            TextColumn("{task.description:<24}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+            TextColumn("{task.description:<24}"),
+            BarColumn(),
+            DownloadColumn(),
+            TransferSpeedColumn(),
             console=err_console(),
         )
         self._tasks: dict[str, int] = {}
@@ -71,13 +81,21 @@ def _print_summary(outcomes, as_json: bool) -> None:
         table.add_column("status")
         table.add_column("detail")
         for o in outcomes:
-            table.add_row(text(o.reading_id, "bold"), text(STATUS_LABEL.get(o.status, o.status), STATUS_STYLE[o.status]),
-                          text(o.detail))
+            table.add_row(
+                text(o.reading_id, "bold"),
+                text(STATUS_LABEL.get(o.status, o.status), STATUS_STYLE[o.status]),
+                text(o.detail),
+            )
         counts: dict[str, int] = {}
         for o in outcomes:
             counts[o.status] = counts.get(o.status, 0) + 1
         console().print(table)
-        console().print(text(", ".join(f"{n} {STATUS_LABEL.get(s, s)}" for s, n in counts.items()) or "nothing to do", "dim"))
+        console().print(
+            text(
+                ", ".join(f"{n} {STATUS_LABEL.get(s, s)}" for s, n in counts.items()) or "nothing to do",
+                "dim",
+            )
+        )
     for o in outcomes:
         if o.failed:
             click.echo(f"failed: {o.reading_id}: {o.detail}", err=True)
@@ -88,10 +106,19 @@ def _print_summary(outcomes, as_json: bool) -> None:
 @click.option("--chapter", type=NUMBER, metavar="N", help="The readings of chapter N.")
 @click.option("--all", "everything", is_flag=True, help="The readings of every chapter.")
 @click.option("--optional", is_flag=True, help="Optional readings and exercise resources too.")
-@click.option("--refresh", is_flag=True, help="Download again; get newer arXiv versions (older ones are kept).")
-@click.option("--check", is_flag=True, help="Download nothing: report missing readings and newer arXiv versions.")
-@click.option("--from", "from_dir", type=click.Path(path_type=Path, file_okay=False, exists=True), metavar="DIR",
-              help="Take PDFs named by arXiv id (1706.03762.pdf, 1706.03762v5.pdf) from DIR instead of the network.")
+@click.option(
+    "--refresh", is_flag=True, help="Download again; get newer arXiv versions (older ones are kept)."
+)
+@click.option(
+    "--check", is_flag=True, help="Download nothing: report missing readings and newer arXiv versions."
+)
+@click.option(
+    "--from",
+    "from_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    metavar="DIR",
+    help="Take PDFs named by arXiv id (1706.03762.pdf, 1706.03762v5.pdf) from DIR instead of the network.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary rows as JSON.")
 @pass_session
 def fetch(session: Session, ids, chapter, everything, optional, refresh, check, from_dir, as_json) -> None:
@@ -106,8 +133,11 @@ def fetch(session: Session, ids, chapter, everything, optional, refresh, check, 
     cur = session.curriculum
     if from_dir is not None:
         explicit = bool(ids) or chapter is not None
-        readings = select(cur, ids, chapter=chapter, everything=everything, optional=optional) if (
-            explicit or everything) else [r for _, r in cur.all_readings()]
+        readings = (
+            select(cur, ids, chapter=chapter, everything=everything, optional=optional)
+            if (explicit or everything)
+            else [r for _, r in cur.all_readings()]
+        )
         outcomes = local.from_directory(session.conn, readings, from_dir, explicit=explicit)
     else:
         readings = select(cur, ids, chapter=chapter, everything=everything, optional=optional)
@@ -144,15 +174,25 @@ def _reading_from(session: Session, what: str, title: str | None, role: str) -> 
         if arxiv_id:
             version = facts.stamp_version or (named[1] if named else None)
             reading = Reading(
-                id=additions.free_id(cur, arxiv_id.replace("/", "-")), title=title or facts.title or f"arXiv:{arxiv_id}",
-                kind="arxiv", url=f"https://arxiv.org/abs/{arxiv_id}", arxiv_id=arxiv_id, role=role,  # type: ignore[arg-type]
+                id=additions.free_id(cur, arxiv_id.replace("/", "-")),
+                title=title or facts.title or f"arXiv:{arxiv_id}",
+                kind="arxiv",
+                url=f"https://arxiv.org/abs/{arxiv_id}",
+                arxiv_id=arxiv_id,
+                role=role,  # type: ignore[arg-type]
                 pages=facts.pages,
             )
             del version  # the version is read again from the file when it is attached
         else:
             name = title or facts.title or path.stem
-            reading = Reading(id=additions.free_id(cur, additions.slug(name)), title=name, kind="pdf",
-                              url=path.resolve().as_uri(), role=role, pages=facts.pages)  # type: ignore[arg-type]
+            reading = Reading(
+                id=additions.free_id(cur, additions.slug(name)),
+                title=name,
+                kind="pdf",
+                url=path.resolve().as_uri(),
+                role=role,
+                pages=facts.pages,
+            )  # type: ignore[arg-type]
         return reading, path
     split = store.split_arxiv(what)
     if split:
@@ -162,9 +202,14 @@ def _reading_from(session: Session, what: str, title: str | None, role: str) -> 
         year = int(meta["published"][:4]) if meta and meta.get("published") else None
         reading = Reading(
             id=additions.free_id(cur, arxiv_id.replace("/", "-")),
-            title=title or (meta or {}).get("title") or f"arXiv:{arxiv_id}", kind="arxiv",
-            url=f"https://arxiv.org/abs/{arxiv_id}", arxiv_id=arxiv_id, arxiv_version=version, role=role,  # type: ignore[arg-type]
-            authors=authors, year=year,
+            title=title or (meta or {}).get("title") or f"arXiv:{arxiv_id}",
+            kind="arxiv",
+            url=f"https://arxiv.org/abs/{arxiv_id}",
+            arxiv_id=arxiv_id,
+            arxiv_version=version,
+            role=role,  # type: ignore[arg-type]
+            authors=authors,
+            year=year,
         )
         return reading, None
     if what.startswith(("http://", "https://")):
@@ -173,11 +218,23 @@ def _reading_from(session: Session, what: str, title: str | None, role: str) -> 
         parts = urlsplit(what)
         guess = Reading(id="x", title="x", kind="link", url=what)
         how = plan(guess)
-        kind = "pdf" if how.method == "pdf" else ("video" if how.reason and "video" in how.reason else (
-            "link" if how.method == "link_only" else "html"))
+        kind = (
+            "pdf"
+            if how.method == "pdf"
+            else (
+                "video"
+                if how.reason and "video" in how.reason
+                else ("link" if how.method == "link_only" else "html")
+            )
+        )
         name = title or (parts.path.rstrip("/").rsplit("/", 1)[-1] or parts.hostname or what)
-        reading = Reading(id=additions.free_id(cur, additions.slug(name)), title=name, kind=kind, url=what,  # type: ignore[arg-type]
-                          role=role)
+        reading = Reading(
+            id=additions.free_id(cur, additions.slug(name)),
+            title=name,
+            kind=kind,
+            url=what,  # type: ignore[arg-type]
+            role=role,
+        )
         return reading, None
     raise UsageError(f"{what!r} is not an arXiv id, a web address, or an existing file")
 
@@ -196,12 +253,16 @@ def _arxiv_metadata(arxiv_id: str) -> dict | None:
 
 @click.command()
 @click.argument("what", metavar="ARXIV_ID|URL|PATH")
-@click.option("--chapter", type=NUMBER, metavar="N", help="Add to chapter N (default: a chapter \"Your additions\").")
+@click.option(
+    "--chapter", type=NUMBER, metavar="N", help='Add to chapter N (default: a chapter "Your additions").'
+)
 @click.option("--optional", is_flag=True, help="Add it as optional reading (default: recommended).")
 @click.option("--title", help="Its title (default: from arXiv, the PDF, or the address).")
 @click.option("--json", "as_json", is_flag=True, help="Print the new reading as JSON.")
 @pass_session
-def add(session: Session, what: str, chapter: int | None, optional: bool, title: str | None, as_json: bool) -> None:
+def add(
+    session: Session, what: str, chapter: int | None, optional: bool, title: str | None, as_json: bool
+) -> None:
     """Add your own reading to the active curriculum: an arXiv id, a web address, or a local PDF."""
     from library import additions
     from library.fetch import local
@@ -214,11 +275,20 @@ def add(session: Session, what: str, chapter: int | None, optional: bool, title:
     if path is not None:
         attached = local.attach(session.conn, reading, path)
     if as_json:
-        emit_json({"id": reading.id, "title": reading.title, "kind": reading.kind, "url": reading.url,
-                   "arxiv_id": reading.arxiv_id, "chapter": chapter or additions.ADDITIONS_CHAPTER,
-                   "role": reading.role, "document": attached.to_dict() if attached else None})
+        emit_json(
+            {
+                "id": reading.id,
+                "title": reading.title,
+                "kind": reading.kind,
+                "url": reading.url,
+                "arxiv_id": reading.arxiv_id,
+                "chapter": chapter or additions.ADDITIONS_CHAPTER,
+                "role": reading.role,
+                "document": attached.to_dict() if attached else None,
+            }
+        )
         return
-    where = f"chapter {chapter}" if chapter is not None else f"\"{additions.ADDITIONS_TITLE}\""
+    where = f"chapter {chapter}" if chapter is not None else f'"{additions.ADDITIONS_TITLE}"'
     console().print(text(f"added {reading.id} to {where}: ") + text(reading.title, "bold"))
     if attached is not None:
         console().print(text(f"  stored {attached.detail}", "dim"))
@@ -289,7 +359,9 @@ def viewer_command(path: Path, page: int) -> tuple[list[str], bool]:
             opener = "open" if sys.platform == "darwin" else "xdg-open"
             template = [opener, "{path}"]
     supports_page = any("{page}" in part for part in template)
-    return [part.replace("{path}", str(path)).replace("{page}", str(page)) for part in template], supports_page
+    return [
+        part.replace("{path}", str(path)).replace("{page}", str(page)) for part in template
+    ], supports_page
 
 
 def first_page(doc: store.Document, reading: Reading) -> tuple[int, str]:
@@ -347,16 +419,27 @@ def open_cmd(session: Session, reading_id: str, dry_run: bool) -> None:
         return
     page, how_found = first_page(doc, reading)
     command, supports_page = viewer_command(doc.path, page)
-    note = how_found if supports_page or page == 1 else f"{how_found}: starts on page {page} (this viewer cannot be told the page)"
+    note = (
+        how_found
+        if supports_page or page == 1
+        else f"{how_found}: starts on page {page} (this viewer cannot be told the page)"
+    )
     if dry_run:
         emit_json({"command": command, "page": page, "note": note})
         return
     try:
         # A list, never a shell: a path or title can hold any character.
-        subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True)
+        subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     except OSError as exc:
-        raise UsageError(f"cannot start {command[0]}: {exc.strerror or exc}; set SYLLABUS_PDF_VIEWER") from None
+        raise UsageError(
+            f"cannot start {command[0]}: {exc.strerror or exc}; set SYLLABUS_PDF_VIEWER"
+        ) from None
     click.echo(f"opened {reading.id} at page {page} ({note})")
 
 

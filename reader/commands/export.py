@@ -13,9 +13,19 @@ pass_session = click.make_pass_decorator(Session)
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["bibtex", "anki", "md", "json"]), required=True, help="What to write.")
-@click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="Write to FILE (default: stdout); for --format md a folder (default: ./syllabus-notes).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["bibtex", "anki", "md", "json"]),
+    required=True,
+    help="What to write.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Write to FILE (default: stdout); for --format md a folder (default: ./syllabus-notes).",
+)
 @pass_session
 def export(session: Session, fmt: str, output: Path | None) -> None:
     """Export the active curriculum's readings (--format bibtex), or your notes as an Anki deck
@@ -36,7 +46,12 @@ def export(session: Session, fmt: str, output: Path | None) -> None:
 
         from index.export import export_annotations_json
 
-        data = json.dumps(export_annotations_json(session.conn, session.curriculum), indent=2, ensure_ascii=False) + "\n"
+        data = (
+            json.dumps(
+                export_annotations_json(session.conn, session.curriculum), indent=2, ensure_ascii=False
+            )
+            + "\n"
+        )
     if fmt == "anki":
         from index.anki import export_deck
         from library.errors import UsageError

@@ -51,8 +51,17 @@ def note() -> None:
 @click.option("--standalone", is_flag=True, help="A note on nothing in particular.")
 @click.option("--json", "as_json", is_flag=True, help="Print the saved note as JSON.")
 @pass_session
-def note_add(session: Session, args: tuple[str, ...], body: str | None, page: int | None, quote: str | None,
-             tags: tuple[str, ...], chapter: int | None, standalone: bool, as_json: bool) -> None:
+def note_add(
+    session: Session,
+    args: tuple[str, ...],
+    body: str | None,
+    page: int | None,
+    quote: str | None,
+    tags: tuple[str, ...],
+    chapter: int | None,
+    standalone: bool,
+    as_json: bool,
+) -> None:
     """Add a note to reading ID (or --chapter N, or --standalone). Without TEXT, opens $EDITOR."""
     from index import notes
 
@@ -61,7 +70,7 @@ def note_add(session: Session, args: tuple[str, ...], body: str | None, page: in
     on_reading = chapter is None and not standalone
     if on_reading:
         if not args:
-            raise UsageError("which reading? `syllabus note add ID \"text\"` (or --chapter N, or --standalone)")
+            raise UsageError('which reading? `syllabus note add ID "text"` (or --chapter N, or --standalone)')
         query, rest = args[0], list(args[1:])
     else:
         query, rest = None, list(args)
@@ -80,10 +89,15 @@ def note_add(session: Session, args: tuple[str, ...], body: str | None, page: in
     if on_reading:
         found = curricula.find(cur, query)  # type: ignore[arg-type]
         if found.reading is None:
-            raise UsageError(f"{found.id} is an exercise: notes go on readings (or use --chapter {found.chapter.number})")
+            raise UsageError(
+                f"{found.id} is an exercise: notes go on readings (or use --chapter {found.chapter.number})"
+            )
         reading = found.reading
-        fields.update(reading_id=reading.id, chapter=found.chapter.number,
-                      reading_key=notes.reading_key(reading.arxiv_id, reading.url))
+        fields.update(
+            reading_id=reading.id,
+            chapter=found.chapter.number,
+            reading_key=notes.reading_key(reading.arxiv_id, reading.url),
+        )
         doc, structure = notes.reading_document(conn, reading)
         page_count = (structure.page_count if structure else None) or getattr(doc, "pages", None)
         if page is not None and page_count and page > page_count:
@@ -91,8 +105,9 @@ def note_add(session: Session, args: tuple[str, ...], body: str | None, page: in
         document_id = str(doc.id) if doc is not None else None
         version = getattr(doc, "arxiv_version", None)
         if quote is not None:
-            anchor = notes.anchor_for_quote(structure, quote, page=page, document_id=document_id,
-                                            arxiv_version=version)
+            anchor = notes.anchor_for_quote(
+                structure, quote, page=page, document_id=document_id, arxiv_version=version
+            )
         elif page is not None:
             anchor = notes.Anchor(document_id=document_id, arxiv_version=version, page=page, status="none")
     elif chapter is not None:
@@ -117,8 +132,9 @@ def note_add(session: Session, args: tuple[str, ...], body: str | None, page: in
 @click.option("--tag", "add_tags", multiple=True, metavar="TAG", help="Add a tag.")
 @click.option("--untag", "remove_tags", multiple=True, metavar="TAG", help="Remove a tag.")
 @pass_session
-def note_edit(session: Session, note_id: int, body: str | None, add_tags: tuple[str, ...],
-              remove_tags: tuple[str, ...]) -> None:
+def note_edit(
+    session: Session, note_id: int, body: str | None, add_tags: tuple[str, ...], remove_tags: tuple[str, ...]
+) -> None:
     """Edit note N's text or tags. The old version is kept: `syllabus note undo` reverts the edit."""
     from index import notes
 
@@ -165,14 +181,22 @@ def _print_list(items) -> None:
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
-    for name, justify in (("id", "right"), ("reading", "left"), ("page", "right"), ("tags", "left"), ("note", "left")):
+    for name, justify in (
+        ("id", "right"),
+        ("reading", "left"),
+        ("page", "right"),
+        ("tags", "left"),
+        ("note", "left"),
+    ):
         table.add_column(name, justify=justify, overflow="fold" if name == "note" else "ellipsis")
     for n in items:
         page = str(n.anchor.page) if n.anchor and n.anchor.page else ""
         first = text(n.title)
         if n.anchor and n.anchor.status == "orphan":
             first = text("(orphan) ", "yellow") + first
-        table.add_row(str(n.id), text(_place(n)), page, text(" ".join(f"#{t}" for t in n.tags), "cyan"), first)
+        table.add_row(
+            str(n.id), text(_place(n)), page, text(" ".join(f"#{t}" for t in n.tags), "cyan"), first
+        )
     console().print(table)
 
 
@@ -183,8 +207,9 @@ def _print_list(items) -> None:
 @click.option("--deleted", is_flag=True, help="Include deleted notes.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_session
-def note_list(session: Session, reading: str | None, tag: str | None, chapter: int | None, deleted: bool,
-              as_json: bool) -> None:
+def note_list(
+    session: Session, reading: str | None, tag: str | None, chapter: int | None, deleted: bool, as_json: bool
+) -> None:
     """List notes: all of them, or those on reading ID (any curriculum's notes on the same paper)."""
     from index import notes
 
@@ -256,7 +281,10 @@ def note_show(session: Session, note_id: int, with_history: bool, as_json: bool)
     out.print(text(f"created {iso(n.created_at)}  updated {iso(n.updated_at)}", "dim"))
     for entry in past:
         mark_ = " (undone)" if entry.undone_at else ""
-        out.print(text(f"  {iso(entry.at)}  {entry.action}{mark_}: ", "dim") + text((entry.body or "").splitlines()[0] if entry.body else ""))
+        out.print(
+            text(f"  {iso(entry.at)}  {entry.action}{mark_}: ", "dim")
+            + text((entry.body or "").splitlines()[0] if entry.body else "")
+        )
 
 
 @note.command(name="orphans")
@@ -298,16 +326,22 @@ def note_reanchor(session: Session, reading: str | None, as_json: bool) -> None:
     if not reports:
         click.echo("nothing to re-anchor")
     for rep in reports:
-        click.echo(f"{rep.reading_key}: {len(rep.exact)} exact, {len(rep.fuzzy)} fuzzy, "
-                   f"{len(rep.orphaned)} orphaned, {len(rep.moved)} moved")
+        click.echo(
+            f"{rep.reading_key}: {len(rep.exact)} exact, {len(rep.fuzzy)} fuzzy, "
+            f"{len(rep.orphaned)} orphaned, {len(rep.moved)} moved"
+        )
 
 
 # --- backup and import ---------------------------------------------------------------------------
 
 
 @click.command()
-@click.option("--to", "directory", type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for the copy (default: the backups folder of the data home).")
+@click.option(
+    "--to",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the copy (default: the backups folder of the data home).",
+)
 @pass_session
 def backup(session: Session, directory: Path | None) -> None:
     """Copy the database (notes, progress, everything) to a dated file; prints its path."""

@@ -37,7 +37,9 @@ def render_text(structure, content, *, page_markers: bool = True) -> str:
             level = levels.get(block.index, base + 2) - base + 1
             out.append("#" * max(1, min(level, 4)) + " " + block.text)
         elif block.kind == "list_item":
-            out.append(block.text if block.text[:1] in "•-–*(" or block.text[:1].isdigit() else "- " + block.text)
+            out.append(
+                block.text if block.text[:1] in "•-–*(" or block.text[:1].isdigit() else "- " + block.text
+            )
         elif block.kind == "code":
             out.append("```\n" + block.text + "\n```")
         else:
@@ -62,8 +64,15 @@ def _emit(structure, content, *, as_json: bool, outline_only: bool, extra: dict 
 
     if as_json:
         data = dict(extra or {})
-        data.update({"title": structure.title, "kind": structure.kind, "pages": structure.page_count,
-                     "source": structure.source, "sections": sections_list(structure)})
+        data.update(
+            {
+                "title": structure.title,
+                "kind": structure.kind,
+                "pages": structure.page_count,
+                "source": structure.source,
+                "sections": sections_list(structure),
+            }
+        )
         if not outline_only and content is not None:
             data["section"] = content_dict(content)
         emit_json(data)
@@ -76,8 +85,13 @@ def _emit(structure, content, *, as_json: bool, outline_only: bool, extra: dict 
 
 @click.command("extract")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--section", "-s", "section", metavar="S",
-              help='Show only this part: "3", "Section 3.1", "Appendix A", "first 10 pages", a title.')
+@click.option(
+    "--section",
+    "-s",
+    "section",
+    metavar="S",
+    help='Show only this part: "3", "Section 3.1", "Appendix A", "first 10 pages", a title.',
+)
 @click.option("--outline", "outline_only", is_flag=True, help="List the sections instead of printing text.")
 @click.option("--from-text", is_flag=True, help="Find headings in the text even when the PDF has an outline.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -87,7 +101,9 @@ def extract(file: Path, section: str | None, outline_only: bool, from_text: bool
     from library.structure.resolve import load, resolve
 
     if not file.is_file():
-        raise UsageError(f"{file} is a directory, not a document" if file.is_dir() else f"no such file: {file}")
+        raise UsageError(
+            f"{file} is a directory, not a document" if file.is_dir() else f"no such file: {file}"
+        )
     structure = extract_file(file, use_outline=False) if from_text else load(file)
     content = None if outline_only else resolve(structure, _pointer(section), name=file.name)
     _emit(structure, content, as_json=as_json, outline_only=outline_only)
@@ -100,7 +116,9 @@ def extract(file: Path, section: str | None, outline_only: bool, from_text: bool
 @click.option("--outline", "outline_only", is_flag=True, help="List the work's sections.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_session
-def read(session: Session, item_id: str, section: str | None, whole: bool, outline_only: bool, as_json: bool) -> None:
+def read(
+    session: Session, item_id: str, section: str | None, whole: bool, outline_only: bool, as_json: bool
+) -> None:
     """Print a reading's assigned section as clean text (pipe it to a pager)."""
     from library import curricula, store
     from library.structure.resolve import load, resolve
@@ -112,7 +130,11 @@ def read(session: Session, item_id: str, section: str | None, whole: bool, outli
     if reading is None:
         raise UsageError(f"{item_id} is an exercise, not a reading")
     document = store.document_for_reading(
-        session.conn, reading.id, arxiv_id=reading.arxiv_id, url=reading.url, version=reading.arxiv_version,
+        session.conn,
+        reading.id,
+        arxiv_id=reading.arxiv_id,
+        url=reading.url,
+        version=reading.arxiv_version,
     )
     path = None
     if document is not None:

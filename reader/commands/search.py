@@ -55,8 +55,9 @@ def _announce_export(session: Session) -> None:
             "SELECT EXISTS (SELECT 1 FROM notes WHERE deleted_at IS NULL) OR EXISTS (SELECT 1 FROM passages)"
         ).fetchone()[0]
         if has_any:
-            err_console().print(text(
-                "preparing the embedding model for fast queries (once; about 20 s)…", "dim"))
+            err_console().print(
+                text("preparing the embedding model for fast queries (once; about 20 s)…", "dim")
+            )
 
 
 def _warn_unindexed(session: Session) -> None:
@@ -65,9 +66,13 @@ def _warn_unindexed(session: Session) -> None:
     waiting = unindexed_documents(session.conn)
     if waiting:
         n = len(waiting)
-        err_console().print(text(
-            f"note: {n} fetched document{'s are' if n != 1 else ' is'} not indexed yet; "
-            "run `syllabus index update` to search their passages", "yellow"))
+        err_console().print(
+            text(
+                f"note: {n} fetched document{'s are' if n != 1 else ' is'} not indexed yet; "
+                "run `syllabus index update` to search their passages",
+                "yellow",
+            )
+        )
 
 
 @click.command()
@@ -80,10 +85,19 @@ def _warn_unindexed(session: Session) -> None:
 @click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="How many hits.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_session
-def search(session: Session, query: str, only: str | None, chapter: int | None, reading_query: str | None,
-           tag: str | None, k: int, as_json: bool) -> None:
+def search(
+    session: Session,
+    query: str,
+    only: str | None,
+    chapter: int | None,
+    reading_query: str | None,
+    tag: str | None,
+    k: int,
+    as_json: bool,
+) -> None:
     """Search notes and readings by words and by meaning."""
-    from index.search import reading_key_of, search as run_search
+    from index.search import reading_key_of
+    from index.search import search as run_search
 
     reading_key = None
     if reading_query:
@@ -97,7 +111,9 @@ def search(session: Session, query: str, only: str | None, chapter: int | None, 
         reading_key = reading_key_of(found.reading)
     kinds = (only,) if only else ("note", "passage")
     _announce_export(session)
-    hits = run_search(session.conn, query, kinds=kinds, chapter=chapter, reading_key=reading_key, tag=tag, k=k)
+    hits = run_search(
+        session.conn, query, kinds=kinds, chapter=chapter, reading_key=reading_key, tag=tag, k=k
+    )
     if "passage" in kinds:
         _warn_unindexed(session)
     if as_json:
@@ -114,7 +130,8 @@ def search(session: Session, query: str, only: str | None, chapter: int | None, 
 @pass_session
 def related(session: Session, reading_id: str | None, note_id: int | None, k: int, as_json: bool) -> None:
     """Notes and passages close in meaning to a reading (ID) or to a note (--note N)."""
-    from index.search import reading_key_of, related as run_related
+    from index.search import reading_key_of
+    from index.search import related as run_related
     from library.errors import UsageError
 
     if (reading_id is None) == (note_id is None):
@@ -142,8 +159,13 @@ def index_group() -> None:
 class _Bar:
     """A Rich progress bar on stderr fed by ``update_index``'s (stage, done, total) callbacks."""
 
-    LABELS = {"documents": "splitting documents", "model": "loading the model", "notes": "embedding notes",
-              "passages": "embedding passages", "faiss": "refreshing FAISS"}
+    LABELS = {
+        "documents": "splitting documents",
+        "model": "loading the model",
+        "notes": "embedding notes",
+        "passages": "embedding passages",
+        "faiss": "refreshing FAISS",
+    }
 
     def __init__(self, progress):
         self.progress = progress
@@ -158,7 +180,8 @@ class _Bar:
 def _run_update(session: Session, as_json: bool, rebuild: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from index.update import rebuild as run_rebuild, update_index
+    from index.update import rebuild as run_rebuild
+    from index.update import update_index
 
     run = run_rebuild if rebuild else update_index
     columns = (TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -168,13 +191,23 @@ def _run_update(session: Session, as_json: bool, rebuild: bool) -> None:
         emit_json(report.to_dict())
         return
     out = console()
-    out.print(text(
-        f"documents: {report.documents_indexed} split, {report.documents_unchanged} unchanged, "
-        f"{report.documents_removed} removed; passages +{report.passages_added} -{report.passages_removed}"))
-    out.print(text(
-        f"embedded {report.notes_embedded} notes and {report.passages_embedded} passages with {report.model} "
-        f"({report.backend}); {report.embeddings_removed} stale vectors removed"))
-    out.print(text("faiss: " + ", ".join(f"{k} {v}" for k, v in report.faiss.items()) + f"  ({report.seconds:.1f} s)"))
+    out.print(
+        text(
+            f"documents: {report.documents_indexed} split, {report.documents_unchanged} unchanged, "
+            f"{report.documents_removed} removed; passages +{report.passages_added} -{report.passages_removed}"
+        )
+    )
+    out.print(
+        text(
+            f"embedded {report.notes_embedded} notes and {report.passages_embedded} passages with {report.model} "
+            f"({report.backend}); {report.embeddings_removed} stale vectors removed"
+        )
+    )
+    out.print(
+        text(
+            "faiss: " + ", ".join(f"{k} {v}" for k, v in report.faiss.items()) + f"  ({report.seconds:.1f} s)"
+        )
+    )
     for key, error in report.documents_failed:
         err_console().print(text(f"could not split {key}: {error}", "red"))
 
@@ -208,18 +241,30 @@ def index_status(session: Session, as_json: bool) -> None:
         return
     out = console()
     onnx = info["onnx"]
-    backend = f"onnx (verified, min cosine {onnx['min_cosine']:.5f})" if onnx["verified"] else "sentence-transformers"
+    backend = (
+        f"onnx (verified, min cosine {onnx['min_cosine']:.5f})"
+        if onnx["verified"]
+        else "sentence-transformers"
+    )
     out.print(text(f"model: {info['model']}  [{backend}]", "bold"))
     out.print(text(f"source: {info['model_source']}", "dim"))
     if not onnx["verified"] and onnx.get("error"):
         out.print(text(f"onnx export failed: {onnx['error']}", "yellow"))
-    out.print(text(f"documents: {info['documents']} fetched, {info['documents_unindexed']} waiting for `index update`"))
+    out.print(
+        text(
+            f"documents: {info['documents']} fetched, {info['documents_unindexed']} waiting for `index update`"
+        )
+    )
     out.print(text(f"notes: {info['notes']} ({info['embedded']['note']} embedded)"))
     out.print(text(f"passages: {info['passages']} ({info['embedded']['passage']} embedded)"))
     for kind, f in info["faiss"].items():
         kind_label = f"faiss {kind}s:"
-        out.print(text(f"{kind_label:<16} {f['state']}, {f.get('count', 0) or 0} vectors"
-                       f"{', ' + f['type'] if f.get('type') else ''}"))
+        out.print(
+            text(
+                f"{kind_label:<16} {f['state']}, {f.get('count', 0) or 0} vectors"
+                f"{', ' + f['type'] if f.get('type') else ''}"
+            )
+        )
 
 
 COMMANDS = [search, related, index_group]

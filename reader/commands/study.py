@@ -36,7 +36,9 @@ def log() -> None:
 
 @log.command(name="start")
 @click.argument("item_id", metavar="ID")
-@click.option("--at", "at", metavar="TIME", help='When you started ("14:00" or "2026-11-20 14:00"); default now.')
+@click.option(
+    "--at", "at", metavar="TIME", help='When you started ("14:00" or "2026-11-20 14:00"); default now.'
+)
 @click.option("--note", help="A word on what you are doing.")
 @pass_session
 def log_start(session: Session, item_id: str, at: str | None, note: str | None) -> None:
@@ -62,8 +64,10 @@ def log_break(session: Session, at: str | None) -> None:
 def log_stop(session: Session, at: str | None) -> None:
     """Stop the running span (study or break)."""
     span = studylog.stop(session.conn, at=_when(at))
-    click.echo(f"{span.what}: {studylog.format_duration(span.seconds())} "
-               f"({studylog.clock(span.start)}-{studylog.clock(span.end)})")
+    click.echo(
+        f"{span.what}: {studylog.format_duration(span.seconds())} "
+        f"({studylog.clock(span.start)}-{studylog.clock(span.end)})"
+    )
 
 
 @log.command(name="add")
@@ -82,11 +86,19 @@ def log_add(session: Session, item_id: str, duration: str, at: str | None, note:
         start = time.time() - seconds
     is_break = item_id.strip().lower() == studylog.BREAK_WORD
     span = studylog.add_span(
-        session.conn, curriculum=session.curriculum.name, item_id=None if is_break else item_id,
-        kind="break" if is_break else "study", start=start, end=start + seconds, source="manual", note=note,
+        session.conn,
+        curriculum=session.curriculum.name,
+        item_id=None if is_break else item_id,
+        kind="break" if is_break else "study",
+        start=start,
+        end=start + seconds,
+        source="manual",
+        note=note,
     )
-    click.echo(f"logged {span.what}: {studylog.format_duration(span.seconds())} "
-               f"({datetime.fromtimestamp(span.start):%Y-%m-%d %H:%M}-{studylog.clock(span.end)}, entry {span.id})")
+    click.echo(
+        f"logged {span.what}: {studylog.format_duration(span.seconds())} "
+        f"({datetime.fromtimestamp(span.start):%Y-%m-%d %H:%M}-{studylog.clock(span.end)}, entry {span.id})"
+    )
 
 
 @log.command(name="status")
@@ -101,7 +113,9 @@ def log_status(session: Session, as_json: bool) -> None:
     if span is None:
         click.echo("nothing is being logged")
     else:
-        click.echo(f"{span.what} since {studylog.clock(span.start)} ({studylog.format_duration(span.seconds())})")
+        click.echo(
+            f"{span.what} since {studylog.clock(span.start)} ({studylog.format_duration(span.seconds())})"
+        )
 
 
 @log.command(name="remove")
@@ -114,8 +128,13 @@ def log_remove(session: Session, entry: int) -> None:
 
 
 @log.command(name="report")
-@click.option("--by", type=click.Choice(studylog.REPORT_BY), default="day", show_default=True,
-              help="One row per span, grouped by day; or totals per chapter or per reading.")
+@click.option(
+    "--by",
+    type=click.Choice(studylog.REPORT_BY),
+    default="day",
+    show_default=True,
+    help="One row per span, grouped by day; or totals per chapter or per reading.",
+)
 @click.option("--days", type=click.IntRange(min=1, max=36500), help="Only the last N days.")
 @click.option("--csv", "as_csv", is_flag=True, help="Write CSV to stdout.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -141,28 +160,56 @@ def log_report(session: Session, by: str, days: int | None, as_csv: bool, as_jso
         for day, rows in result.days():
             study = sum(r.seconds for r in rows if r.kind == "study")
             rest = sum(r.seconds for r in rows if r.kind == "break")
-            table = Table(title=f"{day}  study {fmt(study)}, breaks {fmt(rest)}", title_justify="left",
-                          box=None, pad_edge=False)
-            for col, justify in (("#", "right"), ("what", "left"), ("time", "right"), ("start", "left"),
-                                 ("end", "left"), ("", "left")):
+            table = Table(
+                title=f"{day}  study {fmt(study)}, breaks {fmt(rest)}",
+                title_justify="left",
+                box=None,
+                pad_edge=False,
+            )
+            for col, justify in (
+                ("#", "right"),
+                ("what", "left"),
+                ("time", "right"),
+                ("start", "left"),
+                ("end", "left"),
+                ("", "left"),
+            ):
                 table.add_column(col, justify=justify)
             for r in rows:
                 style = "dim" if r.kind == "break" else ""
                 label = r.title if r.kind == "break" or r.title == r.what else f"{r.what}  {r.title}"
-                table.add_row(str(r.span_id), text(label, style), fmt(r.seconds), studylog.clock(r.start),
-                              studylog.clock(r.end) if r.end else "now",
-                              text(("app" if r.source == "app" else "") + (f"  {r.note}" if r.note else ""), "dim"))
+                table.add_row(
+                    str(r.span_id),
+                    text(label, style),
+                    fmt(r.seconds),
+                    studylog.clock(r.start),
+                    studylog.clock(r.end) if r.end else "now",
+                    text(("app" if r.source == "app" else "") + (f"  {r.note}" if r.note else ""), "dim"),
+                )
             out.print(table)
             out.print()
     else:
         table = Table(box=None, pad_edge=False)
-        for col, justify in ((by, "left"), ("title", "left"), ("study", "right"), ("breaks", "right"),
-                             ("sessions", "right"), ("first", "left"), ("last", "left")):
+        for col, justify in (
+            (by, "left"),
+            ("title", "left"),
+            ("study", "right"),
+            ("breaks", "right"),
+            ("sessions", "right"),
+            ("first", "left"),
+            ("last", "left"),
+        ):
             table.add_column(col, justify=justify)
         for r in result.rows:
-            table.add_row(r.group, text(r.title), fmt(r.seconds), fmt(r.break_seconds), str(r.sessions),
-                          f"{datetime.fromtimestamp(r.start):%Y-%m-%d %H:%M}" if r.start else "",
-                          f"{datetime.fromtimestamp(r.end):%Y-%m-%d %H:%M}" if r.end else "now")
+            table.add_row(
+                r.group,
+                text(r.title),
+                fmt(r.seconds),
+                fmt(r.break_seconds),
+                str(r.sessions),
+                f"{datetime.fromtimestamp(r.start):%Y-%m-%d %H:%M}" if r.start else "",
+                f"{datetime.fromtimestamp(r.end):%Y-%m-%d %H:%M}" if r.end else "now",
+            )
         out.print(table)
     out.print(text(f"total: study {fmt(result.study_seconds)}, breaks {fmt(result.break_seconds)}", "bold"))
 
@@ -170,21 +217,45 @@ def log_report(session: Session, by: str, days: int | None, as_csv: bool, as_jso
 # --- plan ------------------------------------------------------------------------------------------
 
 
-PACE_STYLE = {"done": "green", "ahead": "cyan", "on track": "green", "behind": "red", "upcoming": "dim",
-              "optional": "dim"}
+PACE_STYLE = {
+    "done": "green",
+    "ahead": "cyan",
+    "on track": "green",
+    "behind": "red",
+    "upcoming": "dim",
+    "optional": "dim",
+}
 
 
 @click.command(name="plan")
 @click.option("--start", "start", metavar="DATE", help="Plan from this day (kept for next time).")
 @click.option("--set", "set_target", nargs=2, metavar="CHAPTER DATE", help="Target date for a chapter.")
 @click.option("--clear", "clear_target", type=NUMBER, metavar="CHAPTER", help="Back to the computed target.")
-@click.option("--days", default=3, show_default=True, type=click.IntRange(min=0, max=365), help="How many next days to suggest.")
-@click.option("--hours", default=plan_mod.DEFAULT_HOURS_PER_DAY, show_default=True, type=click.FloatRange(0, 24, min_open=True),
-              help="Hours of study in a day.")
+@click.option(
+    "--days",
+    default=3,
+    show_default=True,
+    type=click.IntRange(min=0, max=365),
+    help="How many next days to suggest.",
+)
+@click.option(
+    "--hours",
+    default=plan_mod.DEFAULT_HOURS_PER_DAY,
+    show_default=True,
+    type=click.FloatRange(0, 24, min_open=True),
+    help="Hours of study in a day.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_session
-def plan(session: Session, start: str | None, set_target: tuple[str, str] | None, clear_target: int | None,
-         days: int, hours: float, as_json: bool) -> None:
+def plan(
+    session: Session,
+    start: str | None,
+    set_target: tuple[str, str] | None,
+    clear_target: int | None,
+    days: int,
+    hours: float,
+    as_json: bool,
+) -> None:
     """Target dates per chapter, where you stand against them, and what the next days should cover."""
     conn, cur = session.conn, session.curriculum
     # Parse everything before writing anything.
@@ -217,14 +288,25 @@ def plan(session: Session, start: str | None, set_target: tuple[str, str] | None
     out = console()
     out.print(text(f"{cur.title}: from {result.start} ({result.start_source}), today {result.today}", "bold"))
     table = Table(box=None, pad_edge=False)
-    for col, justify in (("ch", "right"), ("chapter", "left"), ("target", "left"), ("done", "right"),
-                         ("logged", "right"), ("pace", "left")):
+    for col, justify in (
+        ("ch", "right"),
+        ("chapter", "left"),
+        ("target", "left"),
+        ("done", "right"),
+        ("logged", "right"),
+        ("pace", "left"),
+    ):
         table.add_column(col, justify=justify)
     for ch in result.chapters:
         marker = "*" if ch.target_set else ""
-        table.add_row(str(ch.number), text(ch.title), ch.target + marker, f"{ch.done}/{ch.total}",
-                      studylog.format_duration(ch.logged_seconds) if ch.logged_seconds else "",
-                      text(ch.status, PACE_STYLE.get(ch.status, "")))
+        table.add_row(
+            str(ch.number),
+            text(ch.title),
+            ch.target + marker,
+            f"{ch.done}/{ch.total}",
+            studylog.format_duration(ch.logged_seconds) if ch.logged_seconds else "",
+            text(ch.status, PACE_STYLE.get(ch.status, "")),
+        )
     out.print(table)
     if any(ch.target_set for ch in result.chapters):
         out.print(text("* set by you", "dim"))
@@ -238,7 +320,10 @@ def plan(session: Session, start: str | None, set_target: tuple[str, str] | None
         for item in day.items:
             time_ = studylog.format_duration(item.minutes * 60) if item.minutes else "time unknown"
             line = text(f"  ch {item.chapter}  ", "dim") + text(f"{item.id:<26} ", "bold") + text(item.title)
-            line.append(f"  {item.kind}, {time_}" + (" · started" if item.status in ("reading", "doing") else ""), "dim")
+            line.append(
+                f"  {item.kind}, {time_}" + (" · started" if item.status in ("reading", "doing") else ""),
+                "dim",
+            )
             out.print(line)
             if item.skip:
                 out.print(text("      skip: " + "; ".join(item.skip), "dim"))
@@ -284,10 +369,14 @@ def review(ctx: click.Context, session: Session, limit: int | None, as_json: boo
     graded = 0
     for n, item in enumerate(items, 1):
         _show_cue(item, f"{n}/{len(items)}")
-        click.prompt("  recall your note, then press Enter", default="", show_default=False, prompt_suffix=" ")
+        click.prompt(
+            "  recall your note, then press Enter", default="", show_default=False, prompt_suffix=" "
+        )
         out.print(text(item.body))
         while True:
-            answer = click.prompt("  grade [again/hard/good/easy, 1-4, s=skip, x=exclude, q=quit]").strip().lower()
+            answer = (
+                click.prompt("  grade [again/hard/good/easy, 1-4, s=skip, x=exclude, q=quit]").strip().lower()
+            )
             if answer in ("q", "quit"):
                 click.echo(f"reviewed {graded}")
                 return
@@ -330,8 +419,10 @@ def review_grade(session: Session, note_id: int, rating: str, as_json: bool) -> 
     if as_json:
         emit_json(result.to_dict())
         return
-    click.echo(f"note {note_id}: {result.rating_name}; next review {_in(result.interval_seconds)} "
-               f"({datetime.fromtimestamp(result.due):%Y-%m-%d %H:%M})")
+    click.echo(
+        f"note {note_id}: {result.rating_name}; next review {_in(result.interval_seconds)} "
+        f"({datetime.fromtimestamp(result.due):%Y-%m-%d %H:%M})"
+    )
 
 
 @review.command(name="exclude")
@@ -368,8 +459,10 @@ def review_stats(session: Session, as_json: bool) -> None:
         emit_json(stats.to_dict())
         return
     nxt = f", next {datetime.fromtimestamp(stats.next_due):%Y-%m-%d %H:%M}" if stats.next_due else ""
-    click.echo(f"due {stats.due_now} (new {stats.new}), excluded {stats.excluded}, "
-               f"reviewed today {stats.reviewed_today}{nxt}")
+    click.echo(
+        f"due {stats.due_now} (new {stats.new}), excluded {stats.excluded}, "
+        f"reviewed today {stats.reviewed_today}{nxt}"
+    )
 
 
 # --- solutions -------------------------------------------------------------------------------------
@@ -389,17 +482,30 @@ def solutions(session: Session, chapter: int | None, show_all: bool, as_json: bo
     data = []
     for ch in chapters:
         mine = [
-            {"id": e.id, "title": e.title, "status": progress.status_of(rows, e.id, "exercise"),
-             "solution_url": rows[e.id]["solution_url"] if e.id in rows else None}
+            {
+                "id": e.id,
+                "title": e.title,
+                "status": progress.status_of(rows, e.id, "exercise"),
+                "solution_url": rows[e.id]["solution_url"] if e.id in rows else None,
+            }
             for e in ch.exercises
         ]
         unlocked = show_all or any(m["status"] == "done" for m in mine)
-        data.append({
-            "chapter": ch.number, "title": ch.title, "unlocked": unlocked, "exercises": mine,
-            "solutions": [{"title": s.title, "url": s.url, **({"summary": s.summary} if s.summary else {})}
-                          for s in ch.solutions] if unlocked else [],
-            "available": len(ch.solutions),
-        })
+        data.append(
+            {
+                "chapter": ch.number,
+                "title": ch.title,
+                "unlocked": unlocked,
+                "exercises": mine,
+                "solutions": [
+                    {"title": s.title, "url": s.url, **({"summary": s.summary} if s.summary else {})}
+                    for s in ch.solutions
+                ]
+                if unlocked
+                else [],
+                "available": len(ch.solutions),
+            }
+        )
     if as_json:
         emit_json(data)
         return
@@ -416,8 +522,13 @@ def solutions(session: Session, chapter: int | None, show_all: bool, as_json: bo
             out.print(text("  no public solutions listed", "dim"))
         elif not entry["unlocked"]:
             first = entry["exercises"][0]["id"] if entry["exercises"] else "EXERCISE"
-            out.print(text(f"  {entry['available']} public solution(s), shown once the exercise is done "
-                           f"(`syllabus mark {first} done --solution URL`), or with --all", "yellow"))
+            out.print(
+                text(
+                    f"  {entry['available']} public solution(s), shown once the exercise is done "
+                    f"(`syllabus mark {first} done --solution URL`), or with --all",
+                    "yellow",
+                )
+            )
         for s in entry["solutions"]:
             out.print(text(f"  - {s['title']}  ") + text(s["url"], "cyan"))
 

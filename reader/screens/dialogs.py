@@ -79,7 +79,8 @@ class OutlineScreen(ModalScreen[int | None]):
         with Vertical(classes="dialog outline-dialog"):
             yield Label("Outline", classes="dialog-title")
             options = [
-                Option(Text("  " * max(0, level - 1) + label), id=str(index)) for index, level, label in self.headings
+                Option(Text("  " * max(0, level - 1) + label), id=str(index))
+                for index, level, label in self.headings
             ]
             yield OptionList(*options, id="outline-list")
 

@@ -39,7 +39,7 @@ from reader.messages import (
     RelatedResults,
     StatusRequested,
 )
-from reader.widgets.curriculum_tree import CurriculumTree, READING_KEYS
+from reader.widgets.curriculum_tree import READING_KEYS, CurriculumTree
 from reader.widgets.footer import Footer
 from reader.widgets.notes_panel import NotesPanel
 from reader.widgets.reader_view import ReaderView
@@ -84,7 +84,9 @@ def load_document(reading: Reading) -> DocumentLoaded:
         # milliseconds; a first extraction of a 15-page paper takes about a second).
         from library.structure import resolve
     except ImportError:
-        return DocumentLoaded(reading.id, "unavailable", document=document, detail="section extraction is not installed yet")
+        return DocumentLoaded(
+            reading.id, "unavailable", document=document, detail="section extraction is not installed yet"
+        )
     from library.errors import SyllabusError
 
     try:
@@ -140,7 +142,10 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        statuses = {item_id: row["status"] for item_id, row in progress.statuses(self.conn, self.curriculum.name).items()}
+        statuses = {
+            item_id: row["status"]
+            for item_id, row in progress.statuses(self.conn, self.curriculum.name).items()
+        }
         with Horizontal(id="panes"):
             with Vertical(id="sidebar"):
                 yield Label(Text(self.curriculum.title), id="curriculum-name", markup=False)
@@ -183,8 +188,10 @@ class MainScreen(Screen[None]):
         text.append(self.curriculum.title + "\n\n", style="bold")
         text.append(f"{len(self.curriculum.chapters)} chapters · ")
         text.append(f"{sum(len(c.readings) for c in self.curriculum.chapters)} readings\n\n")
-        text.append("Enter opens a reading · d marks it done · / searches · p shows progress · v reviews notes · "
-                    "? lists every key")
+        text.append(
+            "Enter opens a reading · d marks it done · / searches · p shows progress · v reviews notes · "
+            "? lists every key"
+        )
         await self.query_one(ReaderView).show_message(text)
 
     def on_resize(self, event) -> None:
@@ -217,7 +224,9 @@ class MainScreen(Screen[None]):
             reading = found.reading
             assert reading is not None
             text.append(reading.title + "\n", style="bold")
-            text.append(f"{reading.kind} · {reading.pointer.label} · {self.tree.status(reading.id)}\n", style="dim")
+            text.append(
+                f"{reading.kind} · {reading.pointer.label} · {self.tree.status(reading.id)}\n", style="dim"
+            )
             text.append(reading.url, style="dim")
         elif item.kind == "exercise":
             found = curricula.find(self.curriculum, item.id)
@@ -313,7 +322,9 @@ class MainScreen(Screen[None]):
             if len(exercises) == 1:
                 exercise_id = exercises[0].id
         if exercise_id is None:
-            self.notify("Move to an exercise in the curriculum to set the link to your solution.", severity="warning")
+            self.notify(
+                "Move to an exercise in the curriculum to set the link to your solution.", severity="warning"
+            )
             return
         ask_solution_link(self.app, self.conn, self.curriculum, exercise_id)
 
@@ -392,7 +403,11 @@ class MainScreen(Screen[None]):
         view = "whole" if message.whole else "section"
         if target is None and saved is not None:
             target, view = saved.block_index, saved.view
-        if target is not None and view == "section" and not any(b.index == target for b in self.content.blocks):
+        if (
+            target is not None
+            and view == "section"
+            and not any(b.index == target for b in self.content.blocks)
+        ):
             view = "whole"  # the place to show lies outside the assigned section
         self.view = view
         await self._render_view(target)
@@ -403,7 +418,9 @@ class MainScreen(Screen[None]):
         text = Text()
         if message.state == "missing":
             text.append("This reading is not in your library yet.\n\n", style="bold")
-            text.append("Press f to fetch it (it downloads in the background), or attach a PDF you have with\n")
+            text.append(
+                "Press f to fetch it (it downloads in the background), or attach a PDF you have with\n"
+            )
             text.append(f"syllabus attach {self.reading.id if self.reading else ''} FILE.pdf", style="bold")
         elif message.state == "link":
             text.append("Nothing to download: follow the link.\n\n", style="bold")
@@ -436,7 +453,11 @@ class MainScreen(Screen[None]):
         current = self.reader.current_block
         self.view = "whole" if self.view == "section" else "section"
         target = current.index if current is not None else None
-        if self.view == "section" and target is not None and not any(b.index == target for b in self.content.blocks):
+        if (
+            self.view == "section"
+            and target is not None
+            and not any(b.index == target for b in self.content.blocks)
+        ):
             target = None
         await self._render_view(target)
         self._save_position()
@@ -444,7 +465,9 @@ class MainScreen(Screen[None]):
     def jump_to_block(self, block_index: int) -> None:
         if self.structure is None:
             return
-        if self.reader.position_of(block_index) is None or not any(b.index == block_index for b in self.reader.blocks):
+        if self.reader.position_of(block_index) is None or not any(
+            b.index == block_index for b in self.reader.blocks
+        ):
             if self.view == "section" and any(b.index == block_index for b in self.structure.blocks):
                 self.view = "whole"
                 self.run_worker(self._render_then_jump(block_index))
@@ -466,7 +489,9 @@ class MainScreen(Screen[None]):
             if section.first_block in shown:
                 headings.append((section.first_block, section.level, strip_escapes(section.label)))
         if not headings:
-            headings = [(b.index, 1, strip_escapes(b.text)[:60]) for b in self.reader.blocks if b.kind == "heading"]
+            headings = [
+                (b.index, 1, strip_escapes(b.text)[:60]) for b in self.reader.blocks if b.kind == "heading"
+            ]
         if not headings:
             self.notify("This text has no headings.", severity="information")
             return
@@ -513,7 +538,9 @@ class MainScreen(Screen[None]):
                 hits = search.related(conn, text=text, k=8)
             finally:
                 conn.close()
-            result = RelatedResults(block_index, [h for h in hits if not _same_block(h, reading_key, block_index)])
+            result = RelatedResults(
+                block_index, [h for h in hits if not _same_block(h, reading_key, block_index)]
+            )
         except ImportError:
             result = RelatedResults(block_index, [], "search is not available yet")
         except Exception as exc:  # the panel is a nicety: report, never crash
@@ -575,9 +602,14 @@ class MainScreen(Screen[None]):
             anchor = self._anchor_for(draft.quote, block)
         try:
             note = notes_api.add_note(
-                self.conn, body=draft.body, curriculum=self.curriculum.name, reading_id=self.reading.id,
-                reading_key=reading_key_of(self.reading), chapter=self.chapter.number if self.chapter else None,
-                tags=draft.tags, anchor=anchor,
+                self.conn,
+                body=draft.body,
+                curriculum=self.curriculum.name,
+                reading_id=self.reading.id,
+                reading_key=reading_key_of(self.reading),
+                chapter=self.chapter.number if self.chapter else None,
+                tags=draft.tags,
+                anchor=anchor,
             )
         except SyllabusError as exc:
             self.notify(str(exc), title="Note not saved", severity="error", markup=False)
@@ -597,15 +629,27 @@ class MainScreen(Screen[None]):
             match = locate(self.structure, quote, block_index=block.index, page=block.page, fuzzy=False)
             if match is not None:
                 return Anchor(
-                    document_id=document_id, arxiv_version=version, section=match.section, page=match.page,
-                    exact=match.exact, prefix=match.prefix, suffix=match.suffix, block_index=match.block_index,
+                    document_id=document_id,
+                    arxiv_version=version,
+                    section=match.section,
+                    page=match.page,
+                    exact=match.exact,
+                    prefix=match.prefix,
+                    suffix=match.suffix,
+                    block_index=match.block_index,
                     status="attached",
                 )
         # The user edited the quote into words the text does not have: keep it on this block.
         return Anchor(
-            document_id=document_id, arxiv_version=version, page=block.page if block else None,
-            section=section_label(self.structure, block.index, block.page) if (block and self.structure) else None,
-            exact=" ".join(quote.split()), block_index=block.index if block else None, status="attached",
+            document_id=document_id,
+            arxiv_version=version,
+            page=block.page if block else None,
+            section=section_label(self.structure, block.index, block.page)
+            if (block and self.structure)
+            else None,
+            exact=" ".join(quote.split()),
+            block_index=block.index if block else None,
+            status="attached",
         )
 
     def on_jump_to_note(self, message: JumpToNote) -> None:
@@ -641,6 +685,7 @@ class MainScreen(Screen[None]):
             self.notify("Note deleted. ctrl+z brings it back.")
             self.app.note_saved(note.id)  # type: ignore[attr-defined]
         elif message.action == "edit":
+
             def save(draft) -> None:
                 if draft is not None:
                     notes_api.edit_note(self.conn, note.id, body=draft.body, tags=draft.tags)
@@ -650,6 +695,7 @@ class MainScreen(Screen[None]):
 
             self.app.push_screen(NoteEditor(title="Edit note", body=note.body, tags=list(note.tags)), save)
         elif message.action == "tag":
+
             def tag(value: str | None) -> None:
                 if value is not None:
                     from reader.screens.note_editor import parse_tags
@@ -730,8 +776,10 @@ class MainScreen(Screen[None]):
     def action_image(self) -> None:
         block = self.reader.current_block
         if not self.app.image_support:  # type: ignore[attr-defined]
-            self.notify("This terminal cannot show images (it needs sixel or the kitty graphics protocol).",
-                        severity="warning")
+            self.notify(
+                "This terminal cannot show images (it needs sixel or the kitty graphics protocol).",
+                severity="warning",
+            )
             return
         if block is None or block.bbox is None or self.document is None or not self.document.is_pdf:
             self.notify("Move to a block of a PDF to see it as an image.", severity="warning")
@@ -743,7 +791,11 @@ class MainScreen(Screen[None]):
         x0, y0, x1, y1 = block.bbox
         if block.kind != "caption" or self.structure is None:
             return (x0, y0, x1, y1)
-        above = [b for b in self.structure.blocks if b.page == block.page and b.bbox and b.bbox[3] <= y0 and b.index < block.index]
+        above = [
+            b
+            for b in self.structure.blocks
+            if b.page == block.page and b.bbox and b.bbox[3] <= y0 and b.index < block.index
+        ]
         top = max((b.bbox[3] for b in above), default=0.0)
         return (min(x0, 0.0 if not above else min(b.bbox[0] for b in above)), top, x1, y1)
 
@@ -753,7 +805,9 @@ class MainScreen(Screen[None]):
             # PyMuPDF renders the clip at screen resolution: ~50 ms for an equation.
             from library.structure.render import render_region_png
         except ImportError:
-            self.app.call_from_thread(self.notify, "Rendering regions is not available yet.", severity="warning")
+            self.app.call_from_thread(
+                self.notify, "Rendering regions is not available yet.", severity="warning"
+            )
             return
         try:
             png = render_region_png(path, page, bbox)
@@ -767,6 +821,8 @@ class MainScreen(Screen[None]):
 
 def _same_block(hit: Any, reading_key: str | None, block_index: int) -> bool:
     """A passage hit for the very paragraph under the cursor is no news: leave it out."""
-    return getattr(hit, "kind", None) == "passage" and getattr(hit, "reading_key", None) == reading_key and (
-        getattr(hit, "block_start", None) == block_index
+    return (
+        getattr(hit, "kind", None) == "passage"
+        and getattr(hit, "reading_key", None) == reading_key
+        and (getattr(hit, "block_start", None) == block_index)
     )

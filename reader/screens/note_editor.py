@@ -34,7 +34,9 @@ class NoteEditor(ModalScreen[NoteDraft | None]):
         Binding("escape", "cancel", "Cancel", show=True),
     ]
 
-    def __init__(self, *, title: str, quote: str | None = None, body: str = "", tags: list[str] | None = None) -> None:
+    def __init__(
+        self, *, title: str, quote: str | None = None, body: str = "", tags: list[str] | None = None
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
         self.quote = quote
@@ -50,7 +52,9 @@ class NoteEditor(ModalScreen[NoteDraft | None]):
             yield Label("Note", classes="field-label")
             yield TextArea(self.body, id="note-body", soft_wrap=True, show_line_numbers=False)
             yield Label("Tags", classes="field-label")
-            yield Input(" ".join(self.tags), placeholder="space-separated, e.g. attention heads", id="note-tags")
+            yield Input(
+                " ".join(self.tags), placeholder="space-separated, e.g. attention heads", id="note-tags"
+            )
         yield Footer()
 
     def on_mount(self) -> None:

@@ -25,8 +25,10 @@ from reader.widgets.footer import Footer
 
 SPARK_DAYS = 14
 CHART_DAYS = 14
-NO_TIME = ("No study time in these days. Time counts while a reading is open and you are active; "
-           "`syllabus log add ID 45m` records time spent away from the app.")
+NO_TIME = (
+    "No study time in these days. Time counts while a reading is open and you are active; "
+    "`syllabus log add ID 45m` records time spent away from the app."
+)
 
 
 def duration(seconds: float) -> str:
@@ -68,17 +70,28 @@ class ProgressScreen(Screen[None]):
                             yield Label(f"Reading time, last {SPARK_DAYS} days", classes="section-title")
                             yield Sparkline([], id="daily-spark")
                             yield Static("", id="time-total", markup=False)
-                with TabPane("Study time", id="tab-time"):
-                    with Horizontal(id="charts"):
-                        with VerticalScroll(id="day-chart-box", classes="chart-box"):
-                            yield Static(f"Per day, last {CHART_DAYS} days", id="day-chart-title",
-                                         classes="section-title", markup=False)
-                            yield BarChart(id="day-chart", empty=NO_TIME, max_label=10)
-                        with VerticalScroll(id="chapter-chart-box", classes="chart-box"):
-                            yield Static("Per chapter, all time", id="chapter-chart-title",
-                                         classes="section-title", markup=False)
-                            yield BarChart(id="chapter-chart", empty="No study time recorded yet.",
-                                           max_label=20, bar_style="cyan")
+                with TabPane("Study time", id="tab-time"), Horizontal(id="charts"):
+                    with VerticalScroll(id="day-chart-box", classes="chart-box"):
+                        yield Static(
+                            f"Per day, last {CHART_DAYS} days",
+                            id="day-chart-title",
+                            classes="section-title",
+                            markup=False,
+                        )
+                        yield BarChart(id="day-chart", empty=NO_TIME, max_label=10)
+                    with VerticalScroll(id="chapter-chart-box", classes="chart-box"):
+                        yield Static(
+                            "Per chapter, all time",
+                            id="chapter-chart-title",
+                            classes="section-title",
+                            markup=False,
+                        )
+                        yield BarChart(
+                            id="chapter-chart",
+                            empty="No study time recorded yet.",
+                            max_label=20,
+                            bar_style="cyan",
+                        )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -124,7 +137,9 @@ class ProgressScreen(Screen[None]):
         total_week = sum(seconds for _, seconds in daily[-7:])
         total_all = sum(by_chapter.values())
         self.query_one("#time-total", Static).update(
-            Text(f"today {duration(daily[-1][1]) if daily else '–'} · 7 days {duration(total_week)} · all {duration(total_all)}")
+            Text(
+                f"today {duration(daily[-1][1]) if daily else '–'} · 7 days {duration(total_week)} · all {duration(total_all)}"
+            )
         )
         self.load_charts()
 
@@ -156,18 +171,27 @@ class ProgressScreen(Screen[None]):
             chapter_chart.set_bars([])
             return
         today = message.daily[-1][0] if message.daily else ""
-        day_chart.set_bars([
-            Bar(day_label(day), seconds, duration(seconds), style="bold" if day == today else "")
-            for day, seconds in message.daily
-        ])
-        chapter_chart.set_bars([
-            Bar(Text(f"{chapter.number} {chapter.title}"), message.by_chapter.get(chapter.number, 0.0),
-                duration(message.by_chapter.get(chapter.number, 0.0)))
-            for chapter in self.curriculum.chapters
-        ])
+        day_chart.set_bars(
+            [
+                Bar(day_label(day), seconds, duration(seconds), style="bold" if day == today else "")
+                for day, seconds in message.daily
+            ]
+        )
+        chapter_chart.set_bars(
+            [
+                Bar(
+                    Text(f"{chapter.number} {chapter.title}"),
+                    message.by_chapter.get(chapter.number, 0.0),
+                    duration(message.by_chapter.get(chapter.number, 0.0)),
+                )
+                for chapter in self.curriculum.chapters
+            ]
+        )
         period = sum(seconds for _, seconds in message.daily)
         overall = sum(message.by_chapter.values())
-        self.query_one("#day-chart-title", Static).update(f"Per day, last {CHART_DAYS} days · {duration(period)}")
+        self.query_one("#day-chart-title", Static).update(
+            f"Per day, last {CHART_DAYS} days · {duration(period)}"
+        )
         self.query_one("#chapter-chart-title", Static).update(f"Per chapter, all time · {duration(overall)}")
 
     def action_toggle_tab(self) -> None:

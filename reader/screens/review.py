@@ -81,10 +81,10 @@ class ReviewScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.item = None          # the ReviewItem on screen
+        self.item = None  # the ReviewItem on screen
         self.stats = None
         self.revealed = False
-        self.busy = True          # a worker is writing or loading: keys wait for it
+        self.busy = True  # a worker is writing or loading: keys wait for it
         self.skipped: set[int] = set()
         self.graded = 0
         self.last: ReviewGraded | None = None
@@ -179,11 +179,16 @@ class ReviewScreen(Screen[None]):
             note.update(Text(self.item.body))
             tags.display = bool(self.item.tags)
             tags.update(Text(" ".join(f"#{t}" for t in self.item.tags), style="dim"))
-            hint.update(Text("How well did you recall it?  1 again · 2 hard · 3 good · 4 easy"
-                             "   x exclude · s skip"))
+            hint.update(
+                Text("How well did you recall it?  1 again · 2 hard · 3 good · 4 easy   x exclude · s skip")
+            )
         else:
             note.set_class(True, "-hidden")
-            cue = "Recall your note on this passage…" if self.item.quote else "Recall your note on this reading…"
+            cue = (
+                "Recall your note on this passage…"
+                if self.item.quote
+                else "Recall your note on this reading…"
+            )
             note.update(Text(cue, style="dim italic"))
             tags.display = False
             hint.update(Text("space or Enter shows your note · s skips it · x keeps it out of review"))
@@ -199,8 +204,10 @@ class ReviewScreen(Screen[None]):
             text.append(f"Next review: {when(stats.next_due)}.")
         elif stats is not None and stats.excluded:
             text.append("Nothing is due for review.\n", style="bold")
-            text.append(f"Your other notes are excluded from review ({stats.excluded}); "
-                        "`syllabus review include ID` brings one back.")
+            text.append(
+                f"Your other notes are excluded from review ({stats.excluded}); "
+                "`syllabus review include ID` brings one back."
+            )
         else:
             text.append("No notes to review yet.\n", style="bold")
             text.append("Notes you write with n in the reader come back here on a spaced schedule.")
@@ -302,8 +309,16 @@ class ReviewScreen(Screen[None]):
         if message.error:
             self.notify(message.error, title="Not saved", severity="error", markup=False)
         elif message.action == "excluded":
-            self.notify(f"Note {message.note_id} excluded from review "
-                        f"(`syllabus review include {message.note_id}` brings it back).", timeout=4, markup=False)
+            self.notify(
+                f"Note {message.note_id} excluded from review "
+                f"(`syllabus review include {message.note_id}` brings it back).",
+                timeout=4,
+                markup=False,
+            )
         else:
             self.graded += 1
-            self.notify(f"{message.action}: next review {when(message.due, message.reviewed_at)}", timeout=3, markup=False)
+            self.notify(
+                f"{message.action}: next review {when(message.due, message.reviewed_at)}",
+                timeout=3,
+                markup=False,
+            )

@@ -43,9 +43,11 @@ def snippet_text(hit: Any, width: int = 160) -> Text:
 
 def hit_prompt(hit: Any, titles: dict[str, str]) -> Text:
     kind = getattr(hit, "kind", "passage")
-    head = Text("note " if kind == "note" else "text ", style="bold magenta" if kind == "note" else "bold blue")
+    head = Text(
+        "note " if kind == "note" else "text ", style="bold magenta" if kind == "note" else "bold blue"
+    )
     reading = getattr(hit, "reading", None)
-    title = titles.get(reading or "", None) or getattr(hit, "reading_key", None) or ""
+    title = titles.get(reading or "") or getattr(hit, "reading_key", None) or ""
     head.append(title, style="bold")
     where = []
     if getattr(hit, "section", None):
@@ -119,7 +121,9 @@ class SearchScreen(ModalScreen[Any]):
         try:
             hits = run_search(query)
         except ImportError:
-            result = SearchResults(query, [], "search is not available yet (the index module is not installed)")
+            result = SearchResults(
+                query, [], "search is not available yet (the index module is not installed)"
+            )
         except Exception as exc:  # a broken index must not take the screen down; say what went wrong
             result = SearchResults(query, [], f"search failed: {exc}")
         else:

@@ -53,11 +53,17 @@ class ChapterSolutions:
 def chapter_solutions(conn: sqlite3.Connection, curriculum: Curriculum, number: int) -> ChapterSolutions:
     chapter = curriculum.chapter(number)
     rows = progress.statuses(conn, curriculum.name)
-    return ChapterSolutions(chapter, [
-        ExerciseState(e, progress.status_of(rows, e.id, "exercise"),
-                      (rows[e.id]["solution_url"] or None) if e.id in rows else None)
-        for e in chapter.exercises
-    ])
+    return ChapterSolutions(
+        chapter,
+        [
+            ExerciseState(
+                e,
+                progress.status_of(rows, e.id, "exercise"),
+                (rows[e.id]["solution_url"] or None) if e.id in rows else None,
+            )
+            for e in chapter.exercises
+        ],
+    )
 
 
 def save_solution_link(conn: sqlite3.Connection, curriculum: Curriculum, exercise_id: str, url: str) -> str:
@@ -68,7 +74,9 @@ def save_solution_link(conn: sqlite3.Connection, curriculum: Curriculum, exercis
     return status
 
 
-def ask_solution_link(app, conn: sqlite3.Connection, curriculum: Curriculum, exercise_id: str, saved=None) -> None:
+def ask_solution_link(
+    app, conn: sqlite3.Connection, curriculum: Curriculum, exercise_id: str, saved=None
+) -> None:
     """Ask for the user's own solution link of an exercise and save it; ``saved(url)`` after."""
     from library import curricula
     from library.errors import SyllabusError
@@ -89,13 +97,24 @@ def ask_solution_link(app, conn: sqlite3.Connection, curriculum: Curriculum, exe
         except SyllabusError as exc:
             app.notify(str(exc), title="Not saved", severity="error", markup=False)
             return
-        app.notify(f"Solution link saved for {found.exercise.id}." if value.strip()
-                   else f"Solution link of {found.exercise.id} cleared.", timeout=3, markup=False)
+        app.notify(
+            f"Solution link saved for {found.exercise.id}."
+            if value.strip()
+            else f"Solution link of {found.exercise.id} cleared.",
+            timeout=3,
+            markup=False,
+        )
         if saved is not None:
             saved(value.strip())
 
-    app.push_screen(PromptScreen(f"Link to your solution of {found.exercise.title} (blank clears it)",
-                                 state.solution_url or "", placeholder="https://github.com/you/solution"), answer)
+    app.push_screen(
+        PromptScreen(
+            f"Link to your solution of {found.exercise.title} (blank clears it)",
+            state.solution_url or "",
+            placeholder="https://github.com/you/solution",
+        ),
+        answer,
+    )
 
 
 class SolutionsScreen(ModalScreen[None]):
@@ -107,8 +126,9 @@ class SolutionsScreen(ModalScreen[None]):
         Binding("escape,q,S", "close", "Close", show=True),
     ]
 
-    def __init__(self, conn: sqlite3.Connection, curriculum: Curriculum, chapter: int, *,
-                 just_done: str | None = None) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, curriculum: Curriculum, chapter: int, *, just_done: str | None = None
+    ) -> None:
         super().__init__(classes="dialog-screen")
         self.conn = conn
         self.curriculum = curriculum
@@ -120,16 +140,30 @@ class SolutionsScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         chapter = self.data.chapter
         with Vertical(classes="dialog solutions-dialog"):
-            yield Label(Text(f"Chapter {chapter.number}: {chapter.title} · solutions"), classes="dialog-title",
-                        markup=False)
+            yield Label(
+                Text(f"Chapter {chapter.number}: {chapter.title} · solutions"),
+                classes="dialog-title",
+                markup=False,
+            )
             if self.just_done:
-                title = next((e.exercise.title for e in self.data.exercises if e.exercise.id == self.just_done),
-                             self.just_done)
-                yield Static(Text(f"Well done: {title} is marked done. Compare notes with these solutions.",
-                                  style="green"), id="solutions-done", markup=False)
+                title = next(
+                    (e.exercise.title for e in self.data.exercises if e.exercise.id == self.just_done),
+                    self.just_done,
+                )
+                yield Static(
+                    Text(
+                        f"Well done: {title} is marked done. Compare notes with these solutions.",
+                        style="green",
+                    ),
+                    id="solutions-done",
+                    markup=False,
+                )
             yield OptionList(id="solutions-list")
-            yield Static(Text("Enter opens a link in your browser · e sets your own solution link", style="dim"),
-                         id="solutions-note", markup=False)
+            yield Static(
+                Text("Enter opens a link in your browser · e sets your own solution link", style="dim"),
+                id="solutions-note",
+                markup=False,
+            )
 
     def on_mount(self) -> None:
         self.fill()
@@ -151,14 +185,21 @@ class SolutionsScreen(ModalScreen[None]):
         options.append(None)  # a separator line
         available = len(data.chapter.solutions)
         if not available:
-            options.append(Option(Text("No public solutions are listed for this chapter.", style="dim"),
-                                  disabled=True))
+            options.append(
+                Option(Text("No public solutions are listed for this chapter.", style="dim"), disabled=True)
+            )
         elif not data.unlocked:
             first = data.exercises[0].exercise.id if data.exercises else "the exercise"
-            options.append(Option(Text(
-                f"{available} public solution(s), shown once an exercise of this chapter is done "
-                f"(press d on it in the curriculum, or `syllabus mark {first} done`).", style="yellow"),
-                disabled=True))
+            options.append(
+                Option(
+                    Text(
+                        f"{available} public solution(s), shown once an exercise of this chapter is done "
+                        f"(press d on it in the curriculum, or `syllabus mark {first} done`).",
+                        style="yellow",
+                    ),
+                    disabled=True,
+                )
+            )
         for index, link in enumerate(data.solutions):
             line = Text(link.title, style="bold")
             line.append("\n  " + link.url, style="cyan")
@@ -233,8 +274,12 @@ class SolutionsScreen(ModalScreen[None]):
             self.opened.append(message.url)
             self.notify(f"Opened {message.url}", timeout=3, markup=False)
         else:
-            self.notify(f"Could not open a browser ({message.detail}). The link: {message.url}",
-                        severity="warning", timeout=10, markup=False)
+            self.notify(
+                f"Could not open a browser ({message.detail}). The link: {message.url}",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -49,8 +49,9 @@ class BarChart(Widget):
     }
     """
 
-    def __init__(self, *, empty: str = "Nothing to show.", max_label: int = 28, bar_style: str = "green",
-                 **kwargs) -> None:
+    def __init__(
+        self, *, empty: str = "Nothing to show.", max_label: int = 28, bar_style: str = "green", **kwargs
+    ) -> None:
         super().__init__(**kwargs)
         self.bars: list[Bar] = []
         self.empty = empty

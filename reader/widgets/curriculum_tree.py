@@ -20,8 +20,13 @@ from reader.messages import FetchRequested, ReadingSelected, StatusRequested
 READING_ICON = {"unread": "○", "reading": "◐", "done": "●", "skimmed": "◑", "skipped": "⊘"}
 EXERCISE_ICON = {"todo": "□", "doing": "◧", "done": "■"}
 STATUS_STYLE = {
-    "unread": "", "todo": "", "reading": "bold yellow", "doing": "bold yellow",
-    "done": "green", "skimmed": "cyan", "skipped": "dim strike",
+    "unread": "",
+    "todo": "",
+    "reading": "bold yellow",
+    "doing": "bold yellow",
+    "done": "green",
+    "skimmed": "cyan",
+    "skipped": "dim strike",
 }
 # What each status key means for a reading and for an exercise.
 READING_KEYS = {"u": "unread", "r": "reading", "d": "done", "s": "skimmed", "x": "skipped"}
@@ -78,18 +83,24 @@ class CurriculumTree(Tree[Item]):
         self._item_nodes.clear()
         self._chapter_nodes.clear()
         for chapter in self.curriculum.chapters:
-            node = self.root.add(self.chapter_label(chapter), Item("chapter", str(chapter.number), chapter.number))
+            node = self.root.add(
+                self.chapter_label(chapter), Item("chapter", str(chapter.number), chapter.number)
+            )
             self._chapter_nodes[chapter.number] = node
             for title, readings in (("Recommended", chapter.recommended), ("Optional", chapter.optional)):
                 if readings:
-                    group = node.add(Text(title, style="italic dim"), Item("group", title, chapter.number), expand=True)
+                    group = node.add(
+                        Text(title, style="italic dim"), Item("group", title, chapter.number), expand=True
+                    )
                     for reading in readings:
                         self._item_nodes[reading.id] = group.add_leaf(
                             self.reading_label(reading), Item("reading", reading.id, chapter.number)
                         )
             if chapter.exercises:
                 title = "Exercise" if len(chapter.exercises) == 1 else "Exercises"
-                group = node.add(Text(title, style="italic dim"), Item("group", title, chapter.number), expand=True)
+                group = node.add(
+                    Text(title, style="italic dim"), Item("group", title, chapter.number), expand=True
+                )
                 for exercise in chapter.exercises:
                     self._item_nodes[exercise.id] = group.add_leaf(
                         self.exercise_label(exercise), Item("exercise", exercise.id, chapter.number)
@@ -103,7 +114,9 @@ class CurriculumTree(Tree[Item]):
         """(finished, total) of what the chapter asks: its recommended readings and exercises, or
         its optional readings when it asks nothing else (the groundwork chapter)."""
         finished = ("done", "skimmed")
-        required = [(r.id, "reading") for r in chapter.recommended] + [(e.id, "exercise") for e in chapter.exercises]
+        required = [(r.id, "reading") for r in chapter.recommended] + [
+            (e.id, "exercise") for e in chapter.exercises
+        ]
         items = required or [(r.id, "reading") for r in chapter.optional]
         done = sum(self.status(item_id, kind) in finished for item_id, kind in items)
         return done, len(items)
@@ -193,7 +206,11 @@ class CurriculumTree(Tree[Item]):
         table = READING_KEYS if item.kind == "reading" else EXERCISE_KEYS
         status = table.get(key)
         if status is None:
-            self.notify(f"Exercises have no status for {key!r}: use u (todo), r (doing) or d (done).", severity="warning", markup=False)
+            self.notify(
+                f"Exercises have no status for {key!r}: use u (todo), r (doing) or d (done).",
+                severity="warning",
+                markup=False,
+            )
             return
         self.post_message(StatusRequested(item.id, item.kind, status))
 

@@ -36,7 +36,9 @@ class Footer(TextualFooter):
     def compose(self) -> ComposeResult:
         self._composed_keys = self._keys_on_show() if self._bindings_ready else None
         for widget in super().compose():
-            if isinstance(widget, FooterKey) and "compact" in (getattr(widget, "_reactive_connect", None) or ()):
+            if isinstance(widget, FooterKey) and "compact" in (
+                getattr(widget, "_reactive_connect", None) or ()
+            ):
                 # A key starts compact and is then bound to the footer's ``compact``: each change
                 # of its class restyles it (two restyles per key, a third of a rebuild's cost).
                 # Starting it at the bound value leaves it exactly as binding would, restyled once.

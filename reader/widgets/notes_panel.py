@@ -49,7 +49,9 @@ class NotesPanel(OptionList):
         self.notes: list[Any] = []
         self.border_title = "Notes"
 
-    def set_notes(self, notes: list[Any], *, placeholder: str = "No notes on this reading yet: press n on a paragraph.") -> None:
+    def set_notes(
+        self, notes: list[Any], *, placeholder: str = "No notes on this reading yet: press n on a paragraph."
+    ) -> None:
         highlighted = self.highlighted_note
         self.notes = list(notes)
         self.clear_options()

@@ -81,7 +81,9 @@ class ReaderView(VerticalScroll, can_focus=True):
 
     # --- what to show --------------------------------------------------------------------------------
 
-    async def show_blocks(self, blocks: list[Block], *, cursor_block: int | None = None, noted: dict[int, int] | None = None) -> None:
+    async def show_blocks(
+        self, blocks: list[Block], *, cursor_block: int | None = None, noted: dict[int, int] | None = None
+    ) -> None:
         """Replace the content with ``blocks`` and put the cursor on block index ``cursor_block``."""
         self.fetchable = False
         self.blocks = list(blocks)

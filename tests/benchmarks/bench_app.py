@@ -93,7 +93,9 @@ def first_paint_tmux(home: Path, bytecode: str, images: bool = False) -> float:
         raise RuntimeError("tmux would not start a session")
     try:
         while time.perf_counter() - started < 30:
-            pane = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True).stdout
+            pane = subprocess.run(
+                ["tmux", "capture-pane", "-p", "-t", session], capture_output=True, text=True
+            ).stdout
             if MARKER in pane:
                 return time.perf_counter() - started
             time.sleep(0.01)
@@ -108,8 +110,11 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     if shutil.which("tmux"):
-        configs = (("bytecode cached", "cached", False), ("PYTHONDONTWRITEBYTECODE=1", "none", False),
-                   ("bytecode cached, image probe on", "cached", True))
+        configs = (
+            ("bytecode cached", "cached", False),
+            ("PYTHONDONTWRITEBYTECODE=1", "none", False),
+            ("bytecode cached, image probe on", "cached", True),
+        )
         for label, bytecode, images in configs:
             if bytecode == "cached":
                 warm_up = Path(tempfile.mkdtemp(prefix="syl-bench-"))
@@ -120,12 +125,19 @@ def main() -> None:
                 home = Path(tempfile.mkdtemp(prefix="syl-bench-"))
                 times.append(first_paint_tmux(home, bytecode, images))
                 shutil.rmtree(home, ignore_errors=True)
-            rows.append((f"first paint in tmux, fresh home, {label} (median)", f"{statistics.median(times):.2f} s",
-                         f"min {min(times):.2f} s, max {max(times):.2f} s, {args.runs} runs"))
+            rows.append(
+                (
+                    f"first paint in tmux, fresh home, {label} (median)",
+                    f"{statistics.median(times):.2f} s",
+                    f"min {min(times):.2f} s, max {max(times):.2f} s, {args.runs} runs",
+                )
+            )
     home = Path(tempfile.mkdtemp(prefix="syl-bench-"))
     # The environment as it is (a bytecode cache of its own would have torch compiled into it).
     env = {**os.environ, "SYLLABUS_HOME": str(home), "HF_HUB_OFFLINE": "1"}
-    result = subprocess.run([str(VENV_BIN / "python"), "-c", HEADLESS], capture_output=True, text=True, env=env, cwd=REPO)
+    result = subprocess.run(
+        [str(VENV_BIN / "python"), "-c", HEADLESS], capture_output=True, text=True, env=env, cwd=REPO
+    )
     if result.returncode != 0:
         sys.exit(result.stderr)
     data = json.loads(result.stdout.strip().splitlines()[-1])
@@ -137,7 +149,9 @@ def main() -> None:
         ("RSS after the model loaded", f"{data['rss_after']:.0f} MB", ""),
     ]
     shutil.rmtree(home, ignore_errors=True)
-    rows.append(("load average during the run (1 min)", f"{os.getloadavg()[0]:.1f}", f"{os.cpu_count()} CPUs"))
+    rows.append(
+        ("load average during the run (1 min)", f"{os.getloadavg()[0]:.1f}", f"{os.cpu_count()} CPUs")
+    )
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'value':>9}  notes")
     for name, value, note in rows:

@@ -90,14 +90,20 @@ def ranks(conn, embedder, questions: list[dict], mode: str) -> list[int | None]:
 def scores(ranked: list[int | None], subset: list[int] | None = None) -> dict[str, float]:
     subset = list(range(len(ranked))) if subset is None else subset
     n = len(subset) or 1
-    return {"recall@5": sum(1 for i in subset if ranked[i] and ranked[i] <= 5) / n,
-            "mrr@10": sum(1.0 / ranked[i] for i in subset if ranked[i]) / n}
+    return {
+        "recall@5": sum(1 for i in subset if ranked[i] and ranked[i] <= 5) / n,
+        "mrr@10": sum(1.0 / ranked[i] for i in subset if ranked[i]) / n,
+    }
 
 
 def halves(questions: list[dict]) -> dict[str, list[int]]:
     everything = list(range(len(questions)))
-    return {"all": everything, "even half": everything[0::2], "odd half": everything[1::2],
-            "batch 2": [i for i, q in enumerate(questions) if q.get("batch") == 2]}
+    return {
+        "all": everything,
+        "even half": everything[0::2],
+        "odd half": everything[1::2],
+        "batch 2": [i for i, q in enumerate(questions) if q.get("batch") == 2],
+    }
 
 
 def evaluate(home: Path, questions: list[dict]) -> dict[str, dict]:
@@ -146,7 +152,9 @@ def check_answers(home: Path, questions: list[dict]) -> list[str]:
     conn = connect()
     bad = []
     for q in questions:
-        rows = conn.execute("SELECT text FROM passages WHERE reading_key = ?", (f"arxiv:{q['arxiv_id']}",)).fetchall()
+        rows = conn.execute(
+            "SELECT text FROM passages WHERE reading_key = ?", (f"arxiv:{q['arxiv_id']}",)
+        ).fetchall()
         for answer in q["answers"]:
             if not any(_norm(answer) in _norm(r[0]) for r in rows):
                 bad.append(f"{q['arxiv_id']}: {answer!r}")
@@ -154,7 +162,9 @@ def check_answers(home: Path, questions: list[dict]) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--home", type=Path, default=DEFAULT_HOME)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -170,8 +180,10 @@ def main() -> None:
         print(json.dumps({"questions": len(questions), "index": report, "results": results}, indent=2))
         return
     parts = list(halves(questions)) + ["held-out (2-fold)"]
-    print(f"{len(questions)} questions over {report['documents_indexed'] + report['documents_unchanged']} papers;"
-          " each cell is recall@5 / MRR@10")
+    print(
+        f"{len(questions)} questions over {report['documents_indexed'] + report['documents_unchanged']} papers;"
+        " each cell is recall@5 / MRR@10"
+    )
     print(f"{'mode':<8} " + " ".join(f"{p:>17}" for p in parts))
     for mode, r in results.items():
         print(f"{mode:<8} " + " ".join(f"{r[p]['recall@5']:>8.3f} / {r[p]['mrr@10']:.3f}" for p in parts))

@@ -71,9 +71,11 @@ def part_cold(args) -> dict:
     env = dict(os.environ, SYLLABUS_HOME=str(args.home))
     syllabus = str(Path(PY).parent / "syllabus")
     out = {}
-    for label, argv in (("help", [syllabus, "--help"]),
-                        ("search", [syllabus, "search", QUERIES[0], "--json"]),
-                        ("search --notes", [syllabus, "search", QUERIES[1], "--notes", "--json"])):
+    for label, argv in (
+        ("help", [syllabus, "--help"]),
+        ("search", [syllabus, "search", QUERIES[0], "--json"]),
+        ("search --notes", [syllabus, "search", QUERIES[1], "--notes", "--json"]),
+    ):
         times = []
         for _ in range(args.runs):
             t = time.perf_counter()
@@ -138,30 +140,48 @@ def build_warm_home(home: Path, source_home: Path) -> None:
 
     now = time.time()
     with write(conn):
-        notes = [(str(uuid.uuid4()), _words(rng, vocab, int(rng.integers(8, 40)), zipf)) for _ in range(N_NOTES)]
-        conn.executemany("INSERT INTO notes (uuid, body, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                         [(u, b, now, now) for u, b in notes])
+        notes = [
+            (str(uuid.uuid4()), _words(rng, vocab, int(rng.integers(8, 40)), zipf)) for _ in range(N_NOTES)
+        ]
+        conn.executemany(
+            "INSERT INTO notes (uuid, body, created_at, updated_at) VALUES (?, ?, ?, ?)",
+            [(u, b, now, now) for u, b in notes],
+        )
         rows = conn.execute("SELECT id, body FROM notes").fetchall()
         vec = unit(len(rows))
         conn.executemany(
             "INSERT INTO embeddings (kind, item_id, model, content_hash, dim, vector) VALUES ('note', ?, ?, ?, ?, ?)",
-            [(r[0], model, input_hash(r[1].strip()), DIM, v.tobytes()) for r, v in zip(rows, vec)])
+            [(r[0], model, input_hash(r[1].strip()), DIM, v.tobytes()) for r, v in zip(rows, vec)],
+        )
     for start in range(0, N_PASSAGES, 10_000):
         with write(conn):
-            batch = [(1 + i // 200, f"arxiv:9999.{i // 200:05d}", f"{(i // 20) % 9 + 1}", "Section",
-                      1 + (i // 40) % 30, _words(rng, vocab, int(rng.integers(120, 260)), zipf))
-                     for i in range(start, start + 10_000)]
+            batch = [
+                (
+                    1 + i // 200,
+                    f"arxiv:9999.{i // 200:05d}",
+                    f"{(i // 20) % 9 + 1}",
+                    "Section",
+                    1 + (i // 40) % 30,
+                    _words(rng, vocab, int(rng.integers(120, 260)), zipf),
+                )
+                for i in range(start, start + 10_000)
+            ]
             conn.executemany(
                 "INSERT INTO passages (document_id, reading_key, section, section_title, page, block_start,"
                 " block_end, text, hash) VALUES (?, ?, ?, ?, ?, 0, 1, ?, ?)",
-                [(*b, input_hash(b[-1])) for b in batch])
+                [(*b, input_hash(b[-1])) for b in batch],
+            )
         print(f"  passages {start + 10_000}/{N_PASSAGES}", file=sys.stderr)
     with write(conn):
         rows = conn.execute("SELECT id, section_title, text FROM passages").fetchall()
         vec = unit(len(rows))
         conn.executemany(
             "INSERT INTO embeddings (kind, item_id, model, content_hash, dim, vector) VALUES ('passage', ?, ?, ?, ?, ?)",
-            [(r[0], model, input_hash(passage_input(r[1], r[2])), DIM, v.tobytes()) for r, v in zip(rows, vec)])
+            [
+                (r[0], model, input_hash(passage_input(r[1], r[2])), DIM, v.tobytes())
+                for r, v in zip(rows, vec)
+            ],
+        )
     conn.close()
 
 
@@ -169,7 +189,8 @@ def part_warm(args) -> dict:
     build_warm_home(WARM_HOME, args.home)
     os.environ["SYLLABUS_HOME"] = str(WARM_HOME)
     sys.path.insert(0, str(REPO))
-    from index import search as search_mod, vectors
+    from index import search as search_mod
+    from index import vectors
     from index.db import connect
     from index.embed import get_embedder
 
@@ -200,9 +221,14 @@ def part_warm(args) -> dict:
     return {
         "notes": conn.execute("SELECT count(*) FROM notes").fetchone()[0],
         "passages": conn.execute("SELECT count(*) FROM passages").fetchone()[0],
-        "first_query_s": first, "p50_ms": 1000 * statistics.median(times), "p95_ms": 1000 * pct(times, 0.95),
-        "embed_p50_ms": 1000 * statistics.median(embed_t), "bm25_p50_ms": 1000 * statistics.median(bm25_t),
-        "faiss_p50_ms": 1000 * statistics.median(faiss_t), "passage_index": vi.type, "peak_mb": peak_mb(),
+        "first_query_s": first,
+        "p50_ms": 1000 * statistics.median(times),
+        "p95_ms": 1000 * pct(times, 0.95),
+        "embed_p50_ms": 1000 * statistics.median(embed_t),
+        "bm25_p50_ms": 1000 * statistics.median(bm25_t),
+        "faiss_p50_ms": 1000 * statistics.median(faiss_t),
+        "passage_index": vi.type,
+        "peak_mb": peak_mb(),
     }
 
 
@@ -215,8 +241,11 @@ def _real_vectors(home: Path):
     sys.path.insert(0, str(REPO))
     from index.embed import from_blobs
 
-    rows = sqlite3.connect(home / "syllabus.db").execute(
-        "SELECT vector FROM embeddings WHERE kind = 'passage'").fetchall()
+    rows = (
+        sqlite3.connect(home / "syllabus.db")
+        .execute("SELECT vector FROM embeddings WHERE kind = 'passage'")
+        .fetchall()
+    )
     if not rows:
         raise SystemExit(f"no passage vectors in {home}: run bench_retrieval.py first")
     return from_blobs([r[0] for r in rows], DIM)
@@ -265,8 +294,12 @@ def part_faiss(args) -> dict:
             _, hi = hnsw.search(row[None], 50, params=params)
             ht.append(time.perf_counter() - t)
             recall += len(set(fi[0][:10]) & set(hi[0][:10])) / 10
-        out[n] = {"flat_ms": 1000 * statistics.median(ft), "hnsw_ms": 1000 * statistics.median(ht),
-                  "hnsw_build_s": build, "hnsw_recall@10": recall / len(q)}
+        out[n] = {
+            "flat_ms": 1000 * statistics.median(ft),
+            "hnsw_ms": 1000 * statistics.median(ht),
+            "hnsw_build_s": build,
+            "hnsw_recall@10": recall / len(q),
+        }
     out["peak_mb"] = peak_mb()
     return out
 
@@ -287,14 +320,14 @@ def part_throughput(args, backend: str) -> dict:
     embedder.embed(["warm up"])
     load = time.perf_counter() - t
     rng = np.random.default_rng(2)
-    words = "the model learns a representation of each token from its context and the loss".split()
+    words = ["the", "model", "learns", "a", "representation", "of", "each", "token", "from", "its", "context", "and", "the", "loss"]
     notes = [" ".join(rng.choice(words, size=int(rng.integers(6, 20)))) for _ in range(512)]
     passages = [" ".join(rng.choice(words, size=int(rng.integers(150, 220)))) for _ in range(192)]
     out = {"backend": type(embedder).__name__, "load_s": load}
     for label, texts in (("notes", notes), ("passages", passages)):
         t = time.perf_counter()
         for start in range(0, len(texts), 64):
-            embedder.embed(texts[start:start + 64])
+            embedder.embed(texts[start : start + 64])
         out[f"{label}_per_s"] = len(texts) / (time.perf_counter() - t)
     out["peak_mb"] = peak_mb()
     return out
@@ -313,7 +346,9 @@ def run_child(part: str, args) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--home", type=Path, default=Path("/tmp/syllabus-bench-home"))
     parser.add_argument("--only", default="cold,warm,faiss,throughput")
@@ -335,8 +370,10 @@ def main() -> None:
         r = child("warm", args)
         print(f"\nwarm queries: {r['notes']} notes, {r['passages']} passages ({r['passage_index']} index)")
         print(f"first query {r['first_query_s']:.2f} s (loads ONNX, opens FAISS); then 100 queries:")
-        print(f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms  (embed {r['embed_p50_ms']:.1f}, "
-              f"BM25 {r['bm25_p50_ms']:.1f}, FAISS {r['faiss_p50_ms']:.1f} ms p50); peak {r['peak_mb']:.0f} MB")
+        print(
+            f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms  (embed {r['embed_p50_ms']:.1f}, "
+            f"BM25 {r['bm25_p50_ms']:.1f}, FAISS {r['faiss_p50_ms']:.1f} ms p50); peak {r['peak_mb']:.0f} MB"
+        )
     if "faiss" in parts:
         r = child("faiss", args)
         print("\nFAISS, 384-dim, top 50, one query at a time")
@@ -344,15 +381,19 @@ def main() -> None:
         for n, x in r.items():
             if n == "peak_mb":
                 continue
-            print(f"{int(n):>8} {x['flat_ms']:>8.2f} {x['hnsw_ms']:>8.2f} {x['hnsw_build_s']:>13.1f} "
-                  f"{x['hnsw_recall@10']:>15.3f}")
+            print(
+                f"{int(n):>8} {x['flat_ms']:>8.2f} {x['hnsw_ms']:>8.2f} {x['hnsw_build_s']:>13.1f} "
+                f"{x['hnsw_recall@10']:>15.3f}"
+            )
     if "throughput" in parts:
         print("\nindexing throughput (sentences/s; notes 6-20 words, passages 150-220 words, batches of 64)")
         print(f"{'backend':<30} {'load s':>7} {'notes/s':>8} {'passages/s':>11} {'peak MB':>8}")
         for backend in ("onnx", "st"):
             r = child(f"throughput-{backend}", args)
-            print(f"{r['backend']:<30} {r['load_s']:>7.2f} {r['notes_per_s']:>8.0f} {r['passages_per_s']:>11.1f} "
-                  f"{r['peak_mb']:>8.0f}")
+            print(
+                f"{r['backend']:<30} {r['load_s']:>7.2f} {r['notes_per_s']:>8.0f} {r['passages_per_s']:>11.1f} "
+                f"{r['peak_mb']:>8.0f}"
+            )
 
 
 if __name__ == "__main__":

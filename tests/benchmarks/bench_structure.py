@@ -23,7 +23,6 @@ CORPUS = REPO.parent / "shared" / "corpus"
 from library.structure.resolve import extract, resolve  # noqa: E402
 from library.structure.text import norm_title  # noqa: E402
 
-
 VERBOSE = "-v" in sys.argv
 # Timings are the best of REPEAT runs: other work on a 2-core machine inflates single runs.
 REPEAT = int(next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--repeat=")), "3"))
@@ -82,7 +81,9 @@ def score(structure, label: dict) -> tuple[int, int, int]:
                 used.add(i)
                 break
     if VERBOSE and (matched < len(predicted) or matched < len(wanted)):
-        print("   extra:", [(s.number, s.title, s.start_page) for i, s in enumerate(predicted) if i not in used])
+        print(
+            "   extra:", [(s.number, s.title, s.start_page) for i, s in enumerate(predicted) if i not in used]
+        )
         print("   wanted:", [(w.get("number"), w["title"], w["page"]) for w in wanted])
     return matched, len(predicted), len(wanted)
 
@@ -112,11 +113,17 @@ def main() -> int:
         print(f"no corpus at {CORPUS}")
         return 1
     all_labels = labels()
-    files = sorted(CORPUS.glob("arxiv/*.pdf")) + sorted(CORPUS.glob("variants/*.pdf")) + sorted(CORPUS.glob("html/*.html"))
+    files = (
+        sorted(CORPUS.glob("arxiv/*.pdf"))
+        + sorted(CORPUS.glob("variants/*.pdf"))
+        + sorted(CORPUS.glob("html/*.html"))
+    )
     # Warm up imports (PyMuPDF, trafilatura) so the first rows are timed like the others.
     extract(files[0])
     extract(next(f for f in files if f.suffix == ".html"))
-    print("| document | pages | source | sections with outline: matched/found · matched/labelled | sections heuristic only | pointers | s, outline | s, heuristic | s, PyMuPDF text alone |")
+    print(
+        "| document | pages | source | sections with outline: matched/found · matched/labelled | sections heuristic only | pointers | s, outline | s, heuristic | s, PyMuPDF text alone |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     totals = {"outline": [0, 0, 0], "heuristic": [0, 0, 0]}
     pointer_total = pointer_exact = 0
@@ -171,21 +178,31 @@ def main() -> int:
             floor = f"{floor_s:.3f}"
             per_page.append((rel, pages, min(times), floor_s))
         has_outline = structure.source if structure else "?"
-        print(f"| {rel} | {pages} | {has_outline} | {cells[0]} | {cells[1]} | {pointer_cell} | "
-              f"{times[0]:.3f} | {times[1]:.3f} | {floor} |")
+        print(
+            f"| {rel} | {pages} | {has_outline} | {cells[0]} | {cells[1]} | {pointer_cell} | "
+            f"{times[0]:.3f} | {times[1]:.3f} | {floor} |"
+        )
     print()
     for key, (m, p, w) in totals.items():
         precision = m / p if p else 0.0
         recall = m / w if w else 0.0
-        print(f"- top-level sections, {key}: precision {precision:.3f} ({m}/{p}), recall {recall:.3f} ({m}/{w})")
-    print(f"- pointers exact: {pointer_exact}/{pointer_total} (each pointer checked with and without the outline)")
+        print(
+            f"- top-level sections, {key}: precision {precision:.3f} ({m}/{p}), recall {recall:.3f} ({m}/{w})"
+        )
+    print(
+        f"- pointers exact: {pointer_exact}/{pointer_total} (each pointer checked with and without the outline)"
+    )
     print(f"- slowest PDF, scaled to 30 pages: {slowest_per_30:.3f} s")
     rates = sorted(t / p for _, p, t, _ in per_page)
     if rates:
-        print(f"- median time per PDF page: {1000 * rates[len(rates) // 2]:.1f} ms (x30 = {30 * rates[len(rates) // 2]:.3f} s)")
+        print(
+            f"- median time per PDF page: {1000 * rates[len(rates) // 2]:.1f} ms (x30 = {30 * rates[len(rates) // 2]:.3f} s)"
+        )
     for rel, pages, took, floor_s in per_page:
         if 28 <= pages <= 32:
-            print(f"- {rel} ({pages} pages): {took:.3f} s full structure, of which PyMuPDF text {floor_s:.3f} s")
+            print(
+                f"- {rel} ({pages} pages): {took:.3f} s full structure, of which PyMuPDF text {floor_s:.3f} s"
+            )
     return 0
 
 
