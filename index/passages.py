@@ -150,7 +150,7 @@ def split(structure: DocumentStructure) -> list[Passage]:
             passages.append(make(group, group_section))
         group = []
 
-    for block, owner in zip(structure.blocks, owners):
+    for block, owner in zip(structure.blocks, owners, strict=False):
         if owner is not group_section:
             flush(end_of_section=True)
             group_section = owner
@@ -166,7 +166,9 @@ def split(structure: DocumentStructure) -> list[Passage]:
             continue
         n = len(block.text.split())
         have = words_of(group)
-        if (group and have + n > MAX_WORDS and have >= MIN_WORDS) or (group and have + n > MAX_WORDS and n > MAX_WORDS):
+        if (group and have + n > MAX_WORDS and have >= MIN_WORDS) or (
+            group and have + n > MAX_WORDS and n > MAX_WORDS
+        ):
             flush(end_of_section=False)
         group.append(block)
         if words_of(group) >= TARGET_WORDS:

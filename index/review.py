@@ -223,7 +223,8 @@ def _set_excluded(conn: sqlite3.Connection, note_id: int, excluded: bool) -> Non
     now = time.time()
     with write(conn):
         conn.execute(
-            "INSERT INTO review_cards (note_id, card_json, due, excluded, reps, updated_at) VALUES (?, NULL, ?, ?, 0, ?)"
+            "INSERT INTO review_cards (note_id, card_json, due, excluded, reps, updated_at)"
+            " VALUES (?, NULL, ?, ?, 0, ?)"
             " ON CONFLICT (note_id) DO UPDATE SET excluded = excluded.excluded, updated_at = excluded.updated_at",
             (note.id, note.created_at, int(excluded), now),
         )
@@ -286,7 +287,8 @@ def stats(conn: sqlite3.Connection, now: float | None = None) -> ReviewStats:
     midnight = datetime.combine(datetime.fromtimestamp(now).date(), datetime.min.time()).timestamp()
     today = conn.execute("SELECT count(*) FROM review_log WHERE reviewed_at >= ?", (midnight,)).fetchone()[0]
     nxt = conn.execute(
-        f"SELECT min(coalesce(c.due, n.created_at)) {live} AND coalesce(c.excluded, 0) = 0 AND coalesce(c.due, n.created_at) > ?",
+        f"SELECT min(coalesce(c.due, n.created_at)) {live} AND coalesce(c.excluded, 0) = 0"
+        " AND coalesce(c.due, n.created_at) > ?",
         (now,),
     ).fetchone()[0]
     return ReviewStats(due_now, new, excluded, today, nxt)

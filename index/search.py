@@ -23,6 +23,7 @@ job; :func:`index.update.unindexed_documents` says whether any wait for it.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -47,7 +48,72 @@ SNIPPET_WORDS = 36
 # Words that carry no meaning for BM25 on their own; dropped from the FTS query (not from the
 # vector query) unless nothing else is left.
 STOPWORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "been", "being", "but", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "may", "might", "of", "on", "or", "our", "should", "so", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "was", "we", "were", "what", "when", "where", "which", "while", "who", "why", "will", "with", "would", "you", "your"]
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "being",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "may",
+        "might",
+        "of",
+        "on",
+        "or",
+        "our",
+        "should",
+        "so",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    ]
 )
 
 
@@ -414,10 +480,8 @@ def _rows(conn: sqlite3.Connection, items: list[tuple[str, int]]) -> dict[tuple[
     note_ids = [i for kind, i in items if kind == "note"]
     passage_ids = [i for kind, i in items if kind == "passage"]
     for i in note_ids:
-        try:
+        with contextlib.suppress(NotFound):
             out[("note", i)] = get_note(conn, i)
-        except NotFound:
-            pass
     if passage_ids:
         marks = ",".join("?" * len(passage_ids))
         for r in conn.execute(f"SELECT * FROM passages WHERE id IN ({marks})", passage_ids):
@@ -488,7 +552,7 @@ class _Terms:
             return False
         for t in self.by_prefix.get(w[:4], ()):
             common = 4
-            for a, b in zip(w[4:], t[4:]):
+            for a, b in zip(w[4:], t[4:], strict=False):
                 if a != b:
                     break
                 common += 1

@@ -201,7 +201,7 @@ def _embed_missing(
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     (kind, i, embedder.name, hashes[i], int(vectors.shape[1]), to_blob(v))
-                    for i, v in zip(ids, vectors)
+                    for i, v in zip(ids, vectors, strict=False)
                 ],
             )
     if progress:

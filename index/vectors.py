@@ -162,7 +162,7 @@ class VectorIndex:
         elif hnsw:
             params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
         scores, ids = self.index.search(q, min(k, self.count), params=params)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=False) if i != -1]
 
 
 def _exact(conn, kind, model, dim, query, k, allowed) -> list[tuple[int, float]]:
@@ -173,7 +173,8 @@ def _exact(conn, kind, model, dim, query, k, allowed) -> list[tuple[int, float]]
     for start in range(0, len(ids), 900):  # SQLite's parameter limit
         chunk = ids[start : start + 900]
         rows += conn.execute(
-            f"SELECT item_id, vector FROM embeddings WHERE kind = ? AND model = ? AND item_id IN ({','.join('?' * len(chunk))})",
+            "SELECT item_id, vector FROM embeddings WHERE kind = ? AND model = ?"
+            f" AND item_id IN ({','.join('?' * len(chunk))})",
             (kind, model, *chunk),
         ).fetchall()
     if not rows:

@@ -56,7 +56,8 @@ def set_target(conn: sqlite3.Connection, curriculum: Curriculum, chapter: int, d
     with write(conn):
         conn.execute(
             "INSERT INTO chapter_targets (curriculum, chapter, target, updated_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (curriculum, chapter) DO UPDATE SET target = excluded.target, updated_at = excluded.updated_at",
+            " ON CONFLICT (curriculum, chapter)"
+            " DO UPDATE SET target = excluded.target, updated_at = excluded.updated_at",
             (curriculum.name, chapter, day.isoformat(), time.time()),
         )
 
@@ -148,7 +149,7 @@ class Plan:
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        for ch, obj in zip(data["chapters"], self.chapters):
+        for ch, obj in zip(data["chapters"], self.chapters, strict=False):
             ch["fraction"] = obj.fraction
         return data
 

@@ -107,7 +107,7 @@ def summary(conn: sqlite3.Connection, curriculum: Curriculum) -> Progress:
         )
         opt = Tally(sum(status_of(rows, r.id) in FINISHED for r in chapter.optional), len(chapter.optional))
         ex = _exercise_tally(chapter, rows)
-        for total, part in zip(totals, (rec, opt, ex)):
+        for total, part in zip(totals, (rec, opt, ex), strict=False):
             total.done += part.done
             total.total += part.total
         chapters.append(ChapterProgress(chapter.number, chapter.title, rec, opt, ex))

@@ -127,7 +127,7 @@ def local_day(ts: float) -> str:
 
 def format_duration(seconds: float) -> str:
     """ "1h 06m", "45m", "0m": how the sprint's hand-kept table wrote durations."""
-    minutes = int(round(seconds / 60))
+    minutes = round(seconds / 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m"
 
@@ -478,7 +478,7 @@ class ReportRow:
 
     @property
     def minutes(self) -> int:
-        return int(round(self.seconds / 60))
+        return round(self.seconds / 60)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -644,7 +644,7 @@ def write_csv(result: Report, stream) -> None:
                     r.group,
                     r.title,
                     r.minutes,
-                    int(round(r.break_seconds / 60)),
+                    round(r.break_seconds / 60),
                     r.sessions,
                     datetime.fromtimestamp(r.start).strftime("%Y-%m-%d %H:%M") if r.start else "",
                     datetime.fromtimestamp(r.end).strftime("%Y-%m-%d %H:%M") if r.end else "",

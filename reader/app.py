@@ -8,17 +8,18 @@ paint, so the curriculum shows in well under a second and the screen never freez
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import time
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import events, work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
@@ -90,7 +91,7 @@ class ActivityClock:
 class SyllabusApp(App[None]):
     CSS_PATH = "syllabus.tcss"
     TITLE = "Syllabus"
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", show=True),
         Binding("slash", "search", "Search", show=True),
         Binding("p", "progress", "Progress", show=True),
@@ -387,10 +388,8 @@ class SyllabusApp(App[None]):
             parts.append(self.index_state)
         if self.model_state:
             parts.append(self.model_state)
-        try:
+        with contextlib.suppress(LookupError):
             self.main.query_one("#statusbar").update(Text(" · ".join(parts), style="dim"))
-        except LookupError:
-            pass
 
     # --- screens ----------------------------------------------------------------------------------------
 
@@ -546,5 +545,5 @@ def make_app(
 def run_app(curriculum_name: str | None = None) -> None:
     """``syllabus`` with no command: open the app on the active (or named) curriculum."""
     app = make_app(curriculum_name=curriculum_name, image_support=detect_image_support())
-    app.curriculum  # an unknown curriculum name fails here, as a one-line CLI error, not inside the app
+    _ = app.curriculum  # an unknown curriculum name fails here, as a one-line CLI error, not inside the app
     app.run()

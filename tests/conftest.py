@@ -110,3 +110,16 @@ def run_cli(syllabus_home):
         return result.exit_code, result.stdout, result.stderr
 
     return run
+
+
+@pytest.fixture
+def conn():
+    """A fresh connection to the test data home's database, with the search caches forgotten."""
+    from index import search, vectors
+    from index.db import connect
+
+    vectors.forget()
+    search._NOTES_CHECKED.clear()
+    c = connect()
+    yield c
+    c.close()

@@ -26,7 +26,31 @@ from urllib.parse import parse_qs, urlsplit
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 
-WORDS = ["model", "layer", "weight", "gradient", "token", "attention", "signal", "loss", "batch", "network", "training", "data", "vector", "update", "result", "method", "step", "value", "estimate", "scale", "sample", "policy", "reward"]
+WORDS = [
+    "model",
+    "layer",
+    "weight",
+    "gradient",
+    "token",
+    "attention",
+    "signal",
+    "loss",
+    "batch",
+    "network",
+    "training",
+    "data",
+    "vector",
+    "update",
+    "result",
+    "method",
+    "step",
+    "value",
+    "estimate",
+    "scale",
+    "sample",
+    "policy",
+    "reward",
+]
 
 
 def generated_article(title: str, headings: list[str], words_per_section: int = 120) -> bytes:
@@ -254,7 +278,8 @@ class FetchServer:
                 "<updated>2023-08-02T00:41:18Z</updated><published>2017-06-12T17:57:34Z</published>"
                 f"<title>{escape(paper.title)}</title><summary>Abstract of {paper.arxiv_id}.</summary>{authors}{doi}"
                 f'<link href="http://arxiv.org/abs/{paper.arxiv_id}{v}" rel="alternate" type="text/html"/>'
-                f'<link title="pdf" href="http://arxiv.org/pdf/{paper.arxiv_id}{v}" rel="related" type="application/pdf"/>'
+                f'<link title="pdf" href="http://arxiv.org/pdf/{paper.arxiv_id}{v}"'
+                ' rel="related" type="application/pdf"/>'
                 f'<arxiv:primary_category term="{paper.primary}"/><category term="{paper.primary}"/></entry>'
             )
         feed = (

@@ -53,7 +53,7 @@ def test_two_processes_add_500_notes_each(syllabus_home, fresh_database):
         w.stdin.write("go\n")
         w.stdin.flush()
     results = [w.communicate(timeout=300) for w in writers]
-    for w, (out, err) in zip(writers, results):
+    for w, (out, err) in zip(writers, results, strict=False):
         assert w.returncode == 0, err
         assert "locked" not in err
         assert out.startswith("done")
@@ -86,7 +86,7 @@ def test_four_processes_starting_on_a_fresh_home(syllabus_home):
         w.stdin.write("go\n")
         w.stdin.flush()
     for w in writers:
-        out, err = w.communicate(timeout=300)
+        _out, err = w.communicate(timeout=300)
         assert w.returncode == 0, err
 
     from index.db import connect

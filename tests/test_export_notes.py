@@ -207,7 +207,8 @@ def test_importing_the_same_home_export_adds_nothing(run_cli, tmp_path):
             "pages start at 1",
         ),
         (
-            '{"items": [{"type": "Annotation", "body": {"value": "x"}, "target": "https://e.org", "created": "yesterday"}]}',
+            '{"items": [{"type": "Annotation", "body": {"value": "x"},'
+            ' "target": "https://e.org", "created": "yesterday"}]}',
             "not an ISO 8601 time",
         ),
         (
@@ -235,7 +236,7 @@ def test_malformed_file_is_one_line_error_and_nothing_written(run_cli, tmp_path,
         if isinstance(parsed, dict) and isinstance(parsed.get("items"), list):
             parsed["items"].insert(0, good)
         path.write_text(json.dumps(parsed))
-    code, out, err = run_cli("import", "notes", str(path))
+    code, _out, err = run_cli("import", "notes", str(path))
     assert code == 2
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
     assert json.loads(run_cli("note", "list", "--json")[1]) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
 from fetch_server import corpus_versions, generated_pdf
@@ -125,13 +126,13 @@ def test_html_reading_keeps_its_section_headings(server, run_cli, corpus):
     assert code == 0, err
     row = rows(out)["contrastive"]
     assert row["status"] == "fetched"
-    text = open(row["text_path"], encoding="utf-8").read()
+    text = Path(row["text_path"]).read_text(encoding="utf-8")
     assert any(
         line.lstrip("#").strip() == "Contrastive Training Objectives"
         for line in text.splitlines()
         if line.startswith("#")
     )
-    assert open(row["path"], "rb").read() == page  # the original bytes are kept
+    assert Path(row["path"]).read_bytes() == page  # the original bytes are kept
     assert row["path"].endswith(".html") and "contrastive" not in row["path"].rsplit("/", 1)[-1]
 
 
@@ -229,7 +230,7 @@ def test_slow_server_past_the_timeout_fails_cleanly(server, run_cli, monkeypatch
     monkeypatch.setenv("SYLLABUS_HTTP_RETRIES", "1")
     url = server.route("/slow.pdf", body=generated_pdf(), content_type="application/pdf", delay=0.6)
     install(curriculum(reading("slow", url, kind="pdf")))
-    code, out, err = run_cli("fetch", "slow", "--json")
+    code, out, _err = run_cli("fetch", "slow", "--json")
     assert code == 1
     assert "timed out" in rows(out)["slow"]["detail"]
     assert files_under(syllabus_home) == [] and docs() == []
@@ -239,7 +240,7 @@ def test_file_over_the_size_limit_is_refused(server, run_cli, monkeypatch, sylla
     monkeypatch.setenv("SYLLABUS_MAX_DOWNLOAD_MB", "0.001")
     url = server.route("/big.pdf", body=generated_pdf(pages=4), content_type="application/pdf")
     install(curriculum(reading("big", url, kind="pdf")))
-    code, out, err = run_cli("fetch", "big", "--json")
+    code, out, _err = run_cli("fetch", "big", "--json")
     assert code == 1
     assert "too large" in rows(out)["big"]["detail"]
     assert files_under(syllabus_home) == [] and docs() == []

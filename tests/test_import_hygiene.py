@@ -63,8 +63,8 @@ def test_cli_start_up_does_not_import_heavy_libraries():
 
 def test_importing_creates_nothing(tmp_path):
     home = tmp_path / "home"
-    env_code = "import os; os.environ['SYLLABUS_HOME'] = %r; " % str(home) + "; ".join(
-        f"import {m}" for m in package_modules("library") + ["reader.cli"]
+    env_code = f"import os; os.environ['SYLLABUS_HOME'] = {str(home)!r}; " + "; ".join(
+        f"import {m}" for m in [*package_modules("library"), "reader.cli"]
     )
     subprocess.run([sys.executable, "-c", env_code], cwd=REPO, check=True)
     assert not home.exists()

@@ -68,7 +68,7 @@ def test_sections_give_roles(hilton, hilton_cur):
         recommended: set[str] = set()
         optional: set[str] = set()
         resources: set[str] = set()
-        for title, body in zip(parts[1::2], parts[2::2]):
+        for title, body in zip(parts[1::2], parts[2::2], strict=False):
             links = LINK.findall(body)
             if title.lower().startswith("recommended"):
                 heads = set(re.findall(r"^\s*- \[[^\]]*\]\((https?://[^)\s]+)\)", body, re.M))
@@ -382,7 +382,7 @@ def test_cli_bad_toml_leaves_the_database_alone(run_cli):
     code, _, err = run_cli("mark", "arxiv-1312.6114", "done")
     assert code == 0, err
     before = _snapshot()
-    code, out, err = run_cli("curriculum", "import", str(FIXTURES / "bad.toml"), "--use")
+    code, _out, err = run_cli("curriculum", "import", str(FIXTURES / "bad.toml"), "--use")
     assert code == 2
     assert err.startswith("error: ") and "bad.toml" in err and err.count("\n") == 1
     assert _snapshot() == before

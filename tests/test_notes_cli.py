@@ -142,7 +142,7 @@ def test_rm_then_undo(run_cli):
 
 @pytest.mark.parametrize("args", [("show", "9"), ("edit", "9", "--body", "x"), ("rm", "9")])
 def test_unknown_note_is_one_line_exit_2(run_cli, args):
-    code, out, err = run_cli("note", *args)
+    code, _out, err = run_cli("note", *args)
     assert code == 2
     assert err.strip() == "error: no note 9"
 
@@ -198,7 +198,7 @@ def test_orphans_command(run_cli):
     conn.close()
     [orphan] = _json(run_cli, "note", "orphans")
     assert orphan["anchor"] == "orphan" and orphan["quote"] == "a passage that will vanish from the text"
-    code, out, _ = run_cli("note", "list")
+    _code, out, _ = run_cli("note", "list")
     assert "(orphan)" in out
 
 

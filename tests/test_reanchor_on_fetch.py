@@ -9,7 +9,7 @@ def test_attach_places_a_quote_written_before_the_paper_was_fetched(corpus, run_
     quote = (
         "An attention function can be described as mapping a query and a set of key-value pairs to an output"
     )
-    code, out, err = run_cli("note", "add", "attention", "the core definition", "--quote", quote)
+    code, _out, err = run_cli("note", "add", "attention", "the core definition", "--quote", quote)
     assert code == 0, err
     note = json.loads(run_cli("note", "list", "--json")[1])[0]
     assert note["section"] is None  # nothing to place it in yet

@@ -361,11 +361,11 @@ def test_read_section_override_and_whole(corpus, run_cli):
     assert code == 0 and out.splitlines()[2] == "# 4 Why Self-Attention"
     code, out, _ = run_cli("read", "attention", "--whole")
     assert code == 0 and "# 1 Introduction" in out and "# 7 Conclusion" in out
-    code, _, err = run_cli("read", "attention", "--whole", "--section", "3")
+    code, _, _err = run_cli("read", "attention", "--whole", "--section", "3")
     assert code == 2
 
 
 def test_read_not_fetched(run_cli):
-    code, out, err = run_cli("read", "attention")
+    code, _out, err = run_cli("read", "attention")
     assert code == 1
     assert err.strip() == "error: not fetched yet: run `syllabus fetch attention`"

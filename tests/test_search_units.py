@@ -6,48 +6,13 @@ fast and their expectations exact: texts sharing words are close, others are not
 
 from __future__ import annotations
 
-import hashlib
-
-import numpy as np
 import pytest
+from fakes import BagOfWords
 
-from index import passages, search, update, vectors
+from index import passages, search, update
 from index.db import connect
 from index.notes import add_note, delete_note, edit_note
 from library.structure.model import Block, DocumentStructure, Section
-
-
-class BagOfWords:
-    """Each word a fixed random unit vector; a text is their normalised sum. Counts what it embeds."""
-
-    dim = 64
-
-    def __init__(self, name: str = "bag-of-words"):
-        self.name = name
-        self.embedded: list[str] = []
-
-    def _word(self, word: str) -> np.ndarray:
-        seed = int.from_bytes(hashlib.md5(word.encode()).digest()[:4], "little")
-        return np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
-
-    def embed(self, texts):
-        self.embedded.extend(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for word in search.query_terms(text):
-                out[i] += self._word(word)
-            norm = np.linalg.norm(out[i])
-            out[i] = out[i] / norm if norm else out[i]
-        return out
-
-
-@pytest.fixture
-def conn():
-    vectors.forget()
-    search._NOTES_CHECKED.clear()
-    c = connect()
-    yield c
-    c.close()
 
 
 def words(n: int, word: str = "lorem") -> str:
@@ -89,7 +54,7 @@ def test_passages_follow_sections_and_stay_bounded():
     s = structure()
     cut = passages.split(s)
     owners = passages.deepest_sections(s)
-    by_index = {b.index: owner for b, owner in zip(s.blocks, owners)}
+    by_index = {b.index: owner for b, owner in zip(s.blocks, owners, strict=False)}
     for p in cut:
         # Never across sections: every block of a passage has the passage's (deepest) section.
         assert {(by_index[i].number if by_index[i] else None) for i in range(p.block_start, p.block_end)} == {
@@ -244,7 +209,7 @@ def test_related_leaves_out_the_item_itself(conn):
     b = add_note(conn, body="tokens attend via attention heads in parallel")
     add_note(conn, body="cooking pasta al dente")
     hits = search.related(conn, note_id=a.id, embedder=emb, k=2)
-    assert [h.id for h in hits][0] == b.id and a.id not in [h.id for h in hits]
+    assert next(h.id for h in hits) == b.id and a.id not in [h.id for h in hits]
 
 
 def test_fuse_prefers_items_found_by_both_lists():

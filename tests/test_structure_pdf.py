@@ -46,7 +46,7 @@ def make_paper(path: Path, *, outline: bool = False) -> Path:
         else:
             page.insert_text((60, y), "2.1 Details of the Method", fontsize=11, fontname="hebo")
         y += 30
-        for i in range(6):
+        for _ in range(6):
             for k, line in enumerate(LEFT):
                 page.insert_text((60, y + k * 12), line, fontsize=9)
             for k, line in enumerate(RIGHT):

@@ -223,8 +223,8 @@ def test_app_and_manual_spans_make_the_same_rows(conn, run_cli):
     assert code == 0
     table = list(csv.DictReader(io.StringIO(out)))
     shape = [(r["what"], r["minutes"], r["start"], r["end"], r["kind"]) for r in table]
-    app = [s for r, s in zip(table, shape) if r["date"] == "2026-11-20"]
-    manual = [s for r, s in zip(table, shape) if r["date"] == "2026-11-21"]
+    app = [s for r, s in zip(table, shape, strict=False) if r["date"] == "2026-11-20"]
+    manual = [s for r, s in zip(table, shape, strict=False) if r["date"] == "2026-11-21"]
     assert (
         app
         == manual

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from test_search_units import BagOfWords, conn  # noqa: F401  (the toy embedder and a fresh index connection)
+from fakes import BagOfWords
 
 from index import search, update, vectors
 from index.notes import add_note, delete_note, edit_note

@@ -69,9 +69,10 @@ def plan(reading: Reading) -> Plan:
     if reading.kind == "pdf" or is_pdf:
         return Plan("pdf")
     if reading.kind in ("tool", "dataset", "project") or _host_matches(host, CODE_HOSTS):
+        what = reading.kind if reading.kind in ("tool", "dataset", "project") else "repository or tool"
         return Plan(
             "link_only",
-            f"not a document (a {reading.kind if reading.kind in ('tool', 'dataset', 'project') else 'repository or tool'})",
+            f"not a document (a {what})",
         )
     if path.endswith(DATA_SUFFIXES):
         return Plan("link_only", "not a document (a data file)")

@@ -9,7 +9,7 @@ reported on ``check``, and everything else ends as an :class:`~library.fetch.out
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from library import paths, store
 from library.catalogue import Chapter, Curriculum, Reading
@@ -81,7 +81,7 @@ class Fetcher:
     conn: sqlite3.Connection
     refresh: bool = False
     check: bool = False
-    progress: Progress = NoProgress()
+    progress: Progress = field(default_factory=NoProgress)
     config: FetchSettings | None = None
 
     def run(self, readings: list[Reading]) -> list[Outcome]:

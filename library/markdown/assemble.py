@@ -34,7 +34,7 @@ def assemble(
             chapter.number = max(used | {0}) + 1
         used.add(chapter.number)
     if zero is not None:
-        chapters = [zero] + chapters
+        chapters = [zero, *chapters]
     numbers = [c.number for c in chapters]
     assign_ids(chapters)
     built = [_chapter(draft, facts, numbers, solution_links) for draft in chapters]

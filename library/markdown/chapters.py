@@ -97,7 +97,7 @@ def chapters_of(text: str, known: Known) -> tuple[list[ChapterDraft], list[Headi
             children = _children(headings, i)
             if any(section_kind(h.title) for h in children):
                 number, title = chapter_heading(heading.title)
-                chapters.append(parse_chapter(number, title, [heading] + children, known))
+                chapters.append(parse_chapter(number, title, [heading, *children], known))
                 i += 1 + len(children)
                 continue
         front.append(heading)

@@ -114,7 +114,7 @@ def facts_from(block_list: list[Block]) -> Facts:
                         facts.effort_all = facts.effort_all or effort
             longer = _LONGER.search(sentence)
             if longer:
-                link = next((l for l in block.web_links if s <= l.start < e), None)
+                link = next((wl for wl in block.web_links if s <= wl.start < e), None)
                 if link is not None:
                     title = clean_title(link.text) or url_title(link.url)
                     facts.longer[int(longer.group(1))] = Link(title=title, url=link.url)

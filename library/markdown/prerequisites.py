@@ -55,9 +55,9 @@ def _paragraph(block: Block, readings: list[Draft], resources: list[Draft], know
         draft = Draft.of_link(link, nested_title(link, None, known), "optional")
         if not exercise or link.start < exercise.start():
             readings.append(draft)
-        if exercise and link.start >= (starts[0] if starts else exercise.start()):
-            if all(r.url != link.url for r in resources):
-                resources.append(draft.as_resource())
+        in_exercise = exercise and link.start >= (starts[0] if starts else exercise.start())
+        if in_exercise and all(r.url != link.url for r in resources):
+            resources.append(draft.as_resource())
     return block.plain[exercise.start() :] if exercise else ""
 
 

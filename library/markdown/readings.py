@@ -40,7 +40,7 @@ def _item_readings(block: Block, role: str, known: Known) -> list[Draft]:
             title = f"{title[:-1]} {repeats + 1})"  # a second "[here]" of the same item
         nested.append(Draft.of_link(link, title, "optional"))
     # Pointers: each sentence of the item's prose names a part of the item's link or a nested one.
-    by_link = {id(link): draft for link, draft in zip(head + prose_links, mains + nested)}
+    by_link = {id(link): draft for link, draft in zip(head + prose_links, mains + nested, strict=False)}
     for s, e in sentences(block):
         if e <= sep:
             continue  # pointers are looked for in the description, not in the head

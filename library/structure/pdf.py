@@ -385,7 +385,7 @@ def _from_outline(
                     text2 = join_lines([text, rows[r + 1].text])
                 else:
                     text2 = text
-                got_number, got_title = split_number(text)
+                _got_number, got_title = split_number(text)
                 options = {
                     norm_title(text),
                     norm_title(got_title),

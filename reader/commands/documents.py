@@ -329,7 +329,8 @@ def _reanchor_notes(session: Session, readings: list[Reading], outcomes) -> None
     for rep in reports:
         if rep.orphaned:
             click.echo(
-                f"{len(rep.orphaned)} note(s) on {rep.reading_key} no longer match the text: see `syllabus note orphans`",
+                f"{len(rep.orphaned)} note(s) on {rep.reading_key} no longer match the text:"
+                " see `syllabus note orphans`",
                 err=True,
             )
 

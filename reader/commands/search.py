@@ -6,6 +6,8 @@ Thin layer over ``index.search`` and ``index.update``. Nothing heavy is imported
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import click
 
 from reader.output import ID, NUMBER, console, emit_json, err_console, text
@@ -159,7 +161,7 @@ def index_group() -> None:
 class _Bar:
     """A Rich progress bar on stderr fed by ``update_index``'s (stage, done, total) callbacks."""
 
-    LABELS = {
+    LABELS: ClassVar[dict[str, str]] = {
         "documents": "splitting documents",
         "model": "loading the model",
         "notes": "embedding notes",

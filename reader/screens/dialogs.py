@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList
@@ -14,7 +16,7 @@ from textual.widgets.option_list import Option
 class ConfirmScreen(ModalScreen[bool]):
     """Yes or no. Enter or ``y`` confirms, Escape or ``n`` declines."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes"),
         Binding("n,escape", "answer(False)", "No"),
     ]
@@ -44,7 +46,7 @@ class ConfirmScreen(ModalScreen[bool]):
 class PromptScreen(ModalScreen[str | None]):
     """One line of text (tags, a quick query). Enter submits, Escape cancels with None."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, question: str, value: str = "", *, placeholder: str = "") -> None:
         super().__init__(classes="dialog-screen")
@@ -67,7 +69,7 @@ class PromptScreen(ModalScreen[str | None]):
 class OutlineScreen(ModalScreen[int | None]):
     """The headings of what the reader shows; Enter returns the chosen heading's block index."""
 
-    BINDINGS = [Binding("escape,o", "cancel", "Close outline")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,o", "cancel", "Close outline")]
 
     def __init__(self, headings: list[tuple[int, int, str]], current: int | None = None) -> None:
         """``headings``: (block index, level, label) in reading order."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen
@@ -22,7 +23,7 @@ def binding_rows(node_class: type[DOMNode], format_key) -> list[tuple[str, str]]
     """
     merged: BindingsMap = node_class._merge_bindings()
     by_action: dict[tuple[str, str], list[str]] = {}
-    for key, bindings in merged.key_to_bindings.items():
+    for bindings in merged.key_to_bindings.values():
         for binding in bindings:
             if not binding.description:
                 continue
@@ -52,7 +53,7 @@ def help_text(sections: Iterable[tuple[str, type[DOMNode]]], format_key) -> Text
 class HelpScreen(ModalScreen[None]):
     """Keys of every part of the app, grouped by where they work."""
 
-    BINDINGS = [Binding("escape,q,question_mark", "close", "Close help")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,question_mark", "close", "Close help")]
 
     def __init__(self, sections: list[tuple[str, type[DOMNode]]]) -> None:
         super().__init__()

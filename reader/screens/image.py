@@ -7,17 +7,18 @@ Only pushed when the terminal can draw images (sixel or the kitty graphics proto
 from __future__ import annotations
 
 import io
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label
 
 
 class ImageScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,i,q", "close", "Close image")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,i,q", "close", "Close image")]
 
     def __init__(self, png: bytes, caption: str) -> None:
         super().__init__(classes="dialog-screen")

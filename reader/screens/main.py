@@ -10,12 +10,12 @@ PDF cost from tenths of a second to seconds, and the screen never waits for them
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
@@ -103,7 +103,7 @@ def load_document(reading: Reading) -> DocumentLoaded:
 
 
 class MainScreen(Screen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("o", "outline", "Outline", show=True),
         Binding("w", "toggle_whole", "Section/whole", show=True),
         Binding("i", "image", "Show block as image"),
@@ -465,13 +465,14 @@ class MainScreen(Screen[None]):
     def jump_to_block(self, block_index: int) -> None:
         if self.structure is None:
             return
-        if self.reader.position_of(block_index) is None or not any(
+        shown = self.reader.position_of(block_index) is not None and any(
             b.index == block_index for b in self.reader.blocks
-        ):
-            if self.view == "section" and any(b.index == block_index for b in self.structure.blocks):
-                self.view = "whole"
-                self.run_worker(self._render_then_jump(block_index))
-                return
+        )
+        in_work = any(b.index == block_index for b in self.structure.blocks)
+        if not shown and self.view == "section" and in_work:
+            self.view = "whole"
+            self.run_worker(self._render_then_jump(block_index))
+            return
         self.reader.jump_to_block(block_index)
 
     async def _render_then_jump(self, block_index: int) -> None:

@@ -4,10 +4,11 @@ body, and tags. Dismisses with a :class:`NoteDraft`, or None when cancelled."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, TextArea
@@ -29,7 +30,7 @@ def parse_tags(text: str) -> list[str]:
 
 
 class NoteEditor(ModalScreen[NoteDraft | None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save note", show=True, priority=True),
         Binding("escape", "cancel", "Cancel", show=True),
     ]

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Label, OptionList, Sparkline, Static, TabbedContent, TabPane
@@ -44,7 +45,7 @@ def day_label(day: str) -> str:
 
 
 class ProgressScreen(Screen[None]):
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,p", "close", "Back", show=True),
         Binding("r", "refresh", "Refresh", show=True),
         Binding("t", "toggle_tab", "Chapters/study time", show=True),
@@ -138,7 +139,8 @@ class ProgressScreen(Screen[None]):
         total_all = sum(by_chapter.values())
         self.query_one("#time-total", Static).update(
             Text(
-                f"today {duration(daily[-1][1]) if daily else '–'} · 7 days {duration(total_week)} · all {duration(total_all)}"
+                f"today {duration(daily[-1][1]) if daily else '–'} · 7 days {duration(total_week)}"
+                f" · all {duration(total_all)}"
             )
         )
         self.load_charts()

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static
@@ -66,7 +67,7 @@ def load_next(skipped: frozenset[int]) -> ReviewLoaded:
 class ReviewScreen(Screen[None]):
     """Due notes, one at a time: cue, reveal, grade."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Back", show=True),
         Binding("space,enter", "reveal", "Show note", show=True),
         Binding("1", "grade(1)", "Again", show=True),

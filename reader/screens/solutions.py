@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
@@ -120,7 +121,7 @@ def ask_solution_link(
 class SolutionsScreen(ModalScreen[None]):
     """A chapter's exercises with the user's links, and its public solutions once one is done."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open link", show=True),
         Binding("e", "edit_link", "Set your solution link", show=True),
         Binding("escape,q,S", "close", "Close", show=True),

@@ -83,7 +83,7 @@ class BarChart(Widget):
         bar_width = max(1, width - label_width - value_width - 2)
         largest = max(bar.value for bar in self.bars)
         out = Text(no_wrap=True, overflow="crop")
-        for i, (bar, label) in enumerate(zip(self.bars, labels)):
+        for i, (bar, label) in enumerate(zip(self.bars, labels, strict=False)):
             if i:
                 out.append("\n")
             label = label.copy()

@@ -8,9 +8,10 @@ reading. The tree reports through messages and never touches a screen.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
@@ -56,7 +57,7 @@ def progress_bar(done: int, total: int, width: int = 8, *, count: bool = True) -
 class CurriculumTree(Tree[Item]):
     """Chapters → Recommended / Optional / Exercise → items, each with its status."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Open", show=True),
         Binding("u", "set_status('u')", "Unread/todo"),
         Binding("r", "set_status('r')", "Reading/doing"),

@@ -5,10 +5,10 @@ Options are :class:`rich.text.Text`: a note body containing ``[link=...]`` shows
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -37,7 +37,7 @@ def note_prompt(note: Any, width_hint: int = 120) -> Text:
 class NotesPanel(OptionList):
     """Notes of one reading, newest last. The screen sets :attr:`notes` through :meth:`set_notes`."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select", "Jump to passage", show=False),
         Binding("e", "edit", "Edit note", show=True),
         Binding("t", "tag", "Tag note", show=True),

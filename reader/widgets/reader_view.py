@@ -8,8 +8,10 @@ and is shown as a :class:`rich.text.Text`, never parsed as markup.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -57,7 +59,7 @@ class PageMarker(Static):
 class ReaderView(VerticalScroll, can_focus=True):
     """Blocks with a paragraph cursor. The screen decides what to show; this widget shows it."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "cursor_down", "Next paragraph", show=False),
         Binding("up,k", "cursor_up", "Previous paragraph", show=False),
         Binding("pagedown,space", "page_down", "Page down", show=False),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -14,7 +14,7 @@ from reader.screens.search import hit_prompt
 
 
 class RelatedPanel(OptionList):
-    BINDINGS = [Binding("enter", "select", "Go to related passage", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter", "select", "Go to related passage", show=False)]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

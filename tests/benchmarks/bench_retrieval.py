@@ -119,7 +119,9 @@ def evaluate(home: Path, questions: list[dict]) -> dict[str, dict]:
     for mode in ("bm25", "vector", "hybrid"):
         ranked = ranks(conn, embedder, questions, mode)
         results[mode] = {name: scores(ranked, idx) for name, idx in parts.items()}
-        results[mode]["missed@5"] = [q["question"] for q, r in zip(questions, ranked) if not r or r > 5]
+        results[mode]["missed@5"] = [
+            q["question"] for q, r in zip(questions, ranked, strict=False) if not r or r > 5
+        ]
 
     # Cross-validate the fusion's one tuned parameter: pick on one half, score on the other.
     shipped = search.CONFIDENT_GAP
@@ -179,7 +181,7 @@ def main() -> None:
     if args.json:
         print(json.dumps({"questions": len(questions), "index": report, "results": results}, indent=2))
         return
-    parts = list(halves(questions)) + ["held-out (2-fold)"]
+    parts = [*list(halves(questions)), "held-out (2-fold)"]
     print(
         f"{len(questions)} questions over {report['documents_indexed'] + report['documents_unchanged']} papers;"
         " each cell is recall@5 / MRR@10"

@@ -48,7 +48,7 @@ def peak_mb() -> float:
 
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def child(part: str, args: argparse.Namespace) -> dict:
@@ -151,7 +151,10 @@ def build_warm_home(home: Path, source_home: Path) -> None:
         vec = unit(len(rows))
         conn.executemany(
             "INSERT INTO embeddings (kind, item_id, model, content_hash, dim, vector) VALUES ('note', ?, ?, ?, ?, ?)",
-            [(r[0], model, input_hash(r[1].strip()), DIM, v.tobytes()) for r, v in zip(rows, vec)],
+            [
+                (r[0], model, input_hash(r[1].strip()), DIM, v.tobytes())
+                for r, v in zip(rows, vec, strict=False)
+            ],
         )
     for start in range(0, N_PASSAGES, 10_000):
         with write(conn):
@@ -176,10 +179,11 @@ def build_warm_home(home: Path, source_home: Path) -> None:
         rows = conn.execute("SELECT id, section_title, text FROM passages").fetchall()
         vec = unit(len(rows))
         conn.executemany(
-            "INSERT INTO embeddings (kind, item_id, model, content_hash, dim, vector) VALUES ('passage', ?, ?, ?, ?, ?)",
+            "INSERT INTO embeddings (kind, item_id, model, content_hash, dim, vector)"
+            " VALUES ('passage', ?, ?, ?, ?, ?)",
             [
                 (r[0], model, input_hash(passage_input(r[1], r[2])), DIM, v.tobytes())
-                for r, v in zip(rows, vec)
+                for r, v in zip(rows, vec, strict=False)
             ],
         )
     conn.close()
@@ -320,7 +324,22 @@ def part_throughput(args, backend: str) -> dict:
     embedder.embed(["warm up"])
     load = time.perf_counter() - t
     rng = np.random.default_rng(2)
-    words = ["the", "model", "learns", "a", "representation", "of", "each", "token", "from", "its", "context", "and", "the", "loss"]
+    words = [
+        "the",
+        "model",
+        "learns",
+        "a",
+        "representation",
+        "of",
+        "each",
+        "token",
+        "from",
+        "its",
+        "context",
+        "and",
+        "the",
+        "loss",
+    ]
     notes = [" ".join(rng.choice(words, size=int(rng.integers(6, 20)))) for _ in range(512)]
     passages = [" ".join(rng.choice(words, size=int(rng.integers(150, 220)))) for _ in range(192)]
     out = {"backend": type(embedder).__name__, "load_s": load}

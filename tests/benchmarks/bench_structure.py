@@ -122,7 +122,8 @@ def main() -> int:
     extract(files[0])
     extract(next(f for f in files if f.suffix == ".html"))
     print(
-        "| document | pages | source | sections with outline: matched/found · matched/labelled | sections heuristic only | pointers | s, outline | s, heuristic | s, PyMuPDF text alone |"
+        "| document | pages | source | sections with outline: matched/found · matched/labelled"
+        " | sections heuristic only | pointers | s, outline | s, heuristic | s, PyMuPDF text alone |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     totals = {"outline": [0, 0, 0], "heuristic": [0, 0, 0]}
@@ -196,7 +197,8 @@ def main() -> int:
     rates = sorted(t / p for _, p, t, _ in per_page)
     if rates:
         print(
-            f"- median time per PDF page: {1000 * rates[len(rates) // 2]:.1f} ms (x30 = {30 * rates[len(rates) // 2]:.3f} s)"
+            f"- median time per PDF page: {1000 * rates[len(rates) // 2]:.1f} ms"
+            f" (x30 = {30 * rates[len(rates) // 2]:.3f} s)"
         )
     for rel, pages, took, floor_s in per_page:
         if 28 <= pages <= 32:
