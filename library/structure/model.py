@@ -27,6 +27,18 @@ class Block(msgspec.Struct, kw_only=True, omit_defaults=True):
     section: str | None = None
     # For a paragraph joined across a page break: the page it ends on (None: same as ``page``).
     end_page: int | None = None
+    # Maths. ``text`` always holds maths in one TeX-like linear form (``QK^{T}``, ``\frac{a}{b}``,
+    # ``\sqrt{d_k}``, ``d_{k}``): an "equation" block is maths from end to end; in any other block
+    # ``math`` lists the [start, end) character ranges of ``text`` that are inline maths. Readers
+    # render those ranges (``library.structure.notation``); search and JSON keep the TeX-like form.
+    math: list[tuple[int, int]] | None = None
+    # For an "equation": its number as printed ("1", "2.12"), without the parentheses.
+    number: str | None = None
+    # For a "table": its rows of cells, the header row first when the table has one. ``text`` holds
+    # the same table as GitHub-style Markdown, one row a line.
+    rows: list[list[str]] | None = None
+    # For a "footnote": its marker as printed ("4", "*", "†").
+    marker: str | None = None
 
 
 class Section(msgspec.Struct, kw_only=True, omit_defaults=True):
