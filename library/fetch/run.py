@@ -18,10 +18,12 @@ from library.fetch import arxiv_source, pdf
 from library.fetch.config import FetchSettings
 from library.fetch.config import settings as read_settings
 from library.fetch.files import sweep_partials, write_atomic
-from library.fetch.html_text import looks_javascript_only, to_markdown
+from library.fetch.html_text import looks_javascript_only
 from library.fetch.http import Download, Downloader, FetchError
 from library.fetch.outcome import NoProgress, Outcome, Progress
 from library.fetch.planner import Plan, plan
+from library.structure.encoding import decode_page
+from library.structure.html import article_markdown
 
 JS_ONLY = "page renders only with JavaScript (no article text)"
 
@@ -270,8 +272,8 @@ class Fetcher:
                 )
                 detail = f"PDF, {facts.pages} pages"
             else:
-                html = _decode(pending.read_all(), download.content_type)
-                markdown = to_markdown(html, download.final_url)
+                html = decode_page(pending.read_all(), download.content_type)
+                markdown = article_markdown(html, download.final_url)
                 if looks_javascript_only(html, markdown):
                     pending.discard()
                     doc = store.record_link_only(
@@ -308,21 +310,6 @@ class Fetcher:
                 return Outcome(reading.id, reading.title, "cached", "unchanged", doc)
             return Outcome(reading.id, reading.title, "updated", detail + ", older copy kept", doc)
         return Outcome(reading.id, reading.title, "fetched", detail, doc)
-
-
-def _decode(data: bytes, content_type: str) -> str:
-    import re
-
-    m = re.search(r"charset=([\w\-]+)", content_type or "", re.I) or re.search(
-        rb"<meta[^>]+charset=[\"']?([\w\-]+)", data[:4096], re.I
-    )
-    charset = m.group(1) if m else "utf-8"
-    if isinstance(charset, bytes):
-        charset = charset.decode("ascii", "replace")
-    try:
-        return data.decode(charset, errors="replace")
-    except LookupError:
-        return data.decode("utf-8", errors="replace")
 
 
 def _html_title(html: str) -> str | None:

@@ -1,7 +1,7 @@
 """From a curriculum pointer to the span of a document it names, and loading structures.
 
 :func:`load` reads any supported file (PDF, HTML, or the Markdown that
-:func:`library.structure.html.html_to_markdown` stores beside a fetched page) into a
+:func:`library.structure.html.article_markdown` stores beside a fetched page) into a
 :class:`DocumentStructure`, through a small cache keyed by the file's sha256. :func:`resolve`
 maps a :class:`~library.pointers.Pointer` onto it: "Section 3" is its heading up to the next
 heading of the same or a higher level, subsections included.
@@ -26,7 +26,19 @@ from library.structure.text import norm_title
 # Bump when the cache format changes. Changes to the extraction code itself are picked up by
 # _code_version(), so a cache never serves what older code produced.
 CACHE_VERSION = 1
-_EXTRACTION_MODULES = ("model", "text", "headings", "sections", "layout", "pdf", "html")
+_EXTRACTION_MODULES = (
+    "model",
+    "text",
+    "headings",
+    "sections",
+    "layout",
+    "pdf",
+    "html",
+    "html_maths",
+    "markdown_inline",
+    "markdown_page",
+    "encoding",
+)
 
 
 @functools.cache
@@ -70,10 +82,12 @@ def extract(path: Path | str, *, use_outline: bool = True) -> DocumentStructure:
         from library.structure.pdf import pdf_structure
 
         return _printable(pdf_structure(path, use_outline=use_outline))
-    from library.structure.html import html_to_markdown, markdown_structure
+    from library.structure.encoding import decode_page
+    from library.structure.html import article_markdown
+    from library.structure.markdown_page import markdown_structure
 
-    raw = path.read_text(encoding="utf-8", errors="replace")
-    md = html_to_markdown(raw) if kind == "html" else raw
+    raw = decode_page(path.read_bytes())
+    md = article_markdown(raw) if kind == "html" else raw
     return _printable(markdown_structure(md))
 
 
