@@ -134,6 +134,20 @@ def test_html_reading_keeps_its_section_headings(server, run_cli, corpus):
     )
     assert Path(row["path"]).read_bytes() == page  # the original bytes are kept
     assert row["path"].endswith(".html") and "contrastive" not in row["path"].rsplit("/", 1)[-1]
+    assert text.count("\n$$\n") == 2 * 36  # every display equation of the page, as TeX
+
+
+def test_latin1_page_without_charset_reads_as_latin1(server, run_cli):
+    words = "Les réseaux de neurones sont optimisés par des méthodes d'apprentissage, déjà vu et naïve. " * 3
+    body = f"<html><head><title>Été</title></head><body><article><h1>Résumé</h1>"
+    body += "".join(f"<h2>Partie {n}</h2><p>{words}</p>" for n in range(1, 5)) + "</article></body></html>"
+    url = server.route("/latin1/", body=body.encode("latin-1"), content_type="text/html")
+    install(curriculum(reading("latin", url)))
+    code, out, err = run_cli("fetch", "latin", "--json")
+    assert code == 0, err
+    code, out, err = run_cli("read", "latin", "--whole")
+    assert code == 0, err
+    assert "méthodes d'apprentissage, déjà vu et naïve" in out and "\ufffd" not in out
 
 
 def test_javascript_only_page_is_link_only_with_reason(server, run_cli, corpus):

@@ -39,6 +39,8 @@ _WIDER = {
     "gbk": "gb18030",
     "x-gbk": "gb18030",
 }
+_WESTERN = ("cp1252", "latin_1", "iso8859_15")
+_MESS_MARGIN = 0.1  # of charset_normalizer's mess ratio (0 clean .. 1), which accepts up to 0.2
 _PRESCAN_BYTES = 4096  # browsers look in the first 1024; pages with long <head> preambles exist
 
 
@@ -90,9 +92,15 @@ def decode_page(data: bytes, content_type: str | None = None) -> str:
     # charset_normalizer: ~20 ms to import, tens of ms on a page; only undeclared non-UTF-8 pays it.
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is not None and best.encoding:
-        text = _decode_as(data, best.encoding)
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is not None:
+        # Single-byte code pages often fit about equally well (é is 0xE9 in cp1250, cp1252 and
+        # cp1257), and on a short page the detector's "mess" measure is noisy (proper French
+        # scores 0.05 as cp1252, 0 as cp1257). Windows-1252, what browsers assume of an undeclared
+        # page in most locales, is kept unless another code page reads clearly cleaner.
+        western = [m for m in matches if m.encoding in _WESTERN and m.chaos <= best.chaos + _MESS_MARGIN]
+        text = _decode_as(data, (western[0] if western else best).encoding)
         if text is not None:
             return text
     # Nothing declared, not UTF-8, nothing detected: Windows-1252, the web's legacy default.
