@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 _VERBATIM = {"script", "style", "pre", "code", "textarea", "noscript", "kbd", "samp", "head", "title"}
 # Containers in which a display formula can stand as a <p> of its own.
 _BLOCK_HOLDERS = {"div", "section", "article", "main", "body", "blockquote", "center", "figure", "d-article"}
+# Elements that can hold a formula (KaTeX's spans are found by their class).
+_MATH_TAGS = {"script", "d-math", "math", "mjx-container", "img", "div"}
 _RENDERERS = re.compile(r"mathjax|katex", re.I)
 # ['$','$'] (MathJax inlineMath) or {left: "$", right: "$"} (KaTeX auto-render).
 _DOLLAR_CONFIG = re.compile(
@@ -56,23 +58,23 @@ class TexSpan:
     display: bool = False
 
 
+_CLOSE_SCAN = {
+    closer: re.compile(re.escape(closer) + r"|\\.|[{}]", re.S) for closer in ("$$", "$", "\\]", "\\)")
+}
+
+
 def _close(text: str, pos: int, closer: str) -> int | None:
     """Index of ``closer`` after ``pos`` at brace depth 0, skipping ``\\x`` escapes (MathJax's rule)."""
     depth = 0
-    i = pos
-    n = len(text)
-    while i < n:
-        if depth == 0 and i > pos and text.startswith(closer, i):
-            return i
-        c = text[i]
-        if c == "\\":
-            i += 2
-            continue
-        if c == "{":
+    for m in _CLOSE_SCAN[closer].finditer(text, pos):
+        token = m.group()
+        if token == closer:
+            if depth == 0 and m.start() > pos:
+                return m.start()
+        elif token == "{":
             depth += 1
-        elif c == "}":
+        elif token == "}":
             depth = max(0, depth - 1)
-        i += 1
     return None
 
 
@@ -172,6 +174,8 @@ def mathml_tex(el) -> str:
 def _element_tex(el) -> tuple[str, bool] | None:
     """The TeX and display flag of a maths element, or None when ``el`` is not one."""
     tag = _local(el.tag)
+    if tag not in _MATH_TAGS and "katex" not in (el.get("class") or ""):
+        return None  # most elements: a quick no
     classes = _classes(el)
     if tag == "script":
         kind = (el.get("type") or "").lower()
@@ -212,6 +216,8 @@ def _math_tex(math) -> str:
 
 def _rendered_twin(el) -> bool:
     """MathJax 2's rendered output and preview, which repeat the ``math/tex`` script beside them."""
+    if "MathJax" not in (el.get("class") or ""):
+        return False
     return any(c.startswith("MathJax") for c in _classes(el)) and _local(el.tag) in ("span", "div", "nobr")
 
 
@@ -316,6 +322,8 @@ class _Protector:
 
     def splice(self, holder, after, text: str) -> None:
         """Formulas in ``holder.text`` (``after`` is None) or ``after.tail`` replaced by tokens."""
+        if "$" not in text and "\\" not in text:
+            return  # most text nodes: nothing to look for
         spans = tex_spans(text, dollars=self.dollars) if self.scan_text else []
         if not spans and "$" not in text:
             return

@@ -54,24 +54,23 @@ class Piece:
     math: list[tuple[int, int]] = field(default_factory=list)
 
 
+_MATH_SCAN = {closer: re.compile(re.escape(closer) + r"|\\.|[{}]", re.S) for closer in ("$$", "$")}
+
+
 def _math_end(md: str, pos: int, closer: str) -> int | None:
     """Index of the closing ``closer`` of maths opened before ``pos``: braces balanced, escapes skipped."""
     depth = 0
-    i = pos
-    while i < len(md):
-        c = md[i]
-        # Pandoc: a closing single dollar has no space before it and no digit after it.
-        pandoc = closer == "$$" or (not md[i - 1].isspace() and not md[i + 1 : i + 2].isdigit())
-        if depth == 0 and i > pos and md.startswith(closer, i) and pandoc:
-            return i
-        if c == "\\":
-            i += 2
-            continue
-        if c == "{":
+    for m in _MATH_SCAN[closer].finditer(md, pos):
+        token, i = m.group(), m.start()
+        if token == closer:
+            # Pandoc: a closing single dollar has no space before it and no digit after it.
+            pandoc = closer == "$$" or (not md[i - 1].isspace() and not md[i + 1 : i + 2].isdigit())
+            if depth == 0 and i > pos and pandoc:
+                return i
+        elif token == "{":
             depth += 1
-        elif c == "}":
+        elif token == "}":
             depth = max(0, depth - 1)
-        i += 1
     return None
 
 
@@ -189,23 +188,28 @@ def _match_emphasis(items: list[str | _Delim | _Math]) -> None:
 
 def render_paragraph(md: str) -> list[Piece]:
     """The paragraph's text pieces and, between them, its display equations (``$$…$$``)."""
+    if _SPECIAL.search(md) is None:
+        return [Piece("text", md.strip())] if md.strip() else []
     items = _tokens(md)
     _match_emphasis(items)
     pieces = [Piece("text", "")]
     out: list[str] = []
+    length = 0  # of the text in ``out``
     for item in items:
         if isinstance(item, _Math) and item.display:
             pieces[-1].text = "".join(out)
             pieces.extend([Piece("equation", item.tex), Piece("text", "")])
-            out = []
-        elif isinstance(item, _Math):
-            start = sum(map(len, out))
-            out.append(item.tex)
-            pieces[-1].math.append((start, start + len(item.tex)))
+            out, length = [], 0
+            continue
+        if isinstance(item, _Math):
+            pieces[-1].math.append((length, length + len(item.tex)))
+            text = item.tex
         elif isinstance(item, _Delim):
-            out.append(item.char * item.count)
+            text = item.char * item.count
         else:
-            out.append(item)
+            text = item
+        out.append(text)
+        length += len(text)
     pieces[-1].text = "".join(out)
     return [_trimmed(p) for p in pieces if p.kind == "equation" or p.text.strip()]
 
