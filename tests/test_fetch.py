@@ -139,7 +139,7 @@ def test_html_reading_keeps_its_section_headings(server, run_cli, corpus):
 
 def test_latin1_page_without_charset_reads_as_latin1(server, run_cli):
     words = "Les réseaux de neurones sont optimisés par des méthodes d'apprentissage, déjà vu et naïve. " * 3
-    body = f"<html><head><title>Été</title></head><body><article><h1>Résumé</h1>"
+    body = "<html><head><title>Été</title></head><body><article><h1>Résumé</h1>"
     body += "".join(f"<h2>Partie {n}</h2><p>{words}</p>" for n in range(1, 5)) + "</article></body></html>"
     url = server.route("/latin1/", body=body.encode("latin-1"), content_type="text/html")
     install(curriculum(reading("latin", url)))

@@ -10,7 +10,7 @@ import pytest
 from library.structure.html import article_markdown
 from library.structure.markdown_inline import render_inline, render_paragraph
 from library.structure.markdown_page import markdown_structure
-from library.structure.resolve import extract, resolve
+from library.structure.resolve import extract
 
 PROSE = (
     "<p>This paragraph is long enough for an article extractor to keep it as the body of the page, "
@@ -181,7 +181,10 @@ def test_maths_in_headings_and_tables():
 
 def test_headings_keep_working_with_anchors_and_maths():
     html = page(
-        '<h2 id="a">First $x$ Part<a hidden class="anchor" href="#a">#</a></h2>' + PROSE + "<h2>Second</h2>" + PROSE,
+        '<h2 id="a">First $x$ Part<a hidden class="anchor" href="#a">#</a></h2>'
+        + PROSE
+        + "<h2>Second</h2>"
+        + PROSE,
         MATHJAX_DOLLARS,
     )
     structure = markdown_structure(article_markdown(html))
@@ -218,7 +221,11 @@ def test_inline_maths_ranges_index_the_rendered_text():
 
 def test_paragraph_pieces_and_equation_blocks():
     pieces = render_paragraph("One $$\\frac{a}{b}$$ two")
-    assert [(p.kind, p.text) for p in pieces] == [("text", "One"), ("equation", "\\frac{a}{b}"), ("text", "two")]
+    assert [(p.kind, p.text) for p in pieces] == [
+        ("text", "One"),
+        ("equation", "\\frac{a}{b}"),
+        ("text", "two"),
+    ]
     md = "Intro.\n\n$$\n% a comment\na = b \\tag{3}\n\\\\ c = d\n$$\n\n$$ e = f $$\n\n- item with $x$\n"
     got = markdown_structure(md).blocks
     assert [(b.kind, b.text, b.number) for b in got] == [
@@ -259,7 +266,10 @@ def test_contrastive_keeps_all_36_display_equations(corpus):
         "\\mathcal{X}} \\max\\big( 0, \\|f(\\mathbf{x}) - f(\\mathbf{x}^+)\\|^2_2 - \\|f(\\mathbf{x}) - "
         "f(\\mathbf{x}^-)\\|^2_2 + \\epsilon \\big)"
     )
-    assert "\\mathcal{L}_\\text{InfoNCE} = - \\mathbb{E} \\Big[\\log \\frac{f(\\mathbf{x}, \\mathbf{c})}" in " ".join(got)
+    assert (
+        "\\mathcal{L}_\\text{InfoNCE} = - \\mathbb{E} \\Big[\\log \\frac{f(\\mathbf{x}, \\mathbf{c})}"
+        in " ".join(got)
+    )
     # The equation sits where the page has it: right after "…with the following equation:".
     texts = [b.text for b in structure.blocks]
     at = next(i for i, t in enumerate(texts) if t.endswith("at the same time with the following equation:"))
@@ -306,8 +316,9 @@ def test_spinning_up_keeps_all_of_its_maths(corpus):
     ranges = [b.text[x:y] for b in structure.blocks for x, y in b.math or []]
     assert ranges == [" ".join(tex.split()) for tex in inline]
     texts = [b.text for b in structure.blocks]
-    assert "A policy is a rule used by an agent to decide what actions to take. It can be deterministic, " in (
-        next(t for t in texts if t.startswith("A policy"))
+    assert (
+        "A policy is a rule used by an agent to decide what actions to take. It can be deterministic, "
+        in (next(t for t in texts if t.startswith("A policy")))
     )
     at = next(i for i, t in enumerate(texts) if t.endswith("in which case it is usually denoted by \\mu:"))
     assert texts[at + 1] == "a_t = \\mu(s_t),"

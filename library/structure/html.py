@@ -19,7 +19,8 @@ from library.structure.markdown_inline import escape
 from library.structure.text import clean, norm_title
 from library.textclean import strip_escapes
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# A Markdown ATX heading line: its level marks and its text (a closing run of # dropped).
+MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _CONTAINERS = (
     "//d-article",
     "//div[contains(concat(' ', normalize-space(@class), ' '), ' post-content ')]",
@@ -154,14 +155,16 @@ def article_markdown(html: str, url: str | None = None) -> str:
         if "post-title" not in (h.get("class") or "")
     ]
     md = _trafilatura_markdown(lxml.html.tostring(tree, encoding="unicode"), url)
-    got = {norm_title(strip_anchor_glyphs(m.group(2))) for m in map(_HEADING.match, md.splitlines()) if m}
+    got = {
+        norm_title(strip_anchor_glyphs(m.group(2))) for m in map(MARKDOWN_HEADING.match, md.splitlines()) if m
+    }
     want = [norm_title(strip_anchor_glyphs(h.text_content())) for h in expected]
     kept = sum(1 for w in want if w in got)
     if not md.strip() or kept < 0.9 * len(want):
         md = _lxml_markdown(tree)
     lines = []
     for line in md.splitlines():
-        m = _HEADING.match(line)
+        m = MARKDOWN_HEADING.match(line)
         lines.append(f"{m.group(1)} {strip_anchor_glyphs(m.group(2))}" if m else line.rstrip())
     body = maths.restore("\n".join(lines)).strip()
     if title:

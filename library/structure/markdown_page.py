@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import re
 
-from library.structure.html import strip_anchor_glyphs
+from library.structure.html import MARKDOWN_HEADING, strip_anchor_glyphs
 from library.structure.markdown_inline import Piece, render_inline, render_paragraph
 from library.structure.model import Block, BlockKind, DocumentStructure
 from library.structure.sections import Heading, build_sections
 from library.structure.text import clean
 from library.textclean import strip_escapes
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _TITLE_COMMENT = re.compile(r"^<!--\s*title:\s*(.*?)\s*-->$")
 _LIST_ITEM = re.compile(r"^([-*+]|\d+[.)])\s+")
 _RULE = re.compile(r"^([-*_])(?:\s*\1){2,}$")
@@ -139,7 +138,7 @@ def markdown_structure(md: str) -> DocumentStructure:
         if m:
             title = m.group(1)
             continue
-        m = _HEADING.match(stripped)
+        m = MARKDOWN_HEADING.match(stripped)
         if m:
             flush()
             text, math = _heading(m.group(2))
