@@ -26,7 +26,7 @@ from typing import Any
 
 import msgspec
 
-from index.notes import Anchor, Note, add_note, list_notes, normalize_tags, reading_key
+from index.notes import Anchor, AnchorStatus, Note, add_note, list_notes, normalize_tags, reading_key
 from library import atomic
 from library.catalogue import Curriculum, Reading
 from library.db import write
@@ -277,7 +277,8 @@ class _Extras(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
     section: str | None = None
     block_index: int | None = None
     arxiv_version: str | None = None
-    anchor_status: str | None = None
+    # An unknown status fails the conversion with the field's name.
+    anchor_status: AnchorStatus | None = None
 
 
 class ImportedNote(msgspec.Struct, kw_only=True):
@@ -411,8 +412,6 @@ def _parse_one(item: Any, where: str, curriculum: Curriculum | None) -> Imported
         extras = msgspec.convert(item.get(EXTRAS_KEY) or {}, _Extras)
     except msgspec.ValidationError as exc:
         raise UsageError(f"{where}: {EXTRAS_KEY}: {exc}") from None
-    if extras.anchor_status not in (None, "attached", "orphan", "none"):
-        raise UsageError(f"{where}: unknown anchor status {extras.anchor_status!r}")
 
     times = {}
     for field in ("created", "modified"):
@@ -445,7 +444,7 @@ def _parse_one(item: Any, where: str, curriculum: Curriculum | None) -> Imported
 
     anchor = None
     if exact or page or extras.section:
-        status = extras.anchor_status or ("attached" if exact else "none")
+        status: AnchorStatus = extras.anchor_status or ("attached" if exact else "none")
         anchor = Anchor(
             arxiv_version=extras.arxiv_version,
             section=extras.section,

@@ -20,7 +20,9 @@ from typing import Literal
 
 import msgspec
 
-from library.db import write
+from library import store
+from library.catalogue import Reading
+from library.db import inserted_id, write
 from library.errors import NotFound, UsageError
 from library.structure.model import DocumentStructure
 
@@ -374,7 +376,7 @@ def add_note(
             )
         except sqlite3.IntegrityError:
             raise UsageError(f"a note with id {note_uuid} already exists") from None
-        note_id = cur.lastrowid
+        note_id = inserted_id(cur)
         _write_tags(conn, note_id, tag_list)
         _write_anchor(conn, note_id, anchor, updated)
         note = Note(
@@ -477,35 +479,34 @@ def undo_with_action(conn: sqlite3.Connection) -> tuple[str, Note]:
 # --- documents ------------------------------------------------------------------------------------
 
 
-def reading_document(conn: sqlite3.Connection, reading) -> tuple[object | None, DocumentStructure | None]:
+def reading_document(
+    conn: sqlite3.Connection, reading: Reading
+) -> tuple[store.Document | None, DocumentStructure | None]:
     """The fetched document of a reading and its structure, each None when not available (yet).
 
     A note can be written before its reading is fetched, so a missing document is not an error.
     """
-    from library import store
     from library.structure import resolve
     from library.structure.errors import BadDocument
 
     doc = store.document_for_reading(
-        conn,
-        reading.id,
-        arxiv_id=reading.arxiv_id,
-        url=reading.url,
-        version=getattr(reading, "arxiv_version", None),
+        conn, reading.id, arxiv_id=reading.arxiv_id, url=reading.url, version=reading.arxiv_version
     )
-    if doc is None or getattr(doc, "path", None) is None:
+    path = doc.path if doc is not None else None
+    if path is None:
         return doc, None
-
     try:
         # resolve.load reads the cached structure or extracts it (PyMuPDF for PDFs: up to seconds).
-        return doc, resolve.load(doc.path)
+        return doc, resolve.load(path)
     except (BadDocument, FileNotFoundError):
         # An unreadable or missing file must not stop a note being written: it keeps its quote
         # as typed and is placed by `syllabus note reanchor` once the document reads again.
         return doc, None
 
 
-def reanchor_readings(conn: sqlite3.Connection, readings, *, strict: bool = False) -> list[ReanchorReport]:
+def reanchor_readings(
+    conn: sqlite3.Connection, readings: Iterable[Reading], *, strict: bool = False
+) -> list[ReanchorReport]:
     """Re-anchor the quoted notes of each reading (a catalogue Reading) to its current document.
 
     Called after a fetch stores a new version or a file is attached, and by `syllabus note
@@ -516,18 +517,18 @@ def reanchor_readings(conn: sqlite3.Connection, readings, *, strict: bool = Fals
     reports: list[ReanchorReport] = []
     done: set[str] = set()
     for r in readings:
-        key = reading_key(r.arxiv_id, r.url)
+        key = store.key_of(r)
         if key in done or (key not in quoted and not strict):
             continue
         done.add(key)
         doc, structure = reading_document(conn, r)
-        if structure is None:
+        if doc is None or structure is None:
             if strict:
                 raise UsageError(
                     f"{r.id} has no fetched document to anchor to: `syllabus fetch {r.id}` first"
                 )
             continue
-        reports.append(reanchor(conn, key, structure, str(doc.id), getattr(doc, "arxiv_version", None)))
+        reports.append(reanchor(conn, key, structure, str(doc.id), doc.arxiv_version))
     return reports
 
 

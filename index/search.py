@@ -134,9 +134,10 @@ class Hit(msgspec.Struct, kw_only=True):
 
     @property
     def where(self) -> str:
-        parts = []
-        if self.reading or self.reading_key:
-            parts.append(self.reading or self.reading_key)
+        parts: list[str] = []
+        work = self.reading or self.reading_key
+        if work:
+            parts.append(work)
         if self.section or self.section_title:
             label = " ".join(p for p in (self.section, self.section_title) if p)
             parts.append(f"§{label}" if self.section else label)

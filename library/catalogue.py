@@ -129,7 +129,7 @@ class Curriculum(msgspec.Struct, kw_only=True, omit_defaults=True):
         )
 
     def all_readings(self, *, with_resources: bool = True) -> list[tuple[Chapter, Reading]]:
-        out = []
+        out: list[tuple[Chapter, Reading]] = []
         for chapter in self.chapters:
             out.extend((chapter, r) for r in chapter.readings)
             if with_resources:

@@ -172,17 +172,26 @@ def remove(conn: sqlite3.Connection, name: str) -> None:
 
 @dataclass(frozen=True)
 class Found:
+    """A reading or an exercise, with the chapter it is in."""
+
     chapter: Chapter
-    reading: Reading | None = None
-    exercise: Exercise | None = None
+    item: Reading | Exercise
+
+    @property
+    def reading(self) -> Reading | None:
+        return self.item if isinstance(self.item, Reading) else None
+
+    @property
+    def exercise(self) -> Exercise | None:
+        return self.item if isinstance(self.item, Exercise) else None
 
     @property
     def id(self) -> str:
-        return self.reading.id if self.reading else self.exercise.id  # type: ignore[union-attr]
+        return self.item.id
 
     @property
     def kind(self) -> str:
-        return "reading" if self.reading else "exercise"
+        return "reading" if isinstance(self.item, Reading) else "exercise"
 
 
 def find(curriculum: Curriculum, query: str) -> Found:
@@ -198,10 +207,10 @@ def find(curriculum: Curriculum, query: str) -> Found:
     url = normalize_url(q) if "://" in q else None
     for chapter, reading in curriculum.all_readings():
         if q == reading.id:
-            return Found(chapter, reading=reading)
+            return Found(chapter, reading)
     for chapter, exercise in curriculum.all_exercises():
         if q == exercise.id:
-            return Found(chapter, exercise=exercise)
+            return Found(chapter, exercise)
     for chapter, reading in curriculum.all_readings():
         if (bare and bare == reading.arxiv_id) or (url and url == normalize_url(reading.url)):
             # The same work may be a chapter reading and an exercise resource: prefer the reading.
@@ -211,11 +220,11 @@ def find(curriculum: Curriculum, query: str) -> Found:
 
 def _prefer_reading(curriculum: Curriculum, reading: Reading, chapter: Chapter) -> Found:
     if reading.role != "resource":
-        return Found(chapter, reading=reading)
+        return Found(chapter, reading)
     for other_chapter, other in curriculum.all_readings(with_resources=False):
         if other.arxiv_id and other.arxiv_id == reading.arxiv_id and other.id != reading.id:
-            return Found(other_chapter, reading=other)
-    return Found(chapter, reading=reading)
+            return Found(other_chapter, other)
+    return Found(chapter, reading)
 
 
 def _suggest(curriculum: Curriculum, query: str) -> str:

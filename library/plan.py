@@ -158,7 +158,7 @@ def _chapter_work(chapter: Chapter) -> list[Reading | Exercise]:
     """What finishing ``chapter`` means: its recommended readings and exercises. A chapter with
     neither counts all its readings if the curriculum gives it an effort (an imported list
     with no roles), and nothing otherwise (a shelf of optional prerequisites)."""
-    work = [*chapter.recommended, *chapter.exercises]
+    work: list[Reading | Exercise] = [*chapter.recommended, *chapter.exercises]
     if not work and chapter.effort_days:
         work = list(chapter.readings)
     return work
@@ -296,16 +296,16 @@ def _next_days(
     out: list[DayPlan] = []
     day_items: list[PlanItem] = []
     used = 0
-    for item in queue:
+    for planned in queue:
         if len(out) >= days:
             break
-        cost = item.minutes or (EXERCISE_MINUTES if item.kind == "exercise" else UNKNOWN_MINUTES)
+        cost = planned.minutes or (EXERCISE_MINUTES if planned.kind == "exercise" else UNKNOWN_MINUTES)
         if day_items and used + cost > budget:
             out.append(DayPlan((today + timedelta(days=len(out))).isoformat(), day_items, used))
             day_items, used = [], 0
             if len(out) >= days:
                 break
-        day_items.append(item)
+        day_items.append(planned)
         used += cost
     if day_items and len(out) < days:
         out.append(DayPlan((today + timedelta(days=len(out))).isoformat(), day_items, used))

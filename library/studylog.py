@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from library import curricula
-from library.db import write
+from library.db import inserted_id, write
 from library.errors import NotFound, UsageError
 
 SpanKind = Literal["study", "break"]
@@ -117,8 +117,9 @@ def parse_when(text: str, *, now: float | None = None) -> float:
         ) from None
 
 
-def clock(ts: float) -> str:
-    return datetime.fromtimestamp(ts).strftime("%H:%M")
+def clock(ts: float | None) -> str:
+    """The local time of day ("14:05"); "now" for the end of a span still running (None)."""
+    return "now" if ts is None else datetime.fromtimestamp(ts).strftime("%H:%M")
 
 
 def local_day(ts: float) -> str:
@@ -196,7 +197,8 @@ def spans(
     until: float | None = None,
 ) -> list[Span]:
     """Spans in time order, optionally of one curriculum and starting in [since, until)."""
-    sql, args = "SELECT * FROM study_spans WHERE 1 = 1", []
+    sql = "SELECT * FROM study_spans WHERE 1 = 1"
+    args: list[str | float] = []
     if curriculum is not None:
         sql += " AND curriculum = ?"
         args.append(curriculum)
@@ -283,7 +285,7 @@ def add_span(
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (curriculum, item_id, chapter, kind, start, end, source, note),
         )
-        span_id = cur.lastrowid
+        span_id = inserted_id(cur)
     return get_span(conn, span_id)
 
 
@@ -359,7 +361,7 @@ def start(
             " VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
             (curriculum, item_id, chapter, kind, at, source, note),
         )
-        span_id = cur.lastrowid
+        span_id = inserted_id(cur)
     return get_span(conn, span_id)
 
 
@@ -402,7 +404,7 @@ def take_break(
             " VALUES (?, NULL, ?, 'break', ?, NULL, 'manual')",
             (curriculum, chapter, at),
         )
-        span_id = cur.lastrowid
+        span_id = inserted_id(cur)
     return (get_span(conn, ended) if ended else None), get_span(conn, span_id)
 
 
@@ -546,15 +548,14 @@ def report(
             result.break_seconds += span.seconds(now)
     if by == "day":
         for span in log:
-            title = (
-                "break"
-                if span.kind == "break"
-                else (
-                    items.get(span.item_id, span.item_id)
-                    if span.item_id
-                    else chapters.get(span.chapter, span.what)
-                )
-            )
+            if span.kind == "break":
+                title = "break"
+            elif span.item_id:
+                title = items.get(span.item_id, span.item_id)
+            elif span.chapter is not None:
+                title = chapters.get(span.chapter, span.what)
+            else:
+                title = span.what
             result.rows.append(
                 ReportRow(
                     group=local_day(span.start),

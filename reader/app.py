@@ -20,7 +20,9 @@ from typing import Any, ClassVar
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from library import curricula, progress
@@ -113,7 +115,7 @@ class SyllabusApp(App[None]):
         self.fetch_state: dict[str, str] = {}
         self.clock = ActivityClock(self._record_time)
         self._data_version: int | None = None
-        self._index_timer = None
+        self._index_timer: Timer | None = None
         self.index_runs = 0
         self.last_query = ""
         self.model_loaded = False
@@ -174,7 +176,7 @@ class SyllabusApp(App[None]):
             self.notify(str(exc), severity="error", markup=False)
             return
         self._data_version = self._db_version()
-        before = self.main.tree.status(found.id, found.kind)
+        before = self.main.curriculum_tree.status(found.id, found.kind)
         self.main.status_changed(found.id, status)
         self.notify(f"{found.id}: {status}", timeout=2, markup=False)
         if found.kind == "exercise" and status == "done" and before != "done":
@@ -192,7 +194,7 @@ class SyllabusApp(App[None]):
         rows = progress.statuses(self.conn, self.curriculum.name)
         main = self.main
         for item_id, row in rows.items():
-            if main.tree.statuses.get(item_id) != row["status"]:
+            if main.curriculum_tree.statuses.get(item_id) != row["status"]:
                 main.status_changed(item_id, row["status"])
 
     # --- time ------------------------------------------------------------------------------------------
@@ -459,7 +461,12 @@ class SyllabusApp(App[None]):
 
         if isinstance(self.screen, ReviewScreen):
             return
-        self.push_screen(ReviewScreen())
+        self.push_screen(ReviewScreen(), self._after_review)
+
+    def _after_review(self, note_id: int | None) -> None:
+        """The review screen closed; with a note id, the user asked to open that note in the reader."""
+        if note_id is not None:
+            self.main.jump_to_note(note_id)
 
     def action_toggle_theme(self) -> None:
         self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
@@ -481,7 +488,7 @@ class SyllabusApp(App[None]):
             main = self.main
         except LookupError:
             return
-        targets: list[tuple[type, Any]] = [(type(self), self), (type(main), main)]
+        targets: list[tuple[type[DOMNode], DOMNode]] = [(type(self), self), (type(main), main)]
         from reader.widgets.curriculum_tree import CurriculumTree
         from reader.widgets.notes_panel import NotesPanel
         from reader.widgets.reader_view import ReaderView

@@ -41,7 +41,7 @@ def attach_attention(corpus):
 
 
 async def open_reading(app, pilot, reading_id: str) -> None:
-    tree = app.main.tree
+    tree = app.main.curriculum_tree
     assert tree.select_item(reading_id)
     await pilot.pause()
     tree.focus()
@@ -256,7 +256,7 @@ async def test_attention_opens_on_section_3_and_returns_to_where_you_were(corpus
     app = make_app(warm_model=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        assert app.main.tree.current_item.id == "attention"
+        assert app.main.curriculum_tree.current_item.id == "attention"
         await open_reading(app, pilot, "attention")
         assert app.query_one(ReaderView).current_block.index == heading
 

@@ -278,7 +278,7 @@ def test_bar_cells_scale_and_never_hide_a_small_value():
 
 
 async def select(app, pilot, item_id: str) -> None:
-    tree = app.main.tree
+    tree = app.main.curriculum_tree
     assert tree.select_item(item_id)
     await pilot.pause()
     tree.focus()

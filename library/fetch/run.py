@@ -20,7 +20,7 @@ from library.fetch.config import settings as read_settings
 from library.fetch.files import sweep_partials, write_atomic
 from library.fetch.html_text import looks_javascript_only
 from library.fetch.http import Download, Downloader, FetchError
-from library.fetch.outcome import NoProgress, Outcome, Progress
+from library.fetch.outcome import NoProgress, Outcome, Progress, Status
 from library.fetch.planner import Plan, plan
 from library.structure.encoding import decode_page
 from library.structure.html import article_markdown
@@ -46,10 +46,10 @@ def select(
     picked: list[Reading] = []
     for item in ids:
         found = curricula.find(curriculum, item)
-        if found.reading is None:
-            picked.extend(found.exercise.resources)  # an exercise id: its linked resources
+        if isinstance(found.item, Reading):
+            picked.append(found.item)
         else:
-            picked.append(found.reading)
+            picked.extend(found.item.resources)  # an exercise id: its linked resources
     if chapter is not None or everything:
         chapters: list[Chapter] = (
             [curriculum.chapter(chapter)] if chapter is not None else list(curriculum.chapters)
@@ -84,10 +84,10 @@ class Fetcher:
     refresh: bool = False
     check: bool = False
     progress: Progress = field(default_factory=NoProgress)
-    config: FetchSettings | None = None
+    # Read from the environment when the fetcher is made (tests change it between runs).
+    config: FetchSettings = field(default_factory=read_settings)
 
     def run(self, readings: list[Reading]) -> list[Outcome]:
-        self.config = self.config or read_settings()
         sweep_partials(paths.documents_dir())
         plans = {r.id: plan(r) for r in readings}
         self._meta: dict[str, dict] = {}
@@ -95,11 +95,13 @@ class Fetcher:
         want_meta = [
             r.arxiv_id
             for r in readings
-            if plans[r.id].method == "arxiv" and (self.refresh or self.check or self._cached(r) is None)
+            if r.arxiv_id is not None
+            and plans[r.id].method == "arxiv"
+            and (self.refresh or self.check or self._cached(r) is None)
         ]
         if want_meta:
             try:
-                self._meta = arxiv_source.fetch_metadata(want_meta, self.config)  # type: ignore[arg-type]
+                self._meta = arxiv_source.fetch_metadata(want_meta, self.config)
             except FetchError as exc:
                 self._meta_error = exc
         self._downloader: Downloader | None = None
@@ -206,7 +208,7 @@ class Fetcher:
                 newer_note or f"{version} is the latest",
                 store.get(self.conn, cached.id),
             )
-        url = arxiv_source.pdf_url(arxiv_id, version, self.config)  # type: ignore[arg-type]
+        url = arxiv_source.pdf_url(arxiv_id, version, self.config)
         download = self._download(reading, url, expect="pdf", arxiv=True)
         pending = download.pending
         try:
@@ -233,7 +235,7 @@ class Fetcher:
             arxiv_version=version,
             metadata=metadata,
         )
-        status = "updated" if cached is not None else "fetched"
+        status: Status = "updated" if cached is not None else "fetched"
         parts = [version or "version unknown", f"{facts.pages} pages"]
         if cached is not None:
             parts.append(f"{cached.arxiv_version} kept")

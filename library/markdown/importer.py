@@ -83,7 +83,7 @@ def _import_dir(directory: Path) -> Curriculum:
     solution_links: dict[int, list[Link]] = {}
     if solutions is not None:
         numbers = [c.number for c in chapters if c.number and c.exercises]
-        solution_links = solutions_from(_read_text(solutions), numbers)  # type: ignore[arg-type]
+        solution_links = solutions_from(_read_text(solutions), numbers)
     title = title or _words_of(directory.name).title()
     return assemble(_name_from(directory), title, summary, chapters, front, known, solution_links, directory)
 

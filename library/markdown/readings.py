@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from library.catalogue import Role
 from library.markdown.drafts import Draft, Known
 from library.markdown.links import url_title
 from library.markdown.parse import Block, MdLink, sentences
@@ -16,12 +17,12 @@ from library.markdown.pointer_targets import find_pointer
 from library.markdown.titles import clean_title, names_nothing, nested_title
 
 
-def reading_items(section_blocks: list[Block], role: str, known: Known) -> list[Draft]:
+def reading_items(section_blocks: list[Block], role: Role, known: Known) -> list[Draft]:
     """Readings from the items of a reading section: the item's head link(s), then links in its prose."""
     return [draft for block in section_blocks for draft in _item_readings(block, role, known)]
 
 
-def _item_readings(block: Block, role: str, known: Known) -> list[Draft]:
+def _item_readings(block: Block, role: Role, known: Known) -> list[Draft]:
     """One item's readings (none if it has no web link), with the pointers its prose gives them."""
     web = block.web_links
     if not web:

@@ -24,7 +24,7 @@ from library.structure.headings import (
     split_number,
 )
 from library.structure.layout import DocStats, Row, doc_stats, drop_furniture, read_pages, reading_order
-from library.structure.model import Block, DocumentStructure
+from library.structure.model import Block, BlockKind, DocumentStructure
 from library.structure.sections import Heading, build_sections
 from library.structure.text import (
     clean,
@@ -433,7 +433,7 @@ def _from_outline(
 # --- blocks ------------------------------------------------------------------------------------
 
 
-def _kind_of(rows: list[Row], text: str, stats: DocStats, page_height: float) -> str | None:
+def _kind_of(rows: list[Row], text: str, stats: DocStats, page_height: float) -> BlockKind | None:
     """Block kind for a run of non-heading rows; ``None`` for text inside figures (dropped)."""
     if _CAPTION.match(text):
         return "caption"
@@ -470,7 +470,8 @@ def _build_blocks(
     for r in rows:
         if r.y1 > page_height[r.page]:
             page_height[r.page] = r.y1
-    items: list[tuple[str, list[Row], Chosen | None]] = []
+    # Runs of rows in reading order, each with the heading it is (None: a run of body text).
+    items: list[tuple[list[Row], Chosen | None]] = []
     i = 0
     n = len(rows)
     while i < n:
@@ -501,7 +502,7 @@ def _build_blocks(
                     head = Chosen(
                         head.row, head.number, _title_text(join_lines([head.title, extra])), head.level
                     )
-            items.append(("heading", group, head))
+            items.append((group, head))
             i = j
             continue
         group = [rows[i]]
@@ -509,16 +510,15 @@ def _build_blocks(
         while j < n and j not in heads and chunk_ids[j] == chunk_ids[i]:
             group.append(rows[j])
             j += 1
-        items.append(("text", group, None))
+        items.append((group, None))
         i = j
     blocks: list[Block] = []
     headings: list[Heading] = []
-    for kind, group, head in items:
+    for group, heading in items:
         page = group[0].page
-        if kind == "heading":
-            assert head is not None
-            headings.append(Heading(len(blocks), head.number, head.title, head.level))
-            label = f"{head.number} {head.title}" if head.number else head.title
+        if heading is not None:
+            headings.append(Heading(len(blocks), heading.number, heading.title, heading.level))
+            label = f"{heading.number} {heading.title}" if heading.number else heading.title
             blocks.append(
                 Block(
                     page=page,
@@ -526,7 +526,7 @@ def _build_blocks(
                     text=label,
                     index=len(blocks),
                     bbox=_bbox(group),
-                    section=head.number,
+                    section=heading.number,
                 )
             )
             continue

@@ -242,9 +242,8 @@ def resolve(
             )
             raise UsageError(f"no {noun} {number} in {doc}; {_listing(structure)}")
         spans.append(section)
-    first = spans[0]
     if len(spans) == 1:
-        return _content(structure, spans, first.number, first.title)
+        return _content(structure, spans, spans[0].number, spans[0].title)
     return _content(structure, spans, None, pointer.label)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -286,7 +287,7 @@ def curriculum_list(session: Session, as_json: bool) -> None:
     """List installed curricula; the active one is marked."""
     conn = session.conn
     active = curricula.active_name(conn)
-    items = []
+    items: list[dict[str, Any]] = []
     for name in curricula.installed_names(conn):
         cur = curricula.load(conn, name)
         items.append(

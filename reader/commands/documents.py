@@ -7,14 +7,18 @@ import shlex
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from library import curricula, store
-from library.catalogue import Reading
+from library.catalogue import Reading, ReadingKind, Role
 from library.errors import UsageError
 from reader.output import NUMBER, console, emit_json, err_console, text
 from reader.session import Session
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 pass_session = click.make_pass_decorator(Session)
 
@@ -45,7 +49,7 @@ class RichProgress:
             TransferSpeedColumn(),
             console=err_console(),
         )
-        self._tasks: dict[str, int] = {}
+        self._tasks: dict[str, TaskID] = {}
         self._started = False
 
     def start(self, label: str):
@@ -159,7 +163,7 @@ def fetch(session: Session, ids, chapter, everything, optional, refresh, check, 
 # --- add -----------------------------------------------------------------------------------------
 
 
-def _reading_from(session: Session, what: str, title: str | None, role: str) -> tuple[Reading, Path | None]:
+def _reading_from(session: Session, what: str, title: str | None, role: Role) -> tuple[Reading, Path | None]:
     """A new reading for ``what`` (arXiv id, URL, or a local PDF) and the file to attach, if any."""
     from library import additions
     from library.fetch import pdf
@@ -179,7 +183,7 @@ def _reading_from(session: Session, what: str, title: str | None, role: str) -> 
                 kind="arxiv",
                 url=f"https://arxiv.org/abs/{arxiv_id}",
                 arxiv_id=arxiv_id,
-                role=role,  # type: ignore[arg-type]
+                role=role,
                 pages=facts.pages,
             )
             del version  # the version is read again from the file when it is attached
@@ -192,7 +196,7 @@ def _reading_from(session: Session, what: str, title: str | None, role: str) -> 
                 url=path.resolve().as_uri(),
                 role=role,
                 pages=facts.pages,
-            )  # type: ignore[arg-type]
+            )
         return reading, path
     split = store.split_arxiv(what)
     if split:
@@ -207,7 +211,7 @@ def _reading_from(session: Session, what: str, title: str | None, role: str) -> 
             url=f"https://arxiv.org/abs/{arxiv_id}",
             arxiv_id=arxiv_id,
             arxiv_version=version,
-            role=role,  # type: ignore[arg-type]
+            role=role,
             authors=authors,
             year=year,
         )
@@ -218,7 +222,7 @@ def _reading_from(session: Session, what: str, title: str | None, role: str) -> 
         parts = urlsplit(what)
         guess = Reading(id="x", title="x", kind="link", url=what)
         how = plan(guess)
-        kind = (
+        kind: ReadingKind = (
             "pdf"
             if how.method == "pdf"
             else (
@@ -232,7 +236,7 @@ def _reading_from(session: Session, what: str, title: str | None, role: str) -> 
             id=additions.free_id(cur, additions.slug(name)),
             title=name,
             kind=kind,
-            url=what,  # type: ignore[arg-type]
+            url=what,
             role=role,
         )
         return reading, None
@@ -355,29 +359,25 @@ def viewer_command(path: Path, page: int) -> tuple[list[str], bool]:
         if not any("{path}" in part for part in template):
             template.append("{path}")
     else:
-        template = next((t for name, t in KNOWN_VIEWERS if shutil.which(name)), None)
-        if template is None:
-            opener = "open" if sys.platform == "darwin" else "xdg-open"
-            template = [opener, "{path}"]
+        opener = "open" if sys.platform == "darwin" else "xdg-open"
+        template = next((t for name, t in KNOWN_VIEWERS if shutil.which(name)), [opener, "{path}"])
     supports_page = any("{page}" in part for part in template)
     return [
         part.replace("{path}", str(path)).replace("{page}", str(page)) for part in template
     ], supports_page
 
 
-def first_page(doc: store.Document, reading: Reading) -> tuple[int, str]:
-    """The page where the assigned part starts, and how it was found."""
+def first_page(path: Path, reading: Reading) -> tuple[int, str]:
+    """The page of the document at ``path`` where the assigned part starts, and how it was found."""
     pointer = reading.pointer
     if pointer.kind == "whole":
         return 1, "whole work"
     if pointer.kind == "pages":
         return pointer.first_page or 1, pointer.label
+    from library.structure import resolve
+
     try:
-        from library.structure import resolve
-    except ImportError:
-        return 1, f"{pointer.label}: section finding is not available; opening at page 1"
-    try:
-        content = resolve.resolve(resolve.load(doc.path), pointer)
+        content = resolve.resolve(resolve.load(path), pointer)
     except Exception as exc:  # a document whose structure cannot be read still opens, at page 1
         return 1, f"{pointer.label} not found ({str(exc).splitlines()[0][:100]}); opening at page 1"
     return max(1, content.start_page), pointer.label
@@ -418,7 +418,7 @@ def open_cmd(session: Session, reading_id: str, dry_run: bool) -> None:
             return
         webbrowser.open(target)
         return
-    page, how_found = first_page(doc, reading)
+    page, how_found = first_page(doc.path, reading)
     command, supports_page = viewer_command(doc.path, page)
     note = (
         how_found

@@ -8,6 +8,7 @@ parsed as markup, so a note containing ``[bold]`` prints literally.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,6 +16,9 @@ from library import curricula
 from library.errors import UsageError
 from reader.output import ID, NUMBER, console, emit_json, text
 from reader.session import Session
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 pass_session = click.make_pass_decorator(Session)
 
@@ -181,13 +185,14 @@ def _print_list(items) -> None:
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
-    for name, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("id", "right"),
         ("reading", "left"),
         ("page", "right"),
         ("tags", "left"),
         ("note", "left"),
-    ):
+    )
+    for name, justify in columns:
         table.add_column(name, justify=justify, overflow="fold" if name == "note" else "ellipsis")
     for n in items:
         page = str(n.anchor.page) if n.anchor and n.anchor.page else ""

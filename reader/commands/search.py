@@ -136,17 +136,17 @@ def related(session: Session, reading_id: str | None, note_id: int | None, k: in
     from index.search import related as run_related
     from library.errors import UsageError
 
-    if (reading_id is None) == (note_id is None):
-        raise UsageError("give a reading ID or --note N (one of them)")
-    if note_id is not None:
+    if note_id is not None and reading_id is None:
         hits = run_related(session.conn, note_id=note_id, k=k)
-    else:
+    elif reading_id is not None and note_id is None:
         from library.curricula import find
 
         found = find(session.curriculum, reading_id)
         if found.reading is None:
             raise UsageError(f"{reading_id!r} is an exercise, not a reading")
         hits = run_related(session.conn, reading_key=reading_key_of(found.reading), k=k)
+    else:
+        raise UsageError("give a reading ID or --note N (one of them)")
     if as_json:
         emit_json([h.to_json() for h in hits])
         return

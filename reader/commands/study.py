@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import time
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,6 +15,9 @@ from library import progress, studylog
 from library.errors import UsageError
 from reader.output import ID, NUMBER, console, emit_json, text
 from reader.session import Session
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 pass_session = click.make_pass_decorator(Session)
 
@@ -166,14 +170,15 @@ def log_report(session: Session, by: str, days: int | None, as_csv: bool, as_jso
                 box=None,
                 pad_edge=False,
             )
-            for col, justify in (
+            columns: tuple[tuple[str, JustifyMethod], ...] = (
                 ("#", "right"),
                 ("what", "left"),
                 ("time", "right"),
                 ("start", "left"),
                 ("end", "left"),
                 ("", "left"),
-            ):
+            )
+            for col, justify in columns:
                 table.add_column(col, justify=justify)
             for r in rows:
                 style = "dim" if r.kind == "break" else ""
@@ -183,14 +188,14 @@ def log_report(session: Session, by: str, days: int | None, as_csv: bool, as_jso
                     text(label, style),
                     fmt(r.seconds),
                     studylog.clock(r.start),
-                    studylog.clock(r.end) if r.end else "now",
+                    studylog.clock(r.end),
                     text(("app" if r.source == "app" else "") + (f"  {r.note}" if r.note else ""), "dim"),
                 )
             out.print(table)
             out.print()
     else:
         table = Table(box=None, pad_edge=False)
-        for col, justify in (
+        totals_columns: tuple[tuple[str, JustifyMethod], ...] = (
             (by, "left"),
             ("title", "left"),
             ("study", "right"),
@@ -198,7 +203,8 @@ def log_report(session: Session, by: str, days: int | None, as_csv: bool, as_jso
             ("sessions", "right"),
             ("first", "left"),
             ("last", "left"),
-        ):
+        )
+        for col, justify in totals_columns:
             table.add_column(col, justify=justify)
         for r in result.rows:
             table.add_row(
@@ -264,12 +270,12 @@ def plan(
     start_day = plan_mod.parse_date(start) if start else None
     target = None
     if set_target:
-        number, day = set_target
+        number, target_day = set_target
         try:
             chapter = int(number)
         except ValueError:
             raise UsageError(f"--set wants a chapter number and a date, not {number!r}") from None
-        target = (chapter, plan_mod.parse_date(day))
+        target = (chapter, plan_mod.parse_date(target_day))
         cur.chapter(chapter)
     if clear_target is not None:
         cur.chapter(clear_target)
@@ -288,14 +294,15 @@ def plan(
     out = console()
     out.print(text(f"{cur.title}: from {result.start} ({result.start_source}), today {result.today}", "bold"))
     table = Table(box=None, pad_edge=False)
-    for col, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("ch", "right"),
         ("chapter", "left"),
         ("target", "left"),
         ("done", "right"),
         ("logged", "right"),
         ("pace", "left"),
-    ):
+    )
+    for col, justify in columns:
         table.add_column(col, justify=justify)
     for ch in result.chapters:
         marker = "*" if ch.target_set else ""
@@ -479,7 +486,7 @@ def solutions(session: Session, chapter: int | None, show_all: bool, as_json: bo
     cur = session.curriculum
     chapters = [cur.chapter(chapter)] if chapter is not None else [c for c in cur.chapters if c.solutions]
     rows = progress.statuses(session.conn, cur.name)
-    data = []
+    data: list[dict[str, Any]] = []
     for ch in chapters:
         mine = [
             {
@@ -516,8 +523,8 @@ def solutions(session: Session, chapter: int | None, show_all: bool, as_json: bo
     for entry in data:
         out.print(text(f"Chapter {entry['chapter']}: {entry['title']}", "bold"))
         for m in entry["exercises"]:
-            mine = f"  yours: {m['solution_url']}" if m["solution_url"] else ""
-            out.print(text(f"  {m['status']:<6} {m['id']}", "dim") + text(mine))
+            yours = f"  yours: {m['solution_url']}" if m["solution_url"] else ""
+            out.print(text(f"  {m['status']:<6} {m['id']}", "dim") + text(yours))
         if not entry["available"]:
             out.print(text("  no public solutions listed", "dim"))
         elif not entry["unlocked"]:

@@ -177,11 +177,11 @@ class MainScreen(Screen[None]):
         from library import positions
 
         target = positions.last_opened(self.conn, self.curriculum.name)
-        if target is not None and self.tree.select_item(target):
+        if target is not None and self.curriculum_tree.select_item(target):
             return
         suggestions = progress.next_readings(self.conn, self.curriculum, limit=1)
         if suggestions:
-            self.tree.select_chapter(suggestions[0].chapter)
+            self.curriculum_tree.select_chapter(suggestions[0].chapter)
 
     async def _show_welcome(self) -> None:
         text = Text()
@@ -205,7 +205,7 @@ class MainScreen(Screen[None]):
     # --- the curriculum --------------------------------------------------------------------------------
 
     @property
-    def tree(self) -> CurriculumTree:
+    def curriculum_tree(self) -> CurriculumTree:
         return self.query_one(CurriculumTree)
 
     @property
@@ -225,13 +225,14 @@ class MainScreen(Screen[None]):
             assert reading is not None
             text.append(reading.title + "\n", style="bold")
             text.append(
-                f"{reading.kind} · {reading.pointer.label} · {self.tree.status(reading.id)}\n", style="dim"
+                f"{reading.kind} · {reading.pointer.label} · {self.curriculum_tree.status(reading.id)}\n",
+                style="dim",
             )
             text.append(reading.url, style="dim")
         elif item.kind == "exercise":
             found = curricula.find(self.curriculum, item.id)
             text.append(found.exercise.title + "\n", style="bold")  # type: ignore[union-attr]
-            text.append(f"exercise · {self.tree.status(item.id, 'exercise')}", style="dim")
+            text.append(f"exercise · {self.curriculum_tree.status(item.id, 'exercise')}", style="dim")
         elif item.kind == "chapter":
             chapter = self.curriculum.chapter(item.chapter)
             text.append(f"Chapter {chapter.number}: {chapter.title}\n", style="bold")
@@ -252,16 +253,16 @@ class MainScreen(Screen[None]):
 
     def status_changed(self, item_id: str, status: str) -> None:
         """Called by the app after a status was written (here or by another process)."""
-        self.tree.set_item_status(item_id, status)
-        if self.tree.current_item and self.tree.cursor_node is not None:
-            self.on_tree_node_highlighted(type("E", (), {"node": self.tree.cursor_node})())
+        self.curriculum_tree.set_item_status(item_id, status)
+        if self.curriculum_tree.current_item and self.curriculum_tree.cursor_node is not None:
+            self.on_tree_node_highlighted(type("E", (), {"node": self.curriculum_tree.cursor_node})())
         if self.reading is not None and self.reading.id == item_id:
             self._show_title()
 
     def action_focus_curriculum(self) -> None:
         if not self.query_one("#sidebar").display:
             self.query_one("#sidebar").display = True
-        self.tree.focus()
+        self.curriculum_tree.focus()
 
     def action_focus_reader(self) -> None:
         self.reader.focus()
@@ -286,7 +287,7 @@ class MainScreen(Screen[None]):
 
     def _chapter_in_view(self) -> int | None:
         """The chapter of the item under the tree's cursor, else of the open reading."""
-        item = self.tree.current_item
+        item = self.curriculum_tree.current_item
         if item is not None:
             return item.chapter
         return self.chapter.number if self.chapter is not None else None
@@ -313,7 +314,7 @@ class MainScreen(Screen[None]):
     def action_solution_link(self) -> None:
         from reader.screens.solutions import ask_solution_link
 
-        item = self.tree.current_item
+        item = self.curriculum_tree.current_item
         exercise_id = None
         if item is not None and item.kind == "exercise":
             exercise_id = item.id
@@ -348,7 +349,7 @@ class MainScreen(Screen[None]):
             return
         self.reading, self.chapter = found.reading, found.chapter
         self.document = self.structure = self.content = None
-        self.tree.select_item(found.reading.id)
+        self.curriculum_tree.select_item(found.reading.id)
         self._show_title()
         self.app.reading_opened(found.reading.id)  # type: ignore[attr-defined]
         self.reader.reading_id = found.reading.id
@@ -361,7 +362,7 @@ class MainScreen(Screen[None]):
         if self.reading is None:
             return
         title = Text(self.reading.title, style="bold")
-        status = self.tree.status(self.reading.id)
+        status = self.curriculum_tree.status(self.reading.id)
         title.append(f"  {self.chapter.number if self.chapter else ''} · ", style="dim")
         if self.content is not None and self.view == "section":
             label = self.reading.pointer.label if self.reading.pointer.kind != "whole" else "Whole work"

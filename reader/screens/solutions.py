@@ -84,24 +84,25 @@ def ask_solution_link(
     from reader.screens.dialogs import PromptScreen
 
     found = curricula.find(curriculum, exercise_id)
-    if found.exercise is None:
+    exercise = found.exercise
+    if exercise is None:
         app.notify("Solution links are for exercises.", severity="warning")
         return
     current = chapter_solutions(conn, curriculum, found.chapter.number)
-    state = next(e for e in current.exercises if e.exercise.id == found.exercise.id)
+    state = next(e for e in current.exercises if e.exercise.id == exercise.id)
 
     def answer(value: str | None) -> None:
         if value is None:
             return
         try:
-            save_solution_link(conn, curriculum, found.exercise.id, value)
+            save_solution_link(conn, curriculum, exercise.id, value)
         except SyllabusError as exc:
             app.notify(str(exc), title="Not saved", severity="error", markup=False)
             return
         app.notify(
-            f"Solution link saved for {found.exercise.id}."
+            f"Solution link saved for {exercise.id}."
             if value.strip()
-            else f"Solution link of {found.exercise.id} cleared.",
+            else f"Solution link of {exercise.id} cleared.",
             timeout=3,
             markup=False,
         )
@@ -110,7 +111,7 @@ def ask_solution_link(
 
     app.push_screen(
         PromptScreen(
-            f"Link to your solution of {found.exercise.title} (blank clears it)",
+            f"Link to your solution of {exercise.title} (blank clears it)",
             state.solution_url or "",
             placeholder="https://github.com/you/solution",
         ),
