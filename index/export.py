@@ -26,8 +26,8 @@ from typing import Any
 
 import msgspec
 
-from index.notes import Anchor, AnchorStatus, Note, add_note, list_notes, normalize_tags, reading_key
-from library import atomic
+from index.notes import Anchor, AnchorStatus, Note, add_note, list_notes, normalize_tags
+from library import atomic, store
 from library.catalogue import Curriculum, Reading
 from library.db import write
 from library.errors import NotFound, UsageError
@@ -430,17 +430,17 @@ def _parse_one(item: Any, where: str, curriculum: Curriculum | None) -> Imported
         from library import curricula
 
         if curriculum is not None and reading_id is None:
-            key_guess = _key_from_url(source) or ""
-            query = key_guess[len("arxiv:") :] if key_guess.startswith("arxiv:") else source
+            arxiv = store.split_arxiv(source)
+            query = arxiv[0] if arxiv else source
             try:
                 found = curricula.find(curriculum, query)
             except NotFound:
                 found = None
             if found is not None and found.reading is not None:
                 reading_id, chapter = found.reading.id, found.chapter.number
-                key = reading_key(found.reading.arxiv_id, found.reading.url)
+                key = store.key_of(found.reading)
         if key is None:
-            key = _key_from_url(source)
+            key = store.key_of_link(source)
 
     anchor = None
     if exact or page or extras.section:
@@ -469,13 +469,6 @@ def _parse_one(item: Any, where: str, curriculum: Curriculum | None) -> Imported
         created_at=created,
         updated_at=modified,
     )
-
-
-def _key_from_url(url: str) -> str | None:
-    from library import store
-
-    split = store.split_arxiv(url)
-    return reading_key(split[0], None) if split else reading_key(None, url)
 
 
 def parse_annotations(data: Any, curriculum: Curriculum | None = None) -> list[ImportedNote]:

@@ -125,15 +125,6 @@ class ReanchorReport(msgspec.Struct, kw_only=True):
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def reading_key(arxiv_id: str | None, url: str | None) -> str | None:
-    """The work a reading is, whatever its id in a curriculum: the same key ``library.store`` files it under."""
-    if not arxiv_id and not url:
-        return None
-    from library import store
-
-    return store.reading_key(arxiv_id=arxiv_id, url=url)
-
-
 def normalize_tags(tags: Iterable[str]) -> list[str]:
     """Tags as Obsidian accepts them: no leading '#', no spaces (they become '-'), lower case, unique."""
     out: list[str] = []

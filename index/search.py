@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 
 import msgspec
 
+from library import store
 from library.errors import NotFound, UsageError
 
 RRF_K = 60
@@ -214,17 +215,10 @@ def reading_map(conn: sqlite3.Connection) -> dict[str, tuple[str, int]]:
         out: dict[str, tuple[str, int]] = {}
         for with_resources in (False, True):
             for chapter, reading in curriculum.all_readings(with_resources=with_resources):
-                out.setdefault(reading_key_of(reading), (reading.id, chapter.number))
+                out.setdefault(store.key_of(reading), (reading.id, chapter.number))
         _READINGS_CACHE.clear()
         _READINGS_CACHE[key] = out
     return _READINGS_CACHE[key]
-
-
-def reading_key_of(reading) -> str:
-    """The work a curriculum reading names (see :func:`library.store.key_of`)."""
-    from library.store import key_of
-
-    return key_of(reading)
 
 
 def chapter_keys(conn: sqlite3.Connection, chapter: int) -> list[str]:

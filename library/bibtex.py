@@ -116,7 +116,7 @@ def bibtex_for(conn: sqlite3.Connection, curriculum: Curriculum) -> str:
     seen: set[str] = set()
     skipped = 0
     for _, reading in curriculum.all_readings():
-        work = store.reading_key(arxiv_id=reading.arxiv_id, url=reading.url)
+        work = store.key_of(reading)
         if work in seen:
             continue
         seen.add(work)

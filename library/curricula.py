@@ -92,12 +92,6 @@ class ImportReport:
         }
 
 
-def _work_key(reading: Reading) -> str:
-    from library.store import key_of  # hashlib and URL parsing: only when installing or finding
-
-    return key_of(reading)
-
-
 def install(conn: sqlite3.Connection, curriculum: Curriculum, *, source: str | None = None) -> ImportReport:
     """Store ``curriculum`` (new, or replacing an earlier import of the same name) in one transaction."""
     report = ImportReport(curriculum.name)
@@ -107,12 +101,13 @@ def install(conn: sqlite3.Connection, curriculum: Curriculum, *, source: str | N
     except NotFound:
         previous = None
     from library.additions import merge_into
+    from library.store import key_of  # ~7 ms (hashlib, json, URL parsing) that `import reader.cli` skips
 
     listed_ids = {r.id for _, r in curriculum.all_readings()} | {e.id for _, e in curriculum.all_exercises()}
     # Ids still present afterwards: the new version's, plus the user's own additions.
     merged = merge_into(conn, curriculum)
     new_ids = {r.id for _, r in merged.all_readings()} | {e.id for _, e in merged.all_exercises()}
-    new_by_work = {_work_key(r): r.id for _, r in curriculum.all_readings()}
+    new_by_work = {key_of(r): r.id for _, r in curriculum.all_readings()}
     now = time.time()
     with write(conn):
         if previous is not None:
@@ -124,7 +119,7 @@ def install(conn: sqlite3.Connection, curriculum: Curriculum, *, source: str | N
                 if item_id in new_ids:
                     continue
                 old = old_by_id.get(item_id)
-                target = new_by_work.get(_work_key(old)) if old else None
+                target = new_by_work.get(key_of(old)) if old else None
                 taken = (
                     target
                     and conn.execute(
@@ -199,7 +194,7 @@ def find(curriculum: Curriculum, query: str) -> Found:
 
     An unknown query raises :class:`NotFound` naming the closest ids.
     """
-    from library.store import normalize_url, split_arxiv
+    from library.store import normalize_url, split_arxiv  # ~7 ms that `import reader.cli` skips
 
     q = query.strip()
     arxiv = split_arxiv(q)

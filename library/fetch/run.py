@@ -63,15 +63,11 @@ def select(
     seen: set[tuple[str, str | None]] = set()
     out = []
     for reading in picked:
-        key = (_key(reading), reading.arxiv_version)
+        key = (store.key_of(reading), reading.arxiv_version)
         if key not in seen:
             seen.add(key)
             out.append(reading)
     return out
-
-
-def _key(reading: Reading) -> str:
-    return store.reading_key(arxiv_id=reading.arxiv_id, url=reading.url)
 
 
 def _vnum(version: str | None) -> int:
@@ -133,7 +129,7 @@ class Fetcher:
                     return Outcome(reading.id, reading.title, "link_only", how.reason or "")
                 doc = store.record_link_only(
                     self.conn,
-                    key=_key(reading),
+                    key=store.key_of(reading),
                     source_url=reading.url,
                     reason=how.reason or "",
                     metadata={"title": reading.title},
@@ -224,7 +220,7 @@ class Fetcher:
         metadata = dict(meta or {"title": reading.title})
         doc = store.record(
             self.conn,
-            key=_key(reading),
+            key=store.key_of(reading),
             source_url=url,
             path=final,
             sha256=pending.sha256,
@@ -254,7 +250,7 @@ class Fetcher:
             return Outcome(reading.id, reading.title, "cached", "", cached)
         download = self._download(reading, reading.url, expect="pdf" if how.method == "pdf" else "html")
         pending = download.pending
-        key = _key(reading)
+        key = store.key_of(reading)
         try:
             if download.kind == "pdf":
                 facts = pdf.facts(pending.read_all())

@@ -14,6 +14,7 @@ import click
 
 from library import curricula
 from library.errors import UsageError
+from library.store import key_of
 from reader.output import ID, NUMBER, console, emit_json, text
 from reader.session import Session
 
@@ -100,7 +101,7 @@ def note_add(
         fields.update(
             reading_id=reading.id,
             chapter=found.chapter.number,
-            reading_key=notes.reading_key(reading.arxiv_id, reading.url),
+            reading_key=key_of(reading),
         )
         doc, structure = notes.reading_document(conn, reading)
         page_count = (structure.page_count if structure else None) or getattr(doc, "pages", None)
@@ -232,7 +233,6 @@ def note_list(
 
 def _reading_filter(session: Session, query: str) -> dict:
     """Notes of a reading are found by the work (its key), so they follow a paper across curricula."""
-    from index import notes
     from library.errors import NotFound
 
     try:
@@ -244,7 +244,7 @@ def _reading_filter(session: Session, query: str) -> dict:
         raise
     if found.reading is None:
         return {"reading_id": found.id}
-    return {"reading_key": notes.reading_key(found.reading.arxiv_id, found.reading.url)}
+    return {"reading_key": key_of(found.reading)}
 
 
 @note.command(name="show")

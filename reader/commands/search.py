@@ -10,6 +10,7 @@ from typing import ClassVar
 
 import click
 
+from library.store import key_of
 from reader.output import ID, NUMBER, console, emit_json, err_console, text
 from reader.session import Session
 
@@ -98,7 +99,6 @@ def search(
     as_json: bool,
 ) -> None:
     """Search notes and readings by words and by meaning."""
-    from index.search import reading_key_of
     from index.search import search as run_search
 
     reading_key = None
@@ -110,7 +110,7 @@ def search(
             from library.errors import UsageError
 
             raise UsageError(f"{reading_query!r} is an exercise, not a reading")
-        reading_key = reading_key_of(found.reading)
+        reading_key = key_of(found.reading)
     kinds = (only,) if only else ("note", "passage")
     _announce_export(session)
     hits = run_search(
@@ -132,7 +132,6 @@ def search(
 @pass_session
 def related(session: Session, reading_id: str | None, note_id: int | None, k: int, as_json: bool) -> None:
     """Notes and passages close in meaning to a reading (ID) or to a note (--note N)."""
-    from index.search import reading_key_of
     from index.search import related as run_related
     from library.errors import UsageError
 
@@ -144,7 +143,7 @@ def related(session: Session, reading_id: str | None, note_id: int | None, k: in
         found = find(session.curriculum, reading_id)
         if found.reading is None:
             raise UsageError(f"{reading_id!r} is an exercise, not a reading")
-        hits = run_related(session.conn, reading_key=reading_key_of(found.reading), k=k)
+        hits = run_related(session.conn, reading_key=key_of(found.reading), k=k)
     else:
         raise UsageError("give a reading ID or --note N (one of them)")
     if as_json:

@@ -6,13 +6,14 @@ from __future__ import annotations
 import sys
 import time
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from library import plan as plan_mod
-from library import progress, studylog
+from library import studylog
 from library.errors import UsageError
+from library.solutions import solutions_of
 from reader.output import ID, NUMBER, console, emit_json, text
 from reader.session import Session
 
@@ -485,34 +486,7 @@ def solutions(session: Session, chapter: int | None, show_all: bool, as_json: bo
     (your own solution link is shown beside them). Without CHAPTER: every chapter that has some."""
     cur = session.curriculum
     chapters = [cur.chapter(chapter)] if chapter is not None else [c for c in cur.chapters if c.solutions]
-    rows = progress.statuses(session.conn, cur.name)
-    data: list[dict[str, Any]] = []
-    for ch in chapters:
-        mine = [
-            {
-                "id": e.id,
-                "title": e.title,
-                "status": progress.status_of(rows, e.id, "exercise"),
-                "solution_url": rows[e.id]["solution_url"] if e.id in rows else None,
-            }
-            for e in ch.exercises
-        ]
-        unlocked = show_all or any(m["status"] == "done" for m in mine)
-        data.append(
-            {
-                "chapter": ch.number,
-                "title": ch.title,
-                "unlocked": unlocked,
-                "exercises": mine,
-                "solutions": [
-                    {"title": s.title, "url": s.url, **({"summary": s.summary} if s.summary else {})}
-                    for s in ch.solutions
-                ]
-                if unlocked
-                else [],
-                "available": len(ch.solutions),
-            }
-        )
+    data = [state.to_dict(show_all=show_all) for state in solutions_of(session.conn, cur, chapters)]
     if as_json:
         emit_json(data)
         return
