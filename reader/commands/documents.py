@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from library import curricula, store
-from library.catalogue import Reading, ReadingKind, Role
+from library.catalogue import Reading
 from library.errors import UsageError
 from reader.output import NUMBER, console, emit_json, err_console, text
 from reader.session import Session
@@ -163,98 +163,6 @@ def fetch(session: Session, ids, chapter, everything, optional, refresh, check, 
 # --- add -----------------------------------------------------------------------------------------
 
 
-def _reading_from(session: Session, what: str, title: str | None, role: Role) -> tuple[Reading, Path | None]:
-    """A new reading for ``what`` (arXiv id, URL, or a local PDF) and the file to attach, if any."""
-    from library import additions
-    from library.fetch import pdf
-    from library.fetch.planner import plan
-
-    cur = session.curriculum
-    path = Path(what).expanduser()
-    if path.is_file():
-        facts = pdf.local_facts(path)
-        named = store.split_arxiv(path.stem)
-        arxiv_id = facts.stamp_id or (named[0] if named else None)
-        if arxiv_id:
-            version = facts.stamp_version or (named[1] if named else None)
-            reading = Reading(
-                id=additions.free_id(cur, arxiv_id.replace("/", "-")),
-                title=title or facts.title or f"arXiv:{arxiv_id}",
-                kind="arxiv",
-                url=f"https://arxiv.org/abs/{arxiv_id}",
-                arxiv_id=arxiv_id,
-                role=role,
-                pages=facts.pages,
-            )
-            del version  # the version is read again from the file when it is attached
-        else:
-            name = title or facts.title or path.stem
-            reading = Reading(
-                id=additions.free_id(cur, additions.slug(name)),
-                title=name,
-                kind="pdf",
-                url=path.resolve().as_uri(),
-                role=role,
-                pages=facts.pages,
-            )
-        return reading, path
-    split = store.split_arxiv(what)
-    if split:
-        arxiv_id, version = split
-        meta = _arxiv_metadata(arxiv_id)
-        authors = meta.get("authors", []) if meta else []
-        year = int(meta["published"][:4]) if meta and meta.get("published") else None
-        reading = Reading(
-            id=additions.free_id(cur, arxiv_id.replace("/", "-")),
-            title=title or (meta or {}).get("title") or f"arXiv:{arxiv_id}",
-            kind="arxiv",
-            url=f"https://arxiv.org/abs/{arxiv_id}",
-            arxiv_id=arxiv_id,
-            arxiv_version=version,
-            role=role,
-            authors=authors,
-            year=year,
-        )
-        return reading, None
-    if what.startswith(("http://", "https://")):
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(what)
-        guess = Reading(id="x", title="x", kind="link", url=what)
-        how = plan(guess)
-        kind: ReadingKind = (
-            "pdf"
-            if how.method == "pdf"
-            else (
-                "video"
-                if how.reason and "video" in how.reason
-                else ("link" if how.method == "link_only" else "html")
-            )
-        )
-        name = title or (parts.path.rstrip("/").rsplit("/", 1)[-1] or parts.hostname or what)
-        reading = Reading(
-            id=additions.free_id(cur, additions.slug(name)),
-            title=name,
-            kind=kind,
-            url=what,
-            role=role,
-        )
-        return reading, None
-    raise UsageError(f"{what!r} is not an arXiv id, a web address, or an existing file")
-
-
-def _arxiv_metadata(arxiv_id: str) -> dict | None:
-    from library.fetch import arxiv_source
-    from library.fetch.config import settings
-    from library.fetch.http import FetchError
-
-    try:
-        return arxiv_source.fetch_metadata([arxiv_id], settings()).get(arxiv_id)
-    except FetchError as exc:
-        click.echo(f"note: no title from arXiv ({exc.reason}); pass --title to name it", err=True)
-        return None
-
-
 @click.command()
 @click.argument("what", metavar="ARXIV_ID|URL|PATH")
 @click.option(
@@ -270,10 +178,14 @@ def add(
     """Add your own reading to the active curriculum: an arXiv id, a web address, or a local PDF."""
     from library import additions
     from library.fetch import local
+    from library.new_reading import new_reading
 
     if chapter is not None:
         session.curriculum.chapter(chapter)  # a bad chapter is an error before any network request
-    reading, path = _reading_from(session, what, title, "optional" if optional else "recommended")
+    new = new_reading(session.curriculum, what, title=title, role="optional" if optional else "recommended")
+    if new.warning:
+        click.echo(f"note: {new.warning}", err=True)
+    reading, path = new.reading, new.path
     additions.add(session.conn, session.curriculum, reading, chapter)
     attached = None
     if path is not None:
