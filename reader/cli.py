@@ -13,6 +13,7 @@ them all to list every command. Each module costs 5-20 ms of imports at start-up
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -99,15 +100,16 @@ def cli(ctx: click.Context, curriculum_name: str | None) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the CLI, turning user errors into one-line messages."""
     try:
-        cli.main(args=argv, prog_name="syllabus", standalone_mode=False)
+        # Under standalone_mode=False click does not exit: a command's `ctx.exit(code)` (and --help,
+        # --version) comes back as the return value, so it is passed on here or the shell sees 0.
+        # Commands return None; anything else they returned would not be an exit code.
+        code = cli.main(args=argv, prog_name="syllabus", standalone_mode=False)
     except SyllabusError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
@@ -115,8 +117,9 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("interrupted", err=True)
         sys.exit(130)
     except BrokenPipeError:
-        # `syllabus read ... | head`: the pager went away; not an error worth a traceback.
-        sys.stderr.close()
+        # `syllabus read ... | head`: the pager went away; not an error worth a traceback. Output
+        # still buffered would fail again at exit, so stdout now goes nowhere (Python's documented way).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
     except OSError as exc:
         # A destination the user named that cannot be written (no such folder, no permission,
@@ -124,6 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         where = f": {exc.filename}" if exc.filename else ""
         click.echo(f"error: {exc.strerror or exc}{where}", err=True)
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -18,18 +18,30 @@ def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(msgspec.to_builtins(data), indent=2, ensure_ascii=False) + "\n")
 
 
-@cache
-def console():
+def _console_class():
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    class QuietPipeConsole(Console):
+        """Rich's console, except that a reader who went away (`| head`) ends the command with 0.
+
+        Rich's own reaction is ``SystemExit(1)``; raising BrokenPipeError instead lets the CLI's
+        entry point treat it like any other write to a closed pipe."""
+
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError
+
+    return QuietPipeConsole
+
+
+@cache
+def console():
+    return _console_class()(highlight=False, soft_wrap=True)
 
 
 @cache
 def err_console():
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
+    return _console_class()(stderr=True, highlight=False)
 
 
 def text(value: str, style: str = "") -> Any:

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from entry_point import syllabus
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def syllabus(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SYLLABUS_HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-m", "reader.cli", *args], capture_output=True, text=True, env=env, cwd=REPO
-    )
 
 
 @pytest.mark.parametrize(
