@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from index import private_runtime
 from library.errors import SyllabusError
 
 if TYPE_CHECKING:
@@ -129,6 +130,7 @@ class SentenceTransformerEmbedder:
     def model(self) -> SentenceTransformer:
         if self._model is None:
             _offline()
+            private_runtime.torch_caches_in_home()
             # ~6.5 s to import sentence-transformers (torch included) on this machine; only here.
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging

@@ -213,8 +213,11 @@ class OnnxEmbedder:
         if self._session is not None and self._tokenizer is not None:
             return self._session, self._tokenizer
         # ~0.15 s to import onnxruntime, ~0.25 s to load the 90 MB graph; no torch anywhere.
-        import onnxruntime
         from tokenizers import Tokenizer
+
+        from index.private_runtime import import_onnxruntime
+
+        onnxruntime = import_onnxruntime()
 
         tokenizer = Tokenizer.from_file(str(self.directory / "tokenizer.json"))
         tokenizer.enable_truncation(max_length=self.status["max_seq_length"])
