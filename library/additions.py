@@ -70,6 +70,26 @@ def free_id(curriculum: Curriculum, wanted: str) -> str:
     return candidate
 
 
+def refuse_duplicate(curriculum: Curriculum, what: str) -> None:
+    """Raise :class:`UsageError` when ``what`` (an arXiv id or a web address) is already a reading
+    of ``curriculum``: checked before anything is asked of the network."""
+    from library.curricula import find
+    from library.errors import NotFound
+    from library.store import split_arxiv
+
+    if not (split_arxiv(what) or what.startswith(("http://", "https://"))):
+        return
+    try:
+        found = find(curriculum, what)
+    except NotFound:
+        return
+    if found.reading is not None:
+        raise UsageError(
+            f"{what} is already in {curriculum.name} as {found.reading.id!r} "
+            f"(chapter {found.chapter.number}): {found.reading.title}"
+        )
+
+
 def add(conn: sqlite3.Connection, curriculum: Curriculum, reading: Reading, chapter: int | None) -> None:
     """Store ``reading`` for ``curriculum`` (already merged with earlier additions)."""
     from library.store import key_of

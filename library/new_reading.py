@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from library import additions, store
 from library.catalogue import Curriculum, Reading, ReadingKind, Role
 from library.errors import UsageError
-from library.fetch import arxiv_source, pdf, planner
+from library.fetch import arxiv_source, network, pdf, planner
 from library.fetch.config import settings
 from library.fetch.http import FetchError
 
@@ -91,11 +91,16 @@ def _arxiv_paper(
     curriculum: Curriculum, arxiv_id: str, version: str | None, title: str | None, role: Role
 ) -> NewReading:
     """An arXiv paper, titled from arXiv's metadata (one request) unless ``title`` names it."""
-    warning = None
-    try:
-        meta = arxiv_source.fetch_metadata([arxiv_id], settings()).get(arxiv_id)
-    except FetchError as exc:
-        meta, warning = None, f"no title from arXiv ({exc.reason}); pass --title to name it"
+    warning = meta = None
+    config = settings()
+    offline = None if title else network.no_network(config.arxiv_api_url)
+    if offline:
+        warning = f"no title from arXiv (offline: {offline}); pass --title to name it"
+    elif title is None:  # a title given: nothing to ask
+        try:
+            meta = arxiv_source.fetch_metadata([arxiv_id], config).get(arxiv_id)
+        except FetchError as exc:
+            warning = f"no title from arXiv ({exc.reason}); pass --title to name it"
     reading = Reading(
         id=additions.free_id(curriculum, arxiv_id.replace("/", "-")),
         title=title or (meta or {}).get("title") or f"arXiv:{arxiv_id}",

@@ -13,6 +13,13 @@ from pathlib import Path
 
 SYLLABUS = Path(sys.executable).parent / "syllabus"
 
+# No network at all: hosts under .invalid never resolve (RFC 6761), and every URL is sent there.
+OFFLINE = {
+    "SYLLABUS_ARXIV_API_URL": "http://export.arxiv.invalid/api/query",
+    "SYLLABUS_ARXIV_PDF_URL": "http://arxiv.invalid/pdf",
+    "SYLLABUS_URL_REWRITE": "https://=http://web.invalid/ http://=http://web.invalid/",
+}
+
 
 def syllabus(
     home: Path,

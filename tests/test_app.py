@@ -315,8 +315,7 @@ async def test_note_with_n_is_marked_listed_edited_deleted_and_undone(corpus):
         assert [n.id for n in notes_api.list_notes(app.conn, reading_id="attention")] == [note.id]
 
 
-@pytest.mark.corpus
-async def test_typing_in_search_never_waits_for_queries(corpus, monkeypatch):
+async def test_typing_in_search_never_waits_for_queries(monkeypatch):
     """A slow index must not delay keystrokes: each keystroke cancels the previous query."""
     import threading
 
@@ -350,7 +349,7 @@ async def test_typing_in_search_never_waits_for_queries(corpus, monkeypatch):
 
 @pytest.mark.corpus
 @pytest.mark.slow
-async def test_note_found_by_paraphrase_and_enter_jumps_back(corpus):
+async def test_note_found_by_paraphrase_and_enter_jumps_back(corpus, model):
     attach_attention(corpus)
     app = make_app(warm_model=False)
     async with app.run_test(size=(120, 36)) as pilot:

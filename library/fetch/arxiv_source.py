@@ -13,6 +13,9 @@ import threading
 import time
 from collections.abc import Iterable
 
+from urllib.parse import urlsplit
+
+from library.fetch import network
 from library.fetch.config import FetchSettings, user_agent
 from library.fetch.http import FetchError
 
@@ -125,9 +128,8 @@ def fetch_metadata(arxiv_ids: Iterable[str], config: FetchSettings) -> dict[str,
                 if split:
                     out[split[0]] = metadata_dict(result)
         except requests.exceptions.ConnectionError as exc:
-            raise FetchError(
-                f"cannot reach the arXiv API (offline?): {_first_line(exc)}", offline=True
-            ) from None
+            why = network.describe(exc, urlsplit(config.arxiv_api_url).hostname or "the arXiv API")
+            raise FetchError(f"the arXiv API: {why}", offline=True) from None
         except requests.exceptions.Timeout:
             raise FetchError(f"the arXiv API timed out (no response within {config.timeout:g} s)") from None
         except arxiv.HTTPError as exc:

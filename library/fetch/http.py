@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from library.fetch import network
 from library.fetch.config import FetchSettings, user_agent
 from library.fetch.config import settings as read_settings
 from library.fetch.files import PendingFile
@@ -183,7 +184,9 @@ class Downloader:
             except httpx.TimeoutException:
                 last = FetchError(f"timed out (no response within {self.config.timeout:g} s)")
             except httpx.ConnectError as exc:
-                last = FetchError(f"cannot reach {host_of(url)} (offline?): {_short(exc)}", offline=True)
+                last = FetchError(network.describe(exc, host_of(url)), offline=True)
+                if network.unresolvable(exc):
+                    break  # a name that does not resolve now will not a second later
             except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
                 last = FetchError(
                     f"truncated download: connection closed after {pending.size} bytes ({_short(exc)})"
@@ -199,8 +202,9 @@ class Downloader:
         assert last is not None
         if last.offline:
             self.unreachable[host_of(url)] = last.reason
-        if attempts > 1:
-            last.reason = last.args[0] + f" (after {attempts} tries)"
+        tries = attempt + 1  # fewer than `attempts` when retrying could not help
+        if tries > 1:
+            last.reason = last.args[0] + f" (after {tries} tries)"
             last.args = (last.reason,)
         raise last
 

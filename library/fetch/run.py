@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from library import paths, store
 from library.catalogue import Chapter, Curriculum, Reading
 from library.errors import UsageError
-from library.fetch import arxiv_source, pdf
+from library.fetch import arxiv_source, network, pdf
 from library.fetch.config import FetchSettings
 from library.fetch.config import settings as read_settings
 from library.fetch.files import sweep_partials, write_atomic
@@ -95,7 +95,14 @@ class Fetcher:
             and plans[r.id].method == "arxiv"
             and (self.refresh or self.check or self._cached(r) is None)
         ]
-        if want_meta:
+        # One look at the network before the first request: offline, every download fails at once.
+        self._offline: FetchError | None = None
+        first = self._first_url(readings, plans, want_meta)
+        reason = network.no_network(first) if first else None
+        if reason:
+            self._offline = FetchError(f"offline: {reason}", offline=True)
+            self._meta_error = self._offline if want_meta else None
+        elif want_meta:
             try:
                 self._meta = arxiv_source.fetch_metadata(want_meta, self.config)
             except FetchError as exc:
@@ -106,6 +113,19 @@ class Fetcher:
         finally:
             if self._downloader is not None:
                 self._downloader.close()
+
+    def _first_url(self, readings: list[Reading], plans: dict[str, Plan], want_meta: list) -> str | None:
+        """The first address this run will ask for, or None when it needs no network."""
+        assert self.config is not None
+        if want_meta:
+            return self.config.arxiv_api_url
+        if self.check:
+            return None  # web readings are only looked up in the library
+        for reading in readings:
+            how = plans[reading.id]
+            if how.method in ("pdf", "html") and (self.refresh or self._cached(reading) is None):
+                return self.config.rewrite(reading.url)
+        return None
 
     # --- one reading -------------------------------------------------------------------------
 
@@ -139,7 +159,7 @@ class Fetcher:
                 return self._arxiv(reading, cached)
             return self._web(reading, how, cached)
         except FetchError as exc:
-            return Outcome(reading.id, reading.title, "failed", exc.reason, cached)
+            return Outcome(reading.id, reading.title, "failed", exc.reason, cached, offline=exc.offline)
         except pdf.NotAPdf as exc:
             return Outcome(reading.id, reading.title, "failed", str(exc), cached)
 
@@ -149,6 +169,8 @@ class Fetcher:
         return self._downloader
 
     def _download(self, reading: Reading, url: str, *, expect, arxiv: bool = False) -> Download:
+        if self._offline is not None:
+            raise self._offline
         report = self.progress.start(reading.id)
         try:
             before = (lambda: arxiv_source.LIMITER.wait(self.config.arxiv_delay)) if arxiv else None

@@ -103,6 +103,10 @@ def _print_summary(outcomes, as_json: bool) -> None:
     for o in outcomes:
         if o.failed:
             click.echo(f"failed: {o.reading_id}: {o.detail}", err=True)
+    if any(o.failed and o.offline for o in outcomes):
+        from library.fetch.network import OFFLINE_HINT
+
+        click.echo(OFFLINE_HINT, err=True)
 
 
 @click.command()
@@ -182,6 +186,7 @@ def add(
 
     if chapter is not None:
         session.curriculum.chapter(chapter)  # a bad chapter is an error before any network request
+    additions.refuse_duplicate(session.curriculum, what)  # and so is a work already listed
     new = new_reading(session.curriculum, what, title=title, role="optional" if optional else "recommended")
     if new.warning:
         click.echo(f"note: {new.warning}", err=True)
