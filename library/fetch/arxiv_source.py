@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-
 from urllib.parse import urlsplit
 
 from library.fetch import network
