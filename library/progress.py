@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
-from library.catalogue import Curriculum, Reading
+from library.catalogue import Chapter, Curriculum, Exercise, Reading
 from library.curricula import Found, find
 from library.db import write
 from library.errors import UsageError
@@ -98,15 +99,13 @@ class Progress:
 
 
 def summary(conn: sqlite3.Connection, curriculum: Curriculum) -> Progress:
-    rows = statuses(conn, curriculum.name)
+    names = status_names(statuses(conn, curriculum.name))
     chapters = []
     totals = [Tally(), Tally(), Tally()]
     for chapter in curriculum.chapters:
-        rec = Tally(
-            sum(status_of(rows, r.id) in FINISHED for r in chapter.recommended), len(chapter.recommended)
-        )
-        opt = Tally(sum(status_of(rows, r.id) in FINISHED for r in chapter.optional), len(chapter.optional))
-        ex = _exercise_tally(chapter, rows)
+        rec = tally([(r,) for r in chapter.recommended], names)
+        opt = tally([(r,) for r in chapter.optional], names)
+        ex = tally(exercise_groups(chapter), names)
         for total, part in zip(totals, (rec, opt, ex), strict=False):
             total.done += part.done
             total.total += part.total
@@ -114,13 +113,47 @@ def summary(conn: sqlite3.Connection, curriculum: Curriculum) -> Progress:
     return Progress(curriculum.name, chapters, *totals)
 
 
-def _exercise_tally(chapter, rows: dict[str, sqlite3.Row]) -> Tally:
-    """Exercises that are alternatives of one another ("do this OR that") count once, done if any is."""
-    groups: dict[str, list[str]] = {}
+# --- counting: the one place that says what a chapter asks and how much of it is done -------------
+#
+# `progress`, `plan` and the app's curriculum tree all count through these, so they never disagree.
+
+Item = Reading | Exercise
+Unit = tuple[Item, ...]  # one piece of work: a reading, or exercises that are alternatives
+
+
+def status_names(rows: Mapping[str, sqlite3.Row]) -> dict[str, str]:
+    """Item id -> status, from :func:`statuses` rows (what the app keeps in memory)."""
+    return {item_id: row["status"] for item_id, row in rows.items()}
+
+
+def exercise_groups(chapter: Chapter) -> list[Unit]:
+    """The chapter's exercises, those that are alternatives ("do this OR that") grouped as one."""
+    groups: dict[str, list[Exercise]] = {}
     for exercise in chapter.exercises:
-        groups.setdefault(exercise.alternative_to or exercise.id, []).append(exercise.id)
-    done = sum(any(status_of(rows, i, "exercise") == "done" for i in ids) for ids in groups.values())
-    return Tally(done, len(groups))
+        groups.setdefault(exercise.alternative_to or exercise.id, []).append(exercise)
+    return [tuple(group) for group in groups.values()]
+
+
+def chapter_work(chapter: Chapter) -> list[Unit]:
+    """What finishing ``chapter`` means: each recommended reading and each exercise (alternatives
+    once); a chapter that asks for neither (a shelf of optional groundwork) counts its readings."""
+    required: list[Unit] = [(r,) for r in chapter.recommended] + exercise_groups(chapter)
+    return required or [(r,) for r in chapter.readings]
+
+
+def unit_done(unit: Unit, names: Mapping[str, str]) -> bool:
+    """A reading done or skimmed; an exercise group done when any of its alternatives is."""
+    return any(_finished(item, names) for item in unit)
+
+
+def _finished(item: Item, names: Mapping[str, str]) -> bool:
+    if isinstance(item, Reading):
+        return names.get(item.id, "unread") in FINISHED
+    return names.get(item.id, "todo") == "done"
+
+
+def tally(units: list[Unit], names: Mapping[str, str]) -> Tally:
+    return Tally(sum(unit_done(u, names) for u in units), len(units))
 
 
 def study_order(curriculum: Curriculum) -> list[int]:
