@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -109,12 +109,20 @@ def parse_when(text: str, *, now: float | None = None) -> float:
         moment = datetime.fromisoformat(raw)
         if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
             raise ValueError
-        return moment.timestamp()  # naive = local time
+        when = moment.timestamp()  # naive = local time
     except (ValueError, OverflowError, OSError):
         raise UsageError(
             f"cannot read time {text!r}: write a date between {EARLIEST_YEAR} and {LATEST_YEAR} "
             'like "2026-11-20 14:00", or "14:00" for today'
         ) from None
+    _not_in_future(when, now, f"{text.strip()} is in the future: the log records what has happened")
+    return when
+
+
+def _not_in_future(when: float, now: float | None, message: str) -> None:
+    # A minute of slack: a clock read a moment ago, or one a little behind another's.
+    if when > (now if now is not None else time.time()) + 60:
+        raise UsageError(message)
 
 
 def clock(ts: float | None) -> str:
@@ -147,6 +155,7 @@ class Span:
     end: float | None
     source: str
     note: str | None = None
+    kept: bool = True  # False for a span just ended under a minute, and so dropped
 
     @property
     def running(self) -> bool:
@@ -275,6 +284,7 @@ def add_span(
         raise UsageError(f"unknown span source {source!r}: use app or manual")
     if not end > start:
         raise UsageError("a span must end after it starts")
+    _not_in_future(end, None, f"it would end in the future ({clock(end)}): the log records what has happened")
     if kind == "study" and item_id is None and chapter is None:
         raise UsageError("a study span needs a reading, an exercise or a chapter")
     item_id, chapter = _resolve(conn, curriculum, item_id, chapter)
@@ -354,7 +364,7 @@ def start(
                 raise UsageError(f"already logging {what} since {clock(current.start)}; `log stop` first")
             if at < current.start:
                 raise UsageError(f"the break running since {clock(current.start)} started after {clock(at)}")
-            conn.execute('UPDATE study_spans SET "end" = ? WHERE id = ?', (at, current.id))
+            _close(conn, current, at)
         _check_free(conn, at, None)
         cur = conn.execute(
             'INSERT INTO study_spans (curriculum, item_id, chapter, kind, start, "end", source, note)'
@@ -363,6 +373,21 @@ def start(
         )
         span_id = inserted_id(cur)
     return get_span(conn, span_id)
+
+
+# A manual span ended within this many seconds of its start (`log start` then `log stop` at once)
+# is dropped: it holds no study, and kept it would block `log add … 10m` over the last minutes.
+MIN_KEPT_SECONDS = 60.0
+
+
+def _close(conn: sqlite3.Connection, span: Span, at: float) -> Span:
+    """End ``span`` at ``at`` (inside the caller's transaction); a span under a minute is dropped.
+    Returns the span as ended (``kept`` says which)."""
+    if at - span.start < MIN_KEPT_SECONDS:
+        conn.execute("DELETE FROM study_spans WHERE id = ?", (span.id,))
+        return replace(span, end=at, kept=False)
+    conn.execute('UPDATE study_spans SET "end" = ? WHERE id = ?', (at, span.id))
+    return replace(span, end=at)
 
 
 def stop(conn: sqlite3.Connection, *, at: float | None = None) -> Span:
@@ -374,8 +399,7 @@ def stop(conn: sqlite3.Connection, *, at: float | None = None) -> Span:
             raise UsageError("nothing is being logged; start with `syllabus log start ID`")
         if at < current.start:
             raise UsageError(f"{current.what} started at {clock(current.start)}, after {clock(at)}")
-        conn.execute('UPDATE study_spans SET "end" = ? WHERE id = ?', (at, current.id))
-    return get_span(conn, current.id)
+        return _close(conn, current, at)
 
 
 def take_break(
@@ -388,14 +412,13 @@ def take_break(
     with write(conn):
         current = running(conn)
         chapter = None
-        ended = None
+        ended: Span | None = None
         if current is not None:
             if current.kind == "break":
                 raise UsageError(f"already on a break since {clock(current.start)}")
             if at < current.start:
                 raise UsageError(f"{current.what} started at {clock(current.start)}, after {clock(at)}")
-            conn.execute('UPDATE study_spans SET "end" = ? WHERE id = ?', (at, current.id))
-            ended = current.id
+            ended = _close(conn, current, at)
             chapter = current.chapter
             curriculum = current.curriculum
         _check_free(conn, at, None)
@@ -405,7 +428,7 @@ def take_break(
             (curriculum, chapter, at),
         )
         span_id = inserted_id(cur)
-    return (get_span(conn, ended) if ended else None), get_span(conn, span_id)
+    return ended, get_span(conn, span_id)
 
 
 def remove_span(conn: sqlite3.Connection, span_id: int) -> Span:

@@ -61,8 +61,31 @@ def bar(fraction: float, width: int = 20) -> str:
 def _int_types():
     import click
 
-    # SQLite integers are 64-bit: a larger number typed by the user is a usage error, not a crash.
-    return click.IntRange(1, 2**63 - 1), click.IntRange(0, 2**63 - 1)
+    class StoredInt(click.ParamType):
+        """A whole number from ``low`` up to SQLite's 64-bit limit, so a larger number typed by the
+        user is a usage error, not a crash. Unlike click's IntRange, the limit stays out of --help
+        (it is storage, not advice): the help reads INTEGER, and only a wrong value names a bound."""
+
+        name = "integer"
+
+        def __init__(self, low: int) -> None:
+            self.low = low
+
+        def convert(self, value, param, ctx) -> int:
+            if isinstance(value, int):
+                number = value
+            else:
+                try:
+                    number = int(str(value).strip())
+                except ValueError:
+                    self.fail(f"{value!r} is not a whole number", param, ctx)
+            if number < self.low:
+                self.fail(f"{number} is less than {self.low}", param, ctx)
+            if number > 2**63 - 1:
+                self.fail(f"{number} is too large", param, ctx)
+            return number
+
+    return StoredInt(1), StoredInt(0)
 
 
 ID, NUMBER = _int_types()  # ID: a note, entry or row id (from 1); NUMBER: a chapter number (from 0)

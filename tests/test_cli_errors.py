@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize(
     "args",
     [
-        ["backup", "--to", "/proc/no-such-dir"],
+        ["backup", "--to", "/proc"],
         ["export", "--format", "bibtex", "-o", "/proc/x.bib"],
         ["export", "--format", "json", "-o", "/proc/x.json"],
     ],
@@ -35,6 +35,7 @@ def test_unwritable_destinations(syllabus_home, args):
             "Sections 1-99999999",
         ],
         ["show", "no-such-reading"],
+        ["backup", "--to", "/nonexistent/dir"],
         ["mark", "attention", "finished"],
         ["log", "stop"],
     ],

@@ -118,11 +118,15 @@ def test_open_builds_an_argument_list_with_the_page(server, run_cli, monkeypatch
     monkeypatch.setenv("SYLLABUS_PDF_VIEWER", "my-viewer --page={page} '{path}'")
     code, out, err = run_cli("open", "paper", "--dry-run")
     assert code == 0, err
+    assert out.startswith("my-viewer --page=2 ") and out.rstrip().endswith("documents/arxiv/2101.00001.pdf")
+    code, out, err = run_cli("open", "paper", "--dry-run", "--json")
     data = json.loads(out)
     assert data["page"] == 2
     assert data["command"][0] == "my-viewer" and data["command"][1] == "--page=2"
     assert data["command"][2].endswith("documents/arxiv/2101.00001.pdf")
     code, out, _ = run_cli("open", "talk", "--dry-run")
+    assert out == "browser: https://www.youtube.com/watch?v=abc\n"
+    code, out, _ = run_cli("open", "talk", "--dry-run", "--json")
     assert json.loads(out)["browser"] == "https://www.youtube.com/watch?v=abc"
     code, _, err = run_cli("open", "later")
     assert code == 2 and "syllabus fetch later" in err

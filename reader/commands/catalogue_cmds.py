@@ -94,6 +94,9 @@ def chapters(session: Session, as_json: bool) -> None:
         return
     out = console()
     out.print(text(f"{cur.title} ({cur.name})", "bold"))
+    # Columns as wide as the longest id, so a long one (an imported list's) never shifts its line.
+    width = max([len(r.id) for _, r in cur.all_readings()] + [len(e.id) for _, e in cur.all_exercises()] + [1])
+    indent = " " * (2 + 9 + width + 1)
     for chapter in cur.chapters:
         out.print()
         out.print(text(f"Chapter {chapter.number}: {chapter.title}", "bold underline"))
@@ -102,7 +105,7 @@ def chapters(session: Session, as_json: bool) -> None:
         for reading in chapter.readings:
             status = status_of(rows, reading.id)
             line = text(f"  {status:<8} ", STATUS_STYLE[status])
-            line.append(f"{reading.id:<22} ", "bold")
+            line.append(f"{reading.id:<{width}} ", "bold")
             line.append(reading.title)
             if reading.pointer.kind != "whole":
                 line.append(f"  [{reading.pointer.label}]", "cyan")
@@ -112,13 +115,13 @@ def chapters(session: Session, as_json: bool) -> None:
                 line.append(f"  {_duration(reading.minutes)}", "dim")
             out.print(line)
             if reading.parts:
-                out.print(text(f"{'':>33}only: " + "; ".join(reading.parts), "dim"))
+                out.print(text(f"{indent}only: " + "; ".join(reading.parts), "dim"))
             if reading.skip:
-                out.print(text(f"{'':>33}skip: " + "; ".join(reading.skip), "dim"))
+                out.print(text(f"{indent}skip: " + "; ".join(reading.skip), "dim"))
         for exercise in chapter.exercises:
             status = status_of(rows, exercise.id, "exercise")
             line = text(f"  {status:<8} ", STATUS_STYLE[status])
-            line.append(f"{exercise.id:<22} ", "bold")
+            line.append(f"{exercise.id:<{width}} ", "bold")
             line.append(f"Exercise: {exercise.title}")
             out.print(line)
 
@@ -146,9 +149,17 @@ def show(session: Session, item_id: str, as_json: bool) -> None:
         return
     out = console()
     out.print(text(data["title"], "bold"))
-    for key in ("id", "kind", "role", "arxiv_id", "url", "status"):
+    for key, label in (
+        ("id", "id"),
+        ("kind", "kind"),
+        ("role", "role"),
+        ("arxiv_id", "arxiv_id"),
+        ("url", "url"),
+        ("status", "status"),
+        ("solution_url", "solution"),  # an exercise's link to your own solution
+    ):
         if data.get(key):
-            out.print(text(f"{key:>10}: ", "dim") + text(str(data[key])))
+            out.print(text(f"{label:>10}: ", "dim") + text(str(data[key])))
     out.print(text(f"{'chapter':>10}: ", "dim") + text(f"{found.chapter.number} {found.chapter.title}"))
     if found.reading:
         out.print(text(f"{'assigned':>10}: ", "dim") + text(found.reading.pointer.label))
@@ -260,10 +271,11 @@ def next_cmd(session: Session, limit: int, as_json: bool) -> None:
     if not picks:
         click.echo("Nothing left to read in this curriculum.")
         return
+    width = max(len(p.reading.id) for p in picks)
     for pick in picks:
         line = (
             text(f"ch {pick.chapter}  ", "dim")
-            + text(f"{pick.reading.id:<22} ", "bold")
+            + text(f"{pick.reading.id:<{width}} ", "bold")
             + text(pick.reading.title)
         )
         if pick.reading.pointer.kind != "whole":

@@ -302,9 +302,10 @@ def first_page(path: Path, reading: Reading) -> tuple[int, str]:
 
 @click.command(name="open")
 @click.argument("reading_id", metavar="ID")
-@click.option("--dry-run", is_flag=True, help="Print what would be opened instead of opening it.")
+@click.option("--dry-run", is_flag=True, help="Print the command that would open it instead of running it.")
+@click.option("--json", "as_json", is_flag=True, help="With --dry-run: print the command as JSON.")
 @pass_session
-def open_cmd(session: Session, reading_id: str, dry_run: bool) -> None:
+def open_cmd(session: Session, reading_id: str, dry_run: bool, as_json: bool) -> None:
     """Open a reading's document in the system viewer at the first page of the assigned section."""
     import subprocess
     import webbrowser
@@ -323,7 +324,7 @@ def open_cmd(session: Session, reading_id: str, dry_run: bool) -> None:
         if how.method != "link_only":
             raise UsageError(f"{reading.id} is not in the library yet: run `syllabus fetch {reading.id}`")
         if dry_run:
-            emit_json({"browser": reading.url, "reason": how.reason})
+            _dry_run({"browser": reading.url, "reason": how.reason}, as_json)
             return
         click.echo(f"{reading.id} is a link ({how.reason}); opening it in the browser")
         webbrowser.open(reading.url)
@@ -331,7 +332,7 @@ def open_cmd(session: Session, reading_id: str, dry_run: bool) -> None:
     if not doc.is_pdf:
         target = doc.path.as_uri()
         if dry_run:
-            emit_json({"browser": target, "text": str(doc.text_path) if doc.text_path else None})
+            _dry_run({"browser": target, "text": str(doc.text_path) if doc.text_path else None}, as_json)
             return
         webbrowser.open(target)
         return
@@ -343,7 +344,7 @@ def open_cmd(session: Session, reading_id: str, dry_run: bool) -> None:
         else f"{how_found}: starts on page {page} (this viewer cannot be told the page)"
     )
     if dry_run:
-        emit_json({"command": command, "page": page, "note": note})
+        _dry_run({"command": command, "page": page, "note": note}, as_json)
         return
     try:
         # A list, never a shell: a path or title can hold any character.
@@ -359,6 +360,18 @@ def open_cmd(session: Session, reading_id: str, dry_run: bool) -> None:
             f"cannot start {command[0]}: {exc.strerror or exc}; set SYLLABUS_PDF_VIEWER"
         ) from None
     click.echo(f"opened {reading.id} at page {page} ({note})")
+
+
+def _dry_run(what: dict, as_json: bool) -> None:
+    """What `open` would do: the command line (quoted as a shell would need it), or the address
+    handed to the browser; the same facts as JSON with --json."""
+    if as_json:
+        emit_json(what)
+    elif "command" in what:
+        click.echo(shlex.join(what["command"]))
+        click.echo(f"page {what['page']}: {what['note']}", err=True)
+    else:
+        click.echo(f"browser: {what['browser']}")
 
 
 COMMANDS = [fetch, add, attach, open_cmd]

@@ -7,13 +7,14 @@ parsed as markup, so a note containing ``[bold]`` prints literally.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from library import curricula
-from library.errors import UsageError
+from library.errors import SyllabusError, UsageError
 from library.store import key_of
 from reader.output import ID, NUMBER, console, emit_json, text
 from reader.session import Session
@@ -314,12 +315,13 @@ def note_orphans(session: Session, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_session
 def note_reanchor(session: Session, reading: str | None, as_json: bool) -> None:
-    """Re-attach quoted notes to the current text of reading ID (default: every reading with notes)."""
+    """Re-attach quoted notes to the current text of a reading: ID is the reading (its id, arXiv id
+    or URL) or a note number, for that note's reading (default: every reading with notes)."""
     from index import notes
 
     cur = session.curriculum
     if reading is not None:
-        found = curricula.find(cur, reading)
+        found = _reading_or_note_reading(session, reading)
         if found.reading is None:
             raise UsageError(f"{found.id} is an exercise, not a reading")
         reports = notes.reanchor_readings(session.conn, [found.reading], strict=True)
@@ -337,6 +339,23 @@ def note_reanchor(session: Session, reading: str | None, as_json: bool) -> None:
         )
 
 
+def _reading_or_note_reading(session: Session, query: str) -> curricula.Found:
+    """The reading ``query`` names, or, for a note number, the reading that note is on."""
+    from index import notes
+    from library.errors import NotFound
+
+    try:
+        return curricula.find(session.curriculum, query)
+    except NotFound:
+        if not query.isdigit():
+            raise
+    note = notes.get_note(session.conn, int(query))  # NotFound names the note number
+    if not note.reading_id:
+        raise UsageError(f"note {note.id} is not on a reading: nothing to re-anchor")
+    cur = curricula.load(session.conn, note.curriculum) if note.curriculum else session.curriculum
+    return curricula.find(cur, note.reading_id)
+
+
 # --- backup and import ---------------------------------------------------------------------------
 
 
@@ -345,14 +364,22 @@ def note_reanchor(session: Session, reading: str | None, as_json: bool) -> None:
     "--to",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Directory for the copy (default: the backups folder of the data home).",
+    help="Folder for the copy, made if its parent exists (default: the backups folder of the data home).",
 )
 @pass_session
 def backup(session: Session, directory: Path | None) -> None:
     """Copy the database (notes, progress, everything) to a dated file; prints its path."""
     from library import db, paths
 
-    click.echo(str(db.backup(session.conn, directory or paths.backups_dir(), reason="manual")))
+    if directory is not None and not directory.parent.is_dir():
+        # A typo must not grow a tree of folders: the folder named is made only inside one that exists.
+        raise UsageError(f"no folder {directory.parent}: create it first, or leave out --to")
+    target = directory or paths.backups_dir()
+    try:
+        copy = db.backup(session.conn, target, reason="manual")
+    except sqlite3.OperationalError as exc:  # SQLite cannot create the copy there (no write access)
+        raise SyllabusError(f"cannot write a backup in {target}: {exc}") from None
+    click.echo(str(copy))
 
 
 @click.group(name="import")

@@ -59,7 +59,7 @@ def log_break(session: Session, at: str | None) -> None:
     """End the running study span and start a break (`log start ID` or `log stop` ends it)."""
     ended, brk = studylog.take_break(session.conn, session.curriculum.name, at=_when(at))
     if ended:
-        click.echo(f"{ended.what}: {studylog.format_duration(ended.seconds())}")
+        click.echo(_ended(ended))
     click.echo(f"break since {studylog.clock(brk.start)}")
 
 
@@ -68,8 +68,13 @@ def log_break(session: Session, at: str | None) -> None:
 @pass_session
 def log_stop(session: Session, at: str | None) -> None:
     """Stop the running span (study or break)."""
-    span = studylog.stop(session.conn, at=_when(at))
-    click.echo(
+    click.echo(_ended(studylog.stop(session.conn, at=_when(at))))
+
+
+def _ended(span: studylog.Span) -> str:
+    if not span.kept:
+        return f"{span.what}: under a minute, not kept"
+    return (
         f"{span.what}: {studylog.format_duration(span.seconds())} "
         f"({studylog.clock(span.start)}-{studylog.clock(span.end)})"
     )
