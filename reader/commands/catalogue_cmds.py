@@ -95,7 +95,9 @@ def chapters(session: Session, as_json: bool) -> None:
     out = console()
     out.print(text(f"{cur.title} ({cur.name})", "bold"))
     # Columns as wide as the longest id, so a long one (an imported list's) never shifts its line.
-    width = max([len(r.id) for _, r in cur.all_readings()] + [len(e.id) for _, e in cur.all_exercises()] + [1])
+    width = max(
+        [len(r.id) for _, r in cur.all_readings()] + [len(e.id) for _, e in cur.all_exercises()] + [1]
+    )
     indent = " " * (2 + 9 + width + 1)
     for chapter in cur.chapters:
         out.print()
