@@ -531,13 +531,16 @@ def anchor_for_quote(
     quote: str,
     *,
     page: int | None = None,
+    block_index: int | None = None,
     document_id: str | None = None,
     arxiv_version: str | None = None,
 ) -> Anchor:
-    """An anchor for a quote typed by the user; raises UsageError when the document does not contain it.
+    """An anchor for a quote the user gives a note; raises UsageError when the document does not
+    contain it. The one rule for the CLI (``note add --quote``) and the app (``n`` on a paragraph).
 
-    Without a fetched document the quote is kept as given (with the page, if any) and is placed
-    when the document arrives and :func:`reanchor` runs.
+    ``page`` and ``block_index`` (the paragraph under the app's cursor) break ties between equal
+    matches. Without a fetched document the quote is kept as given (with the page, if any) and is
+    placed when the document arrives and :func:`reanchor` runs.
     """
     from index.anchors import locate, normalize
 
@@ -551,7 +554,7 @@ def anchor_for_quote(
         )
     if page is not None and structure.page_count and page > structure.page_count:
         raise UsageError(f"page {page} is past the end of the document ({structure.page_count} pages)")
-    match = locate(structure, quote, page=page)
+    match = locate(structure, quote, page=page, block_index=block_index)
     if match is None:
         raise UsageError(f"quote not found in the document: {normalize(quote)[:60]!r}")
     return Anchor(

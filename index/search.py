@@ -132,6 +132,8 @@ class Hit(msgspec.Struct, kw_only=True):
     snippet: str  # the best window of text, matched words marked «like this»
     note_id: int | None = None
     chapter: int | None = None
+    # Where it is in the document's structure: a passage's first block, a note's anchored block.
+    block_index: int | None = None
 
     @property
     def where(self) -> str:
@@ -507,6 +509,7 @@ def _hit(kind: str, row, score: float, readings: dict, terms: list[str]) -> Hit:
             text=note.body,
             snippet=snippet(note.body, terms),
             chapter=note.chapter if note.chapter is not None else chapter,
+            block_index=anchor.block_index if anchor else None,
         )
     reading_id, chapter = readings.get(row["reading_key"], (None, None))
     return Hit(
@@ -522,6 +525,7 @@ def _hit(kind: str, row, score: float, readings: dict, terms: list[str]) -> Hit:
         text=row["text"],
         snippet=snippet(row["text"], terms),
         chapter=chapter,
+        block_index=row["block_start"],
     )
 
 

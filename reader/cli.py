@@ -30,10 +30,11 @@ COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(("extract", "read"), "reading"),
     **dict.fromkeys(("note", "backup", "import"), "notes"),
     **dict.fromkeys(("search", "related", "index"), "search"),
-    **dict.fromkeys(("log", "plan", "review", "solutions"), "study"),
+    **dict.fromkeys(("log", "plan"), "study"),
+    **dict.fromkeys(("review", "solutions"), "review"),
     "export": "export",
 }
-MODULE_ORDER = ("catalogue_cmds", "documents", "reading", "notes", "search", "study", "export")
+MODULE_ORDER = ("catalogue_cmds", "documents", "reading", "notes", "search", "study", "review", "export")
 
 
 class LazyGroup(click.Group):

@@ -43,16 +43,16 @@ class StatusRequested(Message):
 
 @dataclass
 class FetchRequested(Message):
+    """The user asked to fetch a reading (f): the app runs the fetch and reports its progress."""
+
     reading_id: str
 
 
 @dataclass
-class StatusChanged(Message):
-    """A reading's or exercise's status was written to the database."""
+class ReadingOpened(Message):
+    """The main screen opened a reading: the app's activity clock now counts time on it."""
 
-    item_id: str
-    kind: str
-    status: str
+    reading_id: str
 
 
 @dataclass
@@ -60,9 +60,8 @@ class DocumentLoaded(Message):
     """A worker found and extracted the document of a reading (or found that it has none)."""
 
     reading_id: str
-    # "ok": structure and content are set; "missing": not fetched yet; "unavailable": the store
-    # or extraction module is not installed; "link": nothing to download (a video, a tool);
-    # "error": extraction failed (``detail`` says why).
+    # "ok": structure and content are set; "missing": not fetched yet; "link": nothing to
+    # download (a video, a tool); "error": extraction failed (``detail`` says why).
     state: str
     structure: DocumentStructure | None = None
     content: SectionContent | None = None
@@ -96,16 +95,10 @@ class NoteRequested(Message):
 
 
 @dataclass
-class NoteSaved(Message):
-    note_id: int
-    reading_id: str | None
-
-
-@dataclass
 class NotesChanged(Message):
-    """Notes of the open reading changed (saved, edited, deleted, restored)."""
+    """Notes changed (saved, edited, deleted, restored): the app brings the search index up to date."""
 
-    reading_id: str | None
+    note_id: int
 
 
 @dataclass

@@ -226,9 +226,9 @@ async def test_attention_opens_on_section_3_and_returns_to_where_you_were(corpus
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         await open_reading(app, pilot, "attention")
-        main = app.main
+        pane = app.main.pane
         reader = app.query_one(ReaderView)
-        assert main.content.number == "3"
+        assert pane.content.number == "3"
         assert reader.blocks[0].kind == "heading" and "Model Architecture" in reader.blocks[0].text
         assert "Model Architecture" in screen_text(app)
         assert app.query(".page-marker")  # [p. N] landmarks
@@ -239,11 +239,11 @@ async def test_attention_opens_on_section_3_and_returns_to_where_you_were(corpus
         # Whole work and back keep the cursor on the same block.
         await pilot.press("w")
         await settle(app, pilot)
-        assert main.view == "whole" and reader.current_block.index == current
-        assert len(reader.blocks) > len(main.content.blocks)
+        assert pane.view == "whole" and reader.current_block.index == current
+        assert len(reader.blocks) > len(pane.content.blocks)
         await pilot.press("w")
         await settle(app, pilot)
-        assert main.view == "section" and reader.current_block.index == current
+        assert pane.view == "section" and reader.current_block.index == current
         # Outline: jump to a subsection heading.
         await pilot.press("o")
         await pilot.pause()
@@ -251,7 +251,7 @@ async def test_attention_opens_on_section_3_and_returns_to_where_you_were(corpus
         await pilot.pause()
         assert reader.current_block.kind == "heading"
         heading = reader.current_block.index
-        main._save_position()
+        pane.save_position()
     # A new app returns to that paragraph.
     app = make_app(warm_model=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -364,7 +364,7 @@ async def test_note_found_by_paraphrase_and_enter_jumps_back(corpus, model):
         await pilot.press(*"Stacked self-attention and feed-forward layers in both halves")
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        app.update_index()  # what the model-ready and note-saved hooks run
+        app.indexing.update()  # what the model-ready and note-saved hooks run
         await settle(app, pilot)
         await pilot.press("G")
         await pilot.pause()

@@ -48,7 +48,7 @@ def test_positions_round_trip():
 
 
 def test_activity_clock_stops_when_idle():
-    from reader.app import ActivityClock
+    from library.activity import ActivityClock
 
     spans = []
     clock = ActivityClock(lambda item, start, end: spans.append((item, start, end)), idle=180)

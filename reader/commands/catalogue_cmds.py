@@ -137,14 +137,14 @@ def show(session: Session, item_id: str, as_json: bool) -> None:
     cur = session.curriculum
     found = curricula.find(cur, item_id)
     rows = progress.statuses(session.conn, cur.name)
-    if found.reading:
-        data = reading_dict(found.chapter, found.reading, rows)
+    if isinstance(found.item, Reading):
+        data = reading_dict(found.chapter, found.item, rows)
         data["chapter_title"] = found.chapter.title
-        data["authors"] = found.reading.authors
-        data["year"] = found.reading.year
+        data["authors"] = found.item.authors
+        data["year"] = found.item.year
         _attach_document_facts(session, data)
     else:
-        data = exercise_dict(found.chapter, found.exercise, rows)  # type: ignore[arg-type]
+        data = exercise_dict(found.chapter, found.item, rows)
         data["chapter_title"] = found.chapter.title
     if as_json:
         emit_json(data)
@@ -181,19 +181,14 @@ def show(session: Session, item_id: str, as_json: bool) -> None:
 
 
 def _attach_document_facts(session: Session, data: dict) -> None:
-    """Add what the local library knows (document path, pages, time estimate), if the store exists."""
+    """Add what the local library knows (document path, pages, time estimate)."""
+    from library import store  # ~6 ms (hashlib, json): only `show` needs it of this module's commands
+
     pages = None
-    try:
-        from library import store
-    except ImportError:  # the paper store is optional until documents are fetched
-        store = None  # type: ignore[assignment]
-    if store is not None:
-        doc = store.document_for_reading(
-            session.conn, data["id"], arxiv_id=data.get("arxiv_id"), url=data["url"]
-        )
-        if doc is not None:
-            data["document"] = doc.to_dict()
-            pages = doc.pages
+    doc = store.document_for_reading(session.conn, data["id"], arxiv_id=data.get("arxiv_id"), url=data["url"])
+    if doc is not None:
+        data["document"] = doc.to_dict()
+        pages = doc.pages
     reading = curricula.find(session.curriculum, data["id"]).reading
     pages = pages or (reading.pages if reading else None)
     # A video's or course's own running time beats a page-count estimate.

@@ -73,13 +73,13 @@ def note_add(
 
     if chapter is not None and standalone:
         raise UsageError("choose one of --chapter and --standalone")
-    on_reading = chapter is None and not standalone
-    if on_reading:
+    query: str | None = None
+    if chapter is None and not standalone:
         if not args:
             raise UsageError('which reading? `syllabus note add ID "text"` (or --chapter N, or --standalone)')
         query, rest = args[0], list(args[1:])
     else:
-        query, rest = None, list(args)
+        rest = list(args)
         if quote is not None or page is not None:
             raise UsageError("--quote and --page are for notes on a reading")
     if len(rest) > 1:
@@ -92,8 +92,8 @@ def note_add(
     conn, cur = session.conn, session.curriculum
     fields: dict = {"curriculum": cur.name}
     anchor = None
-    if on_reading:
-        found = curricula.find(cur, query)  # type: ignore[arg-type]
+    if query is not None:
+        found = curricula.find(cur, query)
         if found.reading is None:
             raise UsageError(
                 f"{found.id} is an exercise: notes go on readings (or use --chapter {found.chapter.number})"

@@ -120,10 +120,6 @@ class SearchScreen(ModalScreen[Any]):
             return
         try:
             hits = run_search(query)
-        except ImportError:
-            result = SearchResults(
-                query, [], "search is not available yet (the index module is not installed)"
-            )
         except Exception as exc:  # a broken index must not take the screen down; say what went wrong
             result = SearchResults(query, [], f"search failed: {exc}")
         else:

@@ -194,6 +194,19 @@ class CurriculumTree(Tree[Item]):
         node = self.cursor_node
         return node.data if node is not None else None
 
+    def exercise_in_view(self) -> str | None:
+        """The exercise under the cursor, or the only exercise of the chapter the cursor is in."""
+        item = self.current_item
+        if item is None or item.kind == "exercise":
+            return item.id if item is not None else None
+        exercises = self.curriculum.chapter(item.chapter).exercises
+        return exercises[0].id if len(exercises) == 1 else None
+
+    def item_label(self, item_id: str) -> str:
+        """The plain text of an item's label as the tree shows it (its status icon first)."""
+        node = self._item_nodes.get(item_id)
+        return str(node.label) if node is not None else ""
+
     # --- actions -----------------------------------------------------------------------------------
 
     def action_set_status(self, key: str) -> None:
