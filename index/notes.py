@@ -526,6 +526,24 @@ def reanchor_readings(
 # --- anchors ---------------------------------------------------------------------------------------
 
 
+def orphan_notes_of(conn: sqlite3.Connection, reading_key: str) -> list[Note]:
+    """Mark every note on a work whose document or reading is gone as an orphan (``syllabus detach``,
+    ``remove``): kept with its quote and page, listed by ``note orphans``, never deleted."""
+    now = _now()
+    changed = []
+    with write(conn):
+        for note in list_notes(conn, reading_key=reading_key, include_deleted=True):
+            anchor = note.anchor or Anchor()
+            if anchor.status == "orphan":
+                continue
+            orphaned = msgspec.structs.replace(anchor, status="orphan")
+            _write_anchor(conn, note.id, orphaned, now)
+            note = msgspec.structs.replace(note, anchor=orphaned)
+            _record(conn, note, "reanchor", now)
+            changed.append(note)
+    return changed
+
+
 def anchor_for_quote(
     structure: DocumentStructure | None,
     quote: str,

@@ -365,3 +365,22 @@ def update_metadata(conn: sqlite3.Connection, document_id: int, metadata: dict) 
             "UPDATE documents SET metadata = ? WHERE id = ?",
             (json.dumps(metadata, ensure_ascii=False, sort_keys=True), document_id),
         )
+
+
+def forget(conn: sqlite3.Connection, document_id: int) -> Document:
+    """Take one document out of the library (``syllabus detach``, ``remove``): its record, then its
+    files. An older version it had superseded becomes current again. Notes and passages are the
+    index layer's to update (see ``index.library_edits``)."""
+    from library.errors import NotFound
+
+    doc = get(conn, document_id)
+    if doc is None:
+        raise NotFound(f"no document {document_id}")
+    with write(conn):
+        conn.execute("UPDATE documents SET superseded_by = NULL WHERE superseded_by = ?", (document_id,))
+        conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+    # After the commit: a crash in between leaves an unlisted file, never a record without its file.
+    for path in (doc.path, doc.text_path):
+        if path is not None:
+            path.unlink(missing_ok=True)
+    return doc

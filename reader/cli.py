@@ -26,7 +26,7 @@ from reader.session import Session
 # tests/test_cli_lazy.py checks that this table and the modules' COMMANDS agree.
 COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(("chapters", "show", "mark", "progress", "next", "curriculum"), "catalogue_cmds"),
-    **dict.fromkeys(("fetch", "add", "attach", "open"), "documents"),
+    **dict.fromkeys(("fetch", "add", "attach", "open", "remove", "rename", "detach"), "documents"),
     **dict.fromkeys(("extract", "read"), "reading"),
     **dict.fromkeys(("note", "backup", "import"), "notes"),
     **dict.fromkeys(("search", "related", "index"), "search"),

@@ -374,4 +374,59 @@ def _dry_run(what: dict, as_json: bool) -> None:
         click.echo(f"browser: {what['browser']}")
 
 
-COMMANDS = [fetch, add, attach, open_cmd]
+# --- undoing add and attach -----------------------------------------------------------------------
+
+
+def _edit_report(report, verb: str, as_json: bool) -> None:
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    console().print(text(f"{verb} {report.reading.id}: ") + text(report.reading.title, "bold"))
+    for doc in report.detached:
+        console().print(text(f"  removed {doc.rel_path or doc.source_url}", "dim"))
+    if report.passages_removed:
+        console().print(text(f"  {report.passages_removed} passages no longer searched", "dim"))
+    if report.remaining is not None and report.remaining.path is not None:
+        console().print(text(f"  now opens {report.remaining.rel_path}", "dim"))
+    if report.orphaned:
+        click.echo(f"{len(report.orphaned)} note(s) kept as orphans: see `syllabus note orphans`", err=True)
+
+
+@click.command()
+@click.argument("reading_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print what was removed as JSON.")
+@pass_session
+def remove(session: Session, reading_id: str, as_json: bool) -> None:
+    """Remove a reading you added, with its documents and their passages; notes on it are kept as orphans."""
+    from index import library_edits
+
+    _edit_report(library_edits.remove(session.conn, session.curriculum, reading_id), "removed", as_json)
+
+
+@click.command()
+@click.argument("reading_id", metavar="ID")
+@click.argument("title")
+@pass_session
+def rename(session: Session, reading_id: str, title: str) -> None:
+    """Give a reading you added a new title (its id, notes and status stay)."""
+    from index import library_edits
+
+    renamed = library_edits.rename(session.conn, session.curriculum, reading_id, title)
+    console().print(text(f"{renamed.id}: ") + text(renamed.title, "bold"))
+
+
+@click.command()
+@click.argument("reading_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print what was detached as JSON.")
+@pass_session
+def detach(session: Session, reading_id: str, as_json: bool) -> None:
+    """Take the document reading ID opens out of the library (a wrong attachment, say).
+
+    Its file and passages go; an older copy, if any, is opened again; notes are re-anchored to
+    it, or kept as orphans."""
+    from index import library_edits
+
+    _edit_report(library_edits.detach(session.conn, session.curriculum, reading_id), "detached", as_json)
+
+
+COMMANDS = [fetch, add, attach, open_cmd, remove, rename, detach]
