@@ -17,7 +17,7 @@ from library.errors import UsageError
 from library.fetch import arxiv_source, network, pdf
 from library.fetch.config import FetchSettings
 from library.fetch.config import settings as read_settings
-from library.fetch.files import sweep_partials, write_atomic
+from library.fetch.files import PendingFile, sweep_partials, write_atomic
 from library.fetch.html_text import looks_javascript_only
 from library.fetch.http import Download, Downloader, FetchError
 from library.fetch.outcome import NoProgress, Outcome, Progress, Status
@@ -304,24 +304,15 @@ class Fetcher:
                         metadata={"title": reading.title},
                     )
                     return Outcome(reading.id, reading.title, "link_only", JS_ONLY, doc)
-                final = store.free_name(self.conn, store.web_file(reading.url), pending.sha256)
-                text_path = final.with_suffix(".md")
-                pending.commit(final)
-                write_atomic(text_path, markdown.encode("utf-8"))
-                metadata = {"title": _html_title(html) or reading.title, "final_url": download.final_url}
-                doc = store.record(
+                doc, detail = store_page(
                     self.conn,
-                    key=key,
+                    reading,
+                    pending,
+                    html,
+                    markdown,
+                    metadata={"final_url": download.final_url},
                     source_url=reading.url,
-                    path=final,
-                    sha256=pending.sha256,
-                    size=pending.size,
-                    content_type="text/html",
-                    text_path=text_path,
-                    metadata=metadata,
                 )
-                headings = sum(1 for line in markdown.splitlines() if line.startswith("#"))
-                detail = f"web page, {headings} headings"
         except BaseException:
             pending.discard()
             raise
@@ -330,6 +321,37 @@ class Fetcher:
                 return Outcome(reading.id, reading.title, "cached", "unchanged", doc)
             return Outcome(reading.id, reading.title, "updated", detail + ", older copy kept", doc)
         return Outcome(reading.id, reading.title, "fetched", detail, doc)
+
+
+def store_page(
+    conn: sqlite3.Connection,
+    reading: Reading,
+    pending: PendingFile,
+    html: str,
+    markdown: str,
+    *,
+    metadata: dict,
+    source_url: str,
+) -> tuple[store.Document, str]:
+    """Commit a web page (downloaded, or saved by the user's browser and attached) with the article
+    text extracted from it, and record it: the same for both, so `read` and search see one thing."""
+    final = store.free_name(conn, store.web_file(reading.url), pending.sha256)
+    text_path = final.with_suffix(".md")
+    pending.commit(final)
+    write_atomic(text_path, markdown.encode("utf-8"))
+    doc = store.record(
+        conn,
+        key=store.key_of(reading),
+        source_url=source_url,
+        path=final,
+        sha256=pending.sha256,
+        size=pending.size,
+        content_type="text/html",
+        text_path=text_path,
+        metadata={"title": _html_title(html) or reading.title, **metadata},
+    )
+    headings = sum(1 for line in markdown.splitlines() if line.startswith("#"))
+    return doc, f"web page, {headings} headings"
 
 
 def _html_title(html: str) -> str | None:

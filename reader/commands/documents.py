@@ -219,11 +219,12 @@ def add(
 
 @click.command()
 @click.argument("reading_id", metavar="ID")
-@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the stored document as JSON.")
 @pass_session
 def attach(session: Session, reading_id: str, path: Path, as_json: bool) -> None:
-    """Use a PDF you already have (from Zotero, say) as the document of reading ID."""
+    """Use a copy you already have as the document of reading ID: a PDF (from Zotero, say), or for a
+    web article a page saved by your browser (its .html file, or the folder it was saved in)."""
     from library.fetch import local
 
     found = curricula.find(session.curriculum, reading_id)
