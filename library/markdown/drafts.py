@@ -29,6 +29,8 @@ class Draft:
     link_text: str = ""  # as written, for matching a phrase that names the work
     summary: str = ""
     pointer: Pointer | None = None  # the part assigned ("Section 3"), from the item's prose
+    # Sentences of the item's prose that mention a section or pages but gave no pointer (reported).
+    missed: list[str] = field(default_factory=list)
     topic: str | None = None  # chapter 0: the prerequisite topic it is filed under
     id: str = ""  # set by ids.assign_ids once every reading is known
 

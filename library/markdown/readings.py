@@ -30,7 +30,7 @@ def _item_readings(block: Block, role: Role, known: Known) -> list[Draft]:
     sep = _head_end(block, web[0])
     head = [link for link in web if link.end <= sep] or [web[0]]
     prefix = clean_title(block.plain[: head[0].start]).rstrip(":-–— ")
-    summary = re.sub(r"\s+", " ", block.plain[sep:].lstrip(" -–—:")).strip()
+    summary = re.sub(r"\s+", " ", block.plain[sep:].lstrip(" -–—:.,;")).strip()
     mains = [Draft.of_link(link, _head_title(link, prefix, len(head)), role, summary[:600]) for link in head]
     prose_links = [link for link in web if link not in head]
     nested: list[Draft] = []
@@ -47,6 +47,8 @@ def _item_readings(block: Block, role: Role, known: Known) -> list[Draft]:
             continue  # pointers are looked for in the description, not in the head
         found = find_pointer(block, max(s, sep), e)
         if found is None:
+            if _MENTIONS_A_PART.search(block.plain[max(s, sep) : e]):
+                mains[0].missed.append(block.plain[max(s, sep) : e].strip(" -–—:.,;"))
             continue
         target = None
         if found.link is not None:
@@ -58,6 +60,10 @@ def _item_readings(block: Block, role: Role, known: Known) -> list[Draft]:
         if target is not None and target.pointer is None:
             target.pointer = found.pointer
     return mains + nested
+
+
+# Words that name a part of a work: a sentence with one that gave no pointer is reported.
+_MENTIONS_A_PART = re.compile(r"\b(?:sections?|chapters?|pages?|pp?\.|§)\s", re.I)
 
 
 def _head_title(link: MdLink, prefix: str, heads: int) -> str:
@@ -74,7 +80,12 @@ def _head_title(link: MdLink, prefix: str, heads: int) -> str:
 def _head_end(block: Block, first: MdLink) -> int:
     """Where an item's head ("[Title](url)", ``first`` its first web link) ends and its description
     (" - ...") begins."""
-    for m in re.finditer(r"\s[-–—]\s|:\s", block.plain):
-        if m.start() >= first.end and not any(link.start <= m.start() < link.end for link in block.links):
-            return m.start()
+    for m in re.finditer(r"\s[-–—]\s|:\s|[.,;]\s", block.plain):
+        if m.start() < first.end or any(link.start <= m.start() < link.end for link in block.links):
+            continue
+        if m.group(0)[0] in ".,;" and any(
+            link.start >= m.end() and not block.plain[m.end() : link.start].strip() for link in block.links
+        ):
+            continue  # "[A](a), [B](b) - ...": a list of head links, not the end of the head
+        return m.start()
     return len(block.plain)

@@ -339,15 +339,18 @@ def curriculum_import(
     session: Session, path: Path, name: str | None, make_active: bool, as_json: bool
 ) -> None:
     """Import a reading list: a TOML curriculum, a markdown file, or a folder of markdown chapters."""
-    from library.markdown import import_path
+    from library.markdown import import_checked
 
-    cur = import_path(path, name=name)  # parses and validates everything before touching the database
+    # Parses and validates everything before touching the database.
+    cur, missed = import_checked(path, name=name)
     report = curricula.install(session.conn, cur, source=str(path.resolve()))
     if make_active:
         curricula.use(session.conn, cur.name)
     if as_json:
-        emit_json(report.to_dict())
+        emit_json({**report.to_dict(), "unrecognised_pointers": [m.to_dict() for m in missed]})
         return
+    for m in missed:
+        click.echo(f"note: no section or pages understood for {m.reading!r} in: {m.sentence}", err=True)
     verb = "updated" if report.replaced else "installed"
     readings = len(cur.all_readings(with_resources=False))
     click.echo(
