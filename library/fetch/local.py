@@ -128,7 +128,9 @@ def attach_page(conn: sqlite3.Connection, reading: Reading, page: Path) -> Outco
 
     if plan(reading).method != "html":
         what = "a paper" if reading.arxiv_id or plan(reading).method == "pdf" else f"a {reading.kind}"
-        raise UsageError(f"{reading.id} is {what}, not a web article: a saved web page cannot be its document")
+        raise UsageError(
+            f"{reading.id} is {what}, not a web article: a saved web page cannot be its document"
+        )
     if not page.is_file():
         raise UsageError(f"{page}: no such file")
     pending = _copy_pending(page)
@@ -138,7 +140,9 @@ def attach_page(conn: sqlite3.Connection, reading: Reading, page: Path) -> Outco
         html = decode_page(pending.read_all(), "")
         markdown = article_markdown(html, reading.url)
         if looks_javascript_only(html, markdown):
-            raise UsageError(f"{page}: no article text in this page; save it after it has loaded in the browser")
+            raise UsageError(
+                f"{page}: no article text in this page; save it after it has loaded in the browser"
+            )
         doc, detail = store_page(
             conn,
             reading,
