@@ -20,10 +20,12 @@ from typing import Literal
 
 import msgspec
 
+from index.anchors import locate, normalize
 from library import store
 from library.catalogue import Reading
 from library.db import inserted_id, write
 from library.errors import NotFound, UsageError
+from library.structure.errors import BadDocument
 from library.structure.model import DocumentStructure
 
 AnchorStatus = Literal["attached", "orphan", "none"]
@@ -265,11 +267,6 @@ def get_note(conn: sqlite3.Connection, note_id: int, *, include_deleted: bool = 
     return _notes_from_rows(conn, [row])[0]
 
 
-def get_note_by_uuid(conn: sqlite3.Connection, note_uuid: str) -> Note | None:
-    row = conn.execute("SELECT * FROM notes WHERE uuid = ?", (note_uuid,)).fetchone()
-    return _notes_from_rows(conn, [row])[0] if row else None
-
-
 def list_notes(
     conn: sqlite3.Connection,
     *,
@@ -477,8 +474,8 @@ def reading_document(
 
     A note can be written before its reading is fetched, so a missing document is not an error.
     """
+    # ~10 ms; the note commands that never read a document skip it
     from library.structure import resolve
-    from library.structure.errors import BadDocument
 
     doc = store.document_for_reading(
         conn, reading.id, arxiv_id=reading.arxiv_id, url=reading.url, version=reading.arxiv_version
@@ -560,8 +557,6 @@ def anchor_for_quote(
     matches. Without a fetched document the quote is kept as given (with the page, if any) and is
     placed when the document arrives and :func:`reanchor` runs.
     """
-    from index.anchors import locate, normalize
-
     if structure is None:
         return Anchor(
             document_id=document_id,
@@ -601,8 +596,6 @@ def reanchor(
     becomes an orphan, keeping its old quote and page so the reader can place it by hand.
     Only changed anchors are written, each with a 'reanchor' history row.
     """
-    from index.anchors import locate
-
     report = ReanchorReport(reading_key=reading_key, document_id=document_id)
     notes = [
         n

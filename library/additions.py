@@ -16,6 +16,7 @@ import msgspec
 from library.catalogue import Chapter, Curriculum, Reading
 from library.db import write
 from library.errors import UsageError
+from library.store import key_of
 
 ADDITIONS_CHAPTER = 100
 ADDITIONS_TITLE = "Your additions"
@@ -29,7 +30,6 @@ def merge_into(conn: sqlite3.Connection, curriculum: Curriculum) -> Curriculum:
     if not rows:
         return curriculum
     taken = {r.id for _, r in curriculum.all_readings()} | {e.id for _, e in curriculum.all_exercises()}
-    from library.store import key_of
 
     works = {key_of(r) for _, r in curriculum.all_readings(with_resources=False)}
     extra: dict[int, list[Reading]] = {}
@@ -70,30 +70,8 @@ def free_id(curriculum: Curriculum, wanted: str) -> str:
     return candidate
 
 
-def refuse_duplicate(curriculum: Curriculum, what: str) -> None:
-    """Raise :class:`UsageError` when ``what`` (an arXiv id or a web address) is already a reading
-    of ``curriculum``: checked before anything is asked of the network."""
-    from library.curricula import find
-    from library.errors import NotFound
-    from library.store import split_arxiv
-
-    if not (split_arxiv(what) or what.startswith(("http://", "https://"))):
-        return
-    try:
-        found = find(curriculum, what)
-    except NotFound:
-        return
-    if found.reading is not None:
-        raise UsageError(
-            f"{what} is already in {curriculum.name} as {found.reading.id!r} "
-            f"(chapter {found.chapter.number}): {found.reading.title}"
-        )
-
-
 def add(conn: sqlite3.Connection, curriculum: Curriculum, reading: Reading, chapter: int | None) -> None:
     """Store ``reading`` for ``curriculum`` (already merged with earlier additions)."""
-    from library.store import key_of
-
     if chapter is not None:
         curriculum.chapter(chapter)  # raises UsageError naming the chapters that exist
     for _, existing in curriculum.all_readings():

@@ -1,7 +1,7 @@
 """The curriculum model: chapters, readings, exercises, and how they are validated.
 
 A curriculum is a TOML file (the bundled one is ``library/data/deep-learning.toml``) or
-the result of importing a markdown reading list (``library.markdown_import``). Both are
+the result of importing a markdown reading list (``library.markdown``). Both are
 decoded into these structs by msgspec, which checks every type; :func:`validate` then
 checks what types cannot (unique ids, known chapter numbers, parseable pointers) and
 reports every problem with the path to the offending field.

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from library import additions, store
+from library import additions, curricula, store
 from library.catalogue import Curriculum, Reading, ReadingKind, Role
-from library.errors import UsageError
+from library.errors import NotFound, UsageError
 from library.fetch import arxiv_source, network, pdf, planner
 from library.fetch.config import settings
 from library.fetch.http import FetchError
@@ -47,6 +47,22 @@ def new_reading(curriculum: Curriculum, what: str, *, title: str | None, role: R
         )
         return NewReading(reading)
     raise UsageError(f"{what!r} is not an arXiv id, a web address, or an existing file")
+
+
+def refuse_duplicate(curriculum: Curriculum, what: str) -> None:
+    """Raise :class:`UsageError` when ``what`` (an arXiv id or a web address) is already a reading
+    of ``curriculum``: checked before anything is asked of the network."""
+    if not (store.split_arxiv(what) or what.startswith(("http://", "https://"))):
+        return
+    try:
+        found = curricula.find(curriculum, what)
+    except NotFound:
+        return
+    if found.reading is not None:
+        raise UsageError(
+            f"{what} is already in {curriculum.name} as {found.reading.id!r} "
+            f"(chapter {found.chapter.number}): {found.reading.title}"
+        )
 
 
 def kind_of_address(url: str) -> ReadingKind:

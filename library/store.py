@@ -254,15 +254,6 @@ def document_for_reading(
     )
 
 
-def link_only_for(conn: sqlite3.Connection, key: str) -> Document | None:
-    row = conn.execute(
-        "SELECT * FROM documents WHERE reading_key = ? AND status = 'link_only' AND superseded_by IS NULL"
-        " ORDER BY id DESC LIMIT 1",
-        (key,),
-    ).fetchone()
-    return _from_row(row) if row else None
-
-
 # --- writing -------------------------------------------------------------------------------------
 
 

@@ -43,7 +43,9 @@ from reader.messages import (
     ReadingOpened,
     ReadingSelected,
 )
+from reader.screens.help import HelpScreen
 from reader.screens.main import MainScreen
+from reader.screens.search import SearchScreen
 
 if TYPE_CHECKING:
     from index.search import Hit
@@ -210,20 +212,17 @@ class SyllabusApp(App[None]):
         self.main.open_reading(message.reading_id, block_index=message.block_index, whole=message.whole)
 
     def action_help(self) -> None:
-        from reader.screens.help import HelpScreen
-
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.help_sections()))
 
     def help_sections(self) -> list[tuple[str, type]]:
+        # ~30 ms (every screen's module); only when help or the palette opens
         from reader.palette import help_sections
 
         return help_sections(type(self))
 
     def action_search(self) -> None:
-        from reader.screens.search import SearchScreen
-
         if isinstance(self.screen, SearchScreen):
             return
         titles = {r.id: r.title for _, r in self.curriculum.all_readings()}
@@ -237,6 +236,7 @@ class SyllabusApp(App[None]):
         self.push_screen(screen, chosen)
 
     def action_progress(self) -> None:
+        # ~20 ms (plotting the log); only when the screen opens
         from reader.screens.progress import ProgressScreen
 
         if isinstance(self.screen, ProgressScreen):
@@ -247,6 +247,7 @@ class SyllabusApp(App[None]):
         self.push_screen(ProgressScreen(self.conn, self.curriculum))
 
     def action_review(self) -> None:
+        # index.review and FSRS load in its worker; the screen module itself is ~3 ms
         from reader.screens.review import ReviewScreen
 
         if isinstance(self.screen, ReviewScreen):
@@ -270,6 +271,7 @@ class SyllabusApp(App[None]):
         self.main.open_reading(suggestions[0].reading.id)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # ~30 ms (every screen's module); only when help or the palette opens
         from reader.palette import binding_commands
 
         yield from super().get_system_commands(screen)

@@ -48,13 +48,7 @@ class LazyGroup(click.Group):
         if module_name in self._loaded:
             return
         self._loaded.add(module_name)
-        try:
-            module = importlib.import_module(f"reader.commands.{module_name}")
-        except ModuleNotFoundError as exc:
-            # Optional groups: each owns one module; absent ones are simply not offered yet.
-            if exc.name != f"reader.commands.{module_name}":
-                raise
-            return
+        module = importlib.import_module(f"reader.commands.{module_name}")
         for command in module.COMMANDS:
             self.add_command(command)
 
@@ -93,6 +87,7 @@ def cli(ctx: click.Context, curriculum_name: str | None) -> None:
     ctx.obj = session
     ctx.call_on_close(session.close)
     if ctx.invoked_subcommand is None:
+        # Textual and the app: ~0.5 s that every other command skips
         from reader.app import run_app
 
         run_app(curriculum_name=curriculum_name)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from index.db import connect
+from library import store
 from library.catalogue import Reading
 from library.errors import SyllabusError
 from reader.messages import DocumentLoaded
@@ -23,8 +25,6 @@ def load_document(reading: Reading) -> DocumentLoaded:
     if reading.kind in LINK_KINDS:
         return DocumentLoaded(reading.id, "link", detail=reading.url)
     # ~6 ms of imports (hashlib, URL parsing) that the first paint, which opens no reading, skips.
-    from index.db import connect
-    from library import store
 
     conn = connect()
     try:

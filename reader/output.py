@@ -13,6 +13,8 @@ from typing import Any
 
 import msgspec
 
+from library.textclean import strip_escapes
+
 
 def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(msgspec.to_builtins(data), indent=2, ensure_ascii=False) + "\n")
@@ -47,8 +49,6 @@ def err_console():
 def text(value: str, style: str = "") -> Any:
     """User or document text as a Rich Text: never parsed as markup, escape sequences removed."""
     from rich.text import Text
-
-    from library.textclean import strip_escapes
 
     return Text(strip_escapes(value), style=style)
 

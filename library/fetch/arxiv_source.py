@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from library.fetch import network
 from library.fetch.config import FetchSettings, user_agent
 from library.fetch.http import FetchError
+from library.store import split_arxiv
 
 BATCH = 100
 
@@ -88,8 +89,6 @@ def client(config: FetchSettings):
 
 def metadata_dict(result) -> dict:
     """The facts we keep from an ``arxiv.Result`` (JSON-ready)."""
-    from library.store import split_arxiv
-
     short = result.get_short_id()
     split = split_arxiv(short)
     return {
@@ -113,8 +112,6 @@ def fetch_metadata(arxiv_ids: Iterable[str], config: FetchSettings) -> dict[str,
     """Metadata for each id that arXiv knows, keyed by the bare id. Raises :class:`FetchError`."""
     import arxiv
     import requests
-
-    from library.store import split_arxiv
 
     ids = sorted({i for i in arxiv_ids})
     out: dict[str, dict] = {}

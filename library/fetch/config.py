@@ -21,6 +21,8 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
+from library.errors import UsageError
+
 
 @cache
 def version() -> str:
@@ -46,8 +48,6 @@ def _float(name: str, default: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        from library.errors import UsageError
-
         raise UsageError(f"{name}={raw!r} is not a number") from None
     return max(0.0, value)
 

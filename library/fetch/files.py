@@ -156,17 +156,6 @@ def write_atomic(final: Path, data: bytes) -> Path:
         return pending.commit(final)
 
 
-def copy_atomic(source: Path, final: Path, *, max_bytes: int | None = None) -> PendingFile:
-    """Copy ``source`` to ``final``; returns the committed PendingFile (for its sha256 and size)."""
-    with PendingFile(final.parent) as pending, open(source, "rb") as src:
-        while chunk := src.read(1 << 20):
-            pending.write(chunk)
-            if max_bytes is not None and pending.size > max_bytes:
-                raise ValueError(f"larger than the {max_bytes // (1024 * 1024)} MB limit")
-        pending.commit(final)
-        return pending
-
-
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from library.errors import UsageError
+
 STAMP = re.compile(r"arXiv:\s*(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)")
 
 
@@ -54,8 +56,6 @@ def facts(source: Path | bytes) -> PdfFacts:
 
 def local_facts(path: Path) -> PdfFacts:
     """Facts of a PDF the user pointed at (`attach`, `add PATH`), or a one-line UsageError saying what is wrong."""
-    from library.errors import UsageError
-
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     if not is_pdf(path):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from library import paths, store
+from library import curricula, paths, store
 from library.catalogue import Chapter, Curriculum, Reading
 from library.errors import UsageError
 from library.fetch import arxiv_source, network, pdf
@@ -41,8 +41,6 @@ def select(
     Named ids are taken whatever their role. With ``optional``, exercise resources come too.
     The same work listed twice (an arXiv paper in two chapters) is handled once.
     """
-    from library import curricula
-
     picked: list[Reading] = []
     for item in ids:
         found = curricula.find(curriculum, item)

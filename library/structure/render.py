@@ -20,6 +20,7 @@ def render_region_png(
     """PNG bytes of ``bbox`` (PDF points, from the top left) on 1-based ``page``; the whole page if None."""
     import pymupdf  # ~50 ms on first import: the MuPDF bindings
 
+    # ~20 ms; the reader imports this module at first paint, renders later
     from library.structure.pdf import open_pdf
 
     if zoom <= 0 or zoom > 8:

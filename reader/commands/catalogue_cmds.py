@@ -339,6 +339,7 @@ def curriculum_import(
     session: Session, path: Path, name: str | None, make_active: bool, as_json: bool
 ) -> None:
     """Import a reading list: a TOML curriculum, a markdown file, or a folder of markdown chapters."""
+    # the markdown importer: ~40 ms, `curriculum import` only
     from library.markdown import import_checked
 
     # Parses and validates everything before touching the database.

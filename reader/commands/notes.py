@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from library import curricula
-from library.errors import SyllabusError, UsageError
+from index import notes
+from library import curricula, db, paths
+from library.errors import NotFound, SyllabusError, UsageError
 from library.store import key_of
 from reader.output import ID, NUMBER, console, emit_json, text
 from reader.session import Session
@@ -69,8 +70,6 @@ def note_add(
     as_json: bool,
 ) -> None:
     """Add a note to reading ID (or --chapter N, or --standalone). Without TEXT, opens $EDITOR."""
-    from index import notes
-
     if chapter is not None and standalone:
         raise UsageError("choose one of --chapter and --standalone")
     query: str | None = None
@@ -142,8 +141,6 @@ def note_edit(
     session: Session, note_id: int, body: str | None, add_tags: tuple[str, ...], remove_tags: tuple[str, ...]
 ) -> None:
     """Edit note N's text or tags. The old version is kept: `syllabus note undo` reverts the edit."""
-    from index import notes
-
     current = notes.get_note(session.conn, note_id)
     tags = None
     if add_tags or remove_tags:
@@ -163,8 +160,6 @@ def note_edit(
 @pass_session
 def note_rm(session: Session, note_id: int) -> None:
     """Delete note N (undo with `syllabus note undo`)."""
-    from index import notes
-
     notes.delete_note(session.conn, note_id)
     click.echo(f"note {note_id} deleted; undo with `syllabus note undo`")
 
@@ -173,8 +168,6 @@ def note_rm(session: Session, note_id: int) -> None:
 @pass_session
 def note_undo(session: Session) -> None:
     """Undo the last note deletion or edit; again to go further back."""
-    from index import notes
-
     action, restored = notes.undo_with_action(session.conn)
     verb = "restored" if action == "delete" else "reverted to its previous text"
     click.echo(f"note {restored.id} {verb}")
@@ -218,8 +211,6 @@ def note_list(
     session: Session, reading: str | None, tag: str | None, chapter: int | None, deleted: bool, as_json: bool
 ) -> None:
     """List notes: all of them, or those on reading ID (any curriculum's notes on the same paper)."""
-    from index import notes
-
     filters: dict = {}
     if reading is not None:
         filters.update(_reading_filter(session, reading))
@@ -234,8 +225,6 @@ def note_list(
 
 def _reading_filter(session: Session, query: str) -> dict:
     """Notes of a reading are found by the work (its key), so they follow a paper across curricula."""
-    from library.errors import NotFound
-
     try:
         found = curricula.find(session.curriculum, query)
     except NotFound:
@@ -255,7 +244,7 @@ def _reading_filter(session: Session, query: str) -> dict:
 @pass_session
 def note_show(session: Session, note_id: int, with_history: bool, as_json: bool) -> None:
     """Show note N in full: where it is, its quote, its text, its tags."""
-    from index import notes
+    # ~20 ms (JSON export helpers); `note show` only
     from index.export import iso
 
     n = notes.get_note(session.conn, note_id)
@@ -298,8 +287,6 @@ def note_show(session: Session, note_id: int, with_history: bool, as_json: bool)
 @pass_session
 def note_orphans(session: Session, as_json: bool) -> None:
     """Notes whose quote was not found in the current version of their reading (kept, never dropped)."""
-    from index import notes
-
     items = notes.orphans(session.conn)
     if as_json:
         emit_json([n.to_dict() for n in items])
@@ -317,8 +304,6 @@ def note_orphans(session: Session, as_json: bool) -> None:
 def note_reanchor(session: Session, reading: str | None, as_json: bool) -> None:
     """Re-attach quoted notes to the current text of a reading: ID is the reading (its id, arXiv id
     or URL) or a note number, for that note's reading (default: every reading with notes)."""
-    from index import notes
-
     cur = session.curriculum
     if reading is not None:
         found = _reading_or_note_reading(session, reading)
@@ -341,9 +326,6 @@ def note_reanchor(session: Session, reading: str | None, as_json: bool) -> None:
 
 def _reading_or_note_reading(session: Session, query: str) -> curricula.Found:
     """The reading ``query`` names, or, for a note number, the reading that note is on."""
-    from index import notes
-    from library.errors import NotFound
-
     try:
         return curricula.find(session.curriculum, query)
     except NotFound:
@@ -369,8 +351,6 @@ def _reading_or_note_reading(session: Session, query: str) -> curricula.Found:
 @pass_session
 def backup(session: Session, directory: Path | None) -> None:
     """Copy the database (notes, progress, everything) to a dated file; prints its path."""
-    from library import db, paths
-
     if directory is not None and not directory.parent.is_dir():
         # A typo must not grow a tree of folders: the folder named is made only inside one that exists.
         raise UsageError(f"no folder {directory.parent}: create it first, or leave out --to")
@@ -397,6 +377,7 @@ def import_notes(session: Session, file: Path, as_json: bool) -> None:
     Notes already present (same annotation id) are skipped, so importing twice adds nothing. A
     malformed file is refused whole: nothing is written.
     """
+    # ~20 ms; `import notes` only
     from index.export import import_annotations_file
 
     report = import_annotations_file(session.conn, file, curriculum=session.curriculum)

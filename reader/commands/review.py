@@ -7,6 +7,7 @@ from datetime import datetime
 
 import click
 
+from index import review as rv
 from library.errors import UsageError
 from library.solutions import solutions_of
 from reader.output import ID, NUMBER, console, emit_json, text
@@ -40,7 +41,6 @@ def review(ctx: click.Context, session: Session, limit: int | None, as_json: boo
     note from review, q to stop."""
     if ctx.invoked_subcommand is not None:
         return
-    from index import review as rv
 
     items = rv.due(session.conn, limit=limit)
     if as_json:
@@ -99,8 +99,6 @@ def _in(seconds: float) -> str:
 @pass_session
 def review_grade(session: Session, note_id: int, rating: str, as_json: bool) -> None:
     """Grade note NOTE_ID without the interactive loop: RATING is again, hard, good, easy or 1-4."""
-    from index import review as rv
-
     result = rv.grade(session.conn, note_id, rating)
     if as_json:
         emit_json(result.to_dict())
@@ -116,8 +114,6 @@ def review_grade(session: Session, note_id: int, rating: str, as_json: bool) -> 
 @pass_session
 def review_exclude(session: Session, note_id: int) -> None:
     """Keep note NOTE_ID out of review."""
-    from index import review as rv
-
     rv.exclude(session.conn, note_id)
     click.echo(f"note {note_id} excluded from review")
 
@@ -127,8 +123,6 @@ def review_exclude(session: Session, note_id: int) -> None:
 @pass_session
 def review_include(session: Session, note_id: int) -> None:
     """Bring note NOTE_ID back into review."""
-    from index import review as rv
-
     rv.include(session.conn, note_id)
     click.echo(f"note {note_id} back in review")
 
@@ -138,8 +132,6 @@ def review_include(session: Session, note_id: int) -> None:
 @pass_session
 def review_stats(session: Session, as_json: bool) -> None:
     """How many notes are due, new, excluded, and reviewed today."""
-    from index import review as rv
-
     stats = rv.stats(session.conn)
     if as_json:
         emit_json(stats.to_dict())

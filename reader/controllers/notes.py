@@ -86,6 +86,7 @@ class NotesController:
         self.screen.app.push_screen(editor, save)
 
     def _add(self, title: str, draft: NoteDraft, block: Block | None) -> None:
+        # ~20 ms: see refresh()
         from index import notes as notes_api
 
         pane = self.screen.pane
@@ -115,6 +116,7 @@ class NotesController:
         self.screen.post_message(NotesChanged(note.id))
 
     def _anchor(self, quote: str, block: Block | None) -> Anchor:
+        # ~20 ms: see refresh()
         from index import notes as notes_api
 
         document = self.screen.pane.document
@@ -131,6 +133,7 @@ class NotesController:
 
     def act(self, message: NoteActionRequested) -> None:
         """Edit, tag or delete a note, as the notes panel asked."""
+        # ~20 ms: see refresh()
         from index import notes as notes_api
 
         note = notes_api.get_note(self.conn, message.note_id)
@@ -158,6 +161,7 @@ class NotesController:
 
     def undo(self) -> None:
         """Undo the last delete or edit of a note."""
+        # ~20 ms: see refresh()
         from index import notes as notes_api
 
         try:
@@ -171,6 +175,7 @@ class NotesController:
 
     def jump_to(self, note_id: int) -> None:
         """Open the note's reading (if another is open) with the cursor on its passage."""
+        # ~20 ms: see refresh()
         from index import notes as notes_api
 
         note = notes_api.get_note(self.conn, note_id)

@@ -21,6 +21,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from index.db import connect
 from library.textclean import strip_escapes
 from reader.messages import SearchResults
 
@@ -64,7 +65,6 @@ def hit_prompt(hit: Any, titles: dict[str, str]) -> Text:
 def run_search(query: str, *, k: int = 20) -> list[Any]:
     """Query the index in this thread with its own connection (SQLite connections are per thread)."""
     from index import search  # cheap; the embedding model loads lazily inside search() on first use
-    from index.db import connect
 
     conn = connect()
     try:
@@ -87,7 +87,6 @@ class SearchScreen(ModalScreen[Any]):
         self.initial = query
         self.hits: list[Any] = []
         self.last_query = ""
-        self.searches_done = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box"):
@@ -131,7 +130,6 @@ class SearchScreen(ModalScreen[Any]):
         self.show_results(message)
 
     def show_results(self, message: SearchResults) -> None:
-        self.searches_done += 1
         self.last_query = message.query
         self.hits = message.hits
         results = self.query_one(OptionList)

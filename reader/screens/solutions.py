@@ -18,9 +18,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from library import curricula
 from library.catalogue import Curriculum
+from library.errors import SyllabusError
 from library.solutions import chapter_solutions, save_solution_link
 from reader.messages import LinkOpened
+from reader.screens.dialogs import PromptScreen
 from reader.widgets.curriculum_tree import EXERCISE_ICON, STATUS_STYLE
 
 
@@ -28,10 +31,6 @@ def ask_solution_link(
     app, conn: sqlite3.Connection, curriculum: Curriculum, exercise_id: str, saved=None
 ) -> None:
     """Ask for the user's own solution link of an exercise and save it; ``saved(url)`` after."""
-    from library import curricula
-    from library.errors import SyllabusError
-    from reader.screens.dialogs import PromptScreen
-
     found = curricula.find(curriculum, exercise_id)
     exercise = found.exercise
     if exercise is None:
@@ -86,7 +85,6 @@ class SolutionsScreen(ModalScreen[None]):
         self.number = chapter
         self.just_done = just_done
         self.data = chapter_solutions(conn, curriculum, chapter)
-        self.opened: list[str] = []
 
     def compose(self) -> ComposeResult:
         chapter = self.data.chapter
@@ -222,7 +220,6 @@ class SolutionsScreen(ModalScreen[None]):
 
     def on_link_opened(self, message: LinkOpened) -> None:
         if message.ok:
-            self.opened.append(message.url)
             self.notify(f"Opened {message.url}", timeout=3, markup=False)
         else:
             self.notify(

@@ -16,6 +16,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from index.db import connect
 from reader.messages import HitChosen, RelatedResults
 from reader.screens.search import hit_prompt
 
@@ -65,7 +66,6 @@ class RelatedPanel(OptionList):
         try:
             # index.search loads numpy and, on first use, FAISS and the embedder: only in this thread.
             from index import search
-            from index.db import connect
 
             conn = connect()
             try:
