@@ -68,3 +68,18 @@ def test_add_with_a_title_or_a_duplicate_never_asks_the_network(syllabus_home):
     assert duplicate.stderr == (
         "error: 2203.15556 is already in deep-learning as 'chinchilla' (chapter 2): Chinchilla\n"
     )
+
+
+def test_behind_a_proxy_the_look_is_at_the_proxy(monkeypatch):
+    """httpx and requests go through HTTPS_PROXY: so does the one look at the network."""
+    from library.fetch import network
+
+    monkeypatch.delenv("https_proxy", raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert network.no_network("https://export.arxiv.org/api/query") == "cannot resolve proxy.invalid"
+    monkeypatch.setenv("NO_PROXY", "arxiv.org")
+    assert (
+        network._through_proxy("https://export.arxiv.org/api/query") == "https://export.arxiv.org/api/query"
+    )

@@ -28,7 +28,7 @@ def no_network(url: str, timeout: float = PROBE_TIMEOUT) -> str | None:
 
     None when the host answers, or refuses (a refusing host is reachable: that failure belongs to
     the request itself, with its retries)."""
-    parts = urlsplit(url)
+    parts = urlsplit(_through_proxy(url))
     host = parts.hostname
     if not host:
         return None
@@ -39,6 +39,18 @@ def no_network(url: str, timeout: float = PROBE_TIMEOUT) -> str | None:
     except OSError as exc:
         reason = describe(exc, host)
         return None if isinstance(exc, ConnectionRefusedError) else reason
+
+
+def _through_proxy(url: str) -> str:
+    """The address a request for ``url`` first connects to: the proxy set for it (HTTPS_PROXY and
+    friends, which httpx and requests honour too), or the URL's own host."""
+    import urllib.request
+
+    parts = urlsplit(url)
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy and not urllib.request.proxy_bypass(parts.hostname or ""):
+        return proxy if "://" in proxy else f"http://{proxy}"
+    return url
 
 
 def describe(exc: BaseException, host: str) -> str:
