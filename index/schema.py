@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from library.db import migration, run_script
+from library.migrations import run_script
+from library.schema import migration
 
 # One statement that rewrites the FTS row of note ``{id}`` from the tables; deleted notes get none,
 # so search never finds them. A regular (content-storing) FTS5 table, because the indexed text

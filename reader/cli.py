@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sqlite3
 import sys
 
 import click
@@ -117,6 +118,16 @@ def main(argv: list[str] | None = None) -> None:
         # still buffered would fail again at exit, so stdout now goes nowhere (Python's documented way).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+    except sqlite3.DatabaseError as exc:
+        # A damaged database, a full disk, a read-only home: one line naming what to do (a damaged
+        # database is also remembered, so no later run writes to it). Anything else is a bug.
+        from library import dbhealth
+
+        translated = dbhealth.translate(exc)
+        if translated is None:
+            raise
+        click.echo(f"error: {translated}", err=True)
+        sys.exit(translated.exit_code)
     except OSError as exc:
         # A destination the user named that cannot be written (no such folder, no permission,
         # a full disk). Writes are atomic, so nothing half-written was left behind.

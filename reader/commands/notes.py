@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from index import notes
-from library import curricula, db, paths
+from library import backups, curricula, db, dbhealth, paths
 from library.errors import NotFound, SyllabusError, UsageError
 from library.store import key_of
 from reader.output import ID, NUMBER, console, emit_json, text
@@ -348,17 +348,79 @@ def _reading_or_note_reading(session: Session, query: str) -> curricula.Found:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the copy, made if its parent exists (default: the backups folder of the data home).",
 )
-@pass_session
-def backup(session: Session, directory: Path | None) -> None:
-    """Copy the database (notes, progress, everything) to a dated file; prints its path."""
+@click.option("--list", "as_list", is_flag=True, help="List the backups, oldest first.")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Check the whole database (indexes too); a sound one is cleared of an earlier damage report.",
+)
+@click.option(
+    "--restore",
+    "restore_from",
+    is_flag=False,
+    flag_value="newest",
+    default=None,
+    metavar="[BACKUP]",
+    help="Put the newest sound backup (or BACKUP) in place of the database; the replaced one is kept aside.",
+)
+@click.option("--json", "as_json", is_flag=True, help="With --list or --check: print JSON.")
+@click.pass_context
+def backup(
+    ctx: click.Context,
+    directory: Path | None,
+    as_list: bool,
+    check: bool,
+    restore_from: str | None,
+    as_json: bool,
+) -> None:
+    """Copy the database (notes, progress, everything) to a dated file; prints its path.
+
+    Syllabus also keeps a copy from the first write of each day (the last 7) and one before each
+    schema upgrade. --check and --restore work on a damaged database, which nothing else opens.
+    """
+    if sum((as_list, check, restore_from is not None)) > 1:
+        raise UsageError("use one of --list, --check and --restore")
+    target = paths.database_path()
+    if as_list:
+        found = backups.listing(directory or paths.backups_dir())
+        if as_json:
+            emit_json([{"path": str(b.path), "taken_at": b.taken_at, "reason": b.reason} for b in found])
+        elif not found:
+            click.echo("no backups yet")
+        for b in [] if as_json else found:
+            click.echo(f"{b.path}  {b.reason}, {b.age()}")
+        return
+    if check:
+        problems = dbhealth.check(target)
+        if as_json:
+            emit_json({"database": str(target), "ok": not problems, "problems": problems})
+        elif problems:
+            click.echo(f"{target}: {len(problems)} problem(s)", err=True)
+            for problem in problems:
+                click.echo(f"  {problem}", err=True)
+            click.echo(dbhealth.restore_hint(target), err=True)
+        else:
+            click.echo(f"{target}: ok")
+        if problems:
+            ctx.exit(1)
+        return
+    if restore_from is not None:
+        source = None if restore_from == "newest" else Path(restore_from).expanduser()
+        restored = dbhealth.restore(target, source)
+        click.echo(f"restored {restored.backup}")
+        if restored.kept_as is not None:
+            click.echo(f"the replaced database is kept as {restored.kept_as}")
+        return
     if directory is not None and not directory.parent.is_dir():
         # A typo must not grow a tree of folders: the folder named is made only inside one that exists.
         raise UsageError(f"no folder {directory.parent}: create it first, or leave out --to")
-    target = directory or paths.backups_dir()
+    session = ctx.find_object(Session)
+    assert session is not None
+    folder = directory or paths.backups_dir()
     try:
-        copy = db.backup(session.conn, target, reason="manual")
+        copy = db.backup(session.conn, folder, reason="manual")
     except sqlite3.OperationalError as exc:  # SQLite cannot create the copy there (no write access)
-        raise SyllabusError(f"cannot write a backup in {target}: {exc}") from None
+        raise SyllabusError(f"cannot write a backup in {folder}: {exc}") from None
     click.echo(str(copy))
 
 
