@@ -16,6 +16,7 @@ from pathlib import Path
 from index.notes import Note, list_notes
 from library import atomic, curricula, scratch
 from library.errors import NotFound, UsageError
+from library.textclean import strip_escapes
 
 # Fixed ids: Anki identifies a note type and a deck by these, so re-imports land in place.
 MODEL_ID = 1_607_392_319
@@ -107,7 +108,8 @@ def _write_package(package, target: Path) -> None:
 
 
 def _esc(value: str) -> str:
-    return html.escape(value).replace("\n", "<br>")
+    """A field of a card: HTML-escaped, and without escape sequences (exports are shown too)."""
+    return html.escape(strip_escapes(value)).replace("\n", "<br>")
 
 
 def _reading_label(conn: sqlite3.Connection, note: Note, cache: dict[str, dict[str, str]]) -> str:

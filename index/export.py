@@ -31,6 +31,7 @@ from library import atomic, store
 from library.catalogue import Curriculum, Reading
 from library.db import write
 from library.errors import NotFound, UsageError
+from library.inputs import NOTES_LIMIT, read_input
 
 W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 EXTRAS_KEY = "syllabus:note"
@@ -191,7 +192,7 @@ def export_markdown(conn: sqlite3.Connection, curriculum: Curriculum, out_dir: P
             _front_matter(fields) + "# Notes\n\n" + "\n".join(_note_markdown(n) for n in standalone)
         )
     for path, text in files.items():
-        atomic.write_text(path, text)
+        atomic.write_export(path, text)
     return list(files)
 
 
@@ -515,16 +516,15 @@ def import_annotations_file(
     conn: sqlite3.Connection, path: Path, *, curriculum: Curriculum | None = None
 ) -> ImportReport:
     """Read ``path`` (W3C Web Annotation JSON) and import it; a bad file is one UsageError, nothing written."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    raw = read_input(Path(path), limit=NOTES_LIMIT, what="notes file")
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise UsageError(f"{path}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise UsageError(f"{path}: nested too deeply to be Web Annotation JSON") from None
     try:
         return import_annotations(conn, data, curriculum=curriculum)
     except UsageError as exc:

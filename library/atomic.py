@@ -57,6 +57,14 @@ def write_bytes(target: Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+def write_export(target: Path, text: str) -> None:
+    """A file written for people and other tools (an export): atomically, and with terminal escape
+    sequences, control characters and bidi overrides removed, as everything Syllabus shows is."""
+    from library.textclean import strip_escapes
+
+    write_text(target, strip_escapes(text))
+
+
 def write_text(target: Path, text: str) -> None:
     """UTF-8 with ``\\n`` line endings on every platform (exports are diffed and synced)."""
     with replacing(target) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as handle:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+
 import sqlite3
 import time
 from collections.abc import Mapping
@@ -161,18 +163,43 @@ def study_order(curriculum: Curriculum) -> list[int]:
 
     A stable topological sort: among the chapters whose helpers are all placed, the most
     important goes next. The curriculum's own order (1, 6, 2, 7, ...) already respects its
-    "helps" facts; an imported one may not.
+    "helps" facts; an imported one may not. Linear in chapters and "helps" links (a heap of the
+    ready chapters by rank), so a curriculum of 10,000 chapters is ordered in milliseconds.
     """
     ranked = curriculum.importance_order()
     rank = {n: i for i, n in enumerate(ranked)}
-    waiting = {n: set(curriculum.helpers_of(n)) - {n} for n in ranked}
+    helped_by: dict[int, set[int]] = {n: set() for n in ranked}  # chapter -> chapters that help it
+    for chapter in curriculum.chapters:
+        for helped in chapter.helps:
+            if helped in helped_by and helped != chapter.number:
+                helped_by[helped].add(chapter.number)
+    helps: dict[int, list[int]] = {n: [] for n in ranked}
+    for helped, helpers in helped_by.items():
+        for helper in helpers:
+            helps[helper].append(helped)
+    waiting = {n: len(helpers) for n, helpers in helped_by.items()}
+    ready = [(rank[n], n) for n, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
+    by_rank = [(rank[n], n) for n in ranked]  # already in rank order: a cycle's fallback, by importance
+    next_by_rank = 0
     order: list[int] = []
-    while waiting:
-        ready = [n for n, helpers in waiting.items() if not helpers - set(order)]
-        # A cycle of "helps" (bad data) must not hang: fall back to importance.
-        pick = min(ready or waiting, key=rank.__getitem__)
+    placed: set[int] = set()
+    while len(order) < len(ranked):
+        if ready:
+            _, pick = heapq.heappop(ready)
+        else:
+            # A cycle of "helps" (bad data) must not hang: the most important unplaced chapter goes next.
+            while by_rank[next_by_rank][1] in placed:
+                next_by_rank += 1
+            pick = by_rank[next_by_rank][1]
+        if pick in placed:
+            continue
+        placed.add(pick)
         order.append(pick)
-        del waiting[pick]
+        for helped in helps[pick]:
+            waiting[helped] -= 1
+            if waiting[helped] == 0 and helped not in placed:
+                heapq.heappush(ready, (rank[helped], helped))
     return order
 
 
@@ -203,8 +230,8 @@ def next_readings(
     """What to read next: readings already started first, then unfinished recommended readings by
     study order, then optional ones by the same order."""
     rows = statuses(conn, curriculum.name)
-    order = study_order(curriculum)
-    chapters = [curriculum.chapter(n) for n in order]
+    by_number = {c.number: c for c in curriculum.chapters}
+    chapters = [by_number[n] for n in study_order(curriculum)]
     picks: list[Suggestion] = []
     roles = ("recommended", "optional") if optional else ("recommended",)
     for role in roles:

@@ -635,11 +635,31 @@ def report(
     return result
 
 
-def write_csv(result: Report, stream) -> None:
-    """The report as CSV (``csv`` module quoting) for spreadsheets."""
-    import csv
+# A spreadsheet runs a cell that starts with one of these as a formula ("CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-    writer = csv.writer(stream)
+
+def csv_cell(value: object) -> object:
+    """A value fit for a CSV cell: text that a spreadsheet would run as a formula (a title such as
+    ``=HYPERLINK(...)``) is prefixed with ``'``, which spreadsheets show as text. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _CellWriter:
+    def __init__(self, stream) -> None:
+        import csv
+
+        self._writer = csv.writer(stream)
+
+    def writerow(self, row: list) -> None:
+        self._writer.writerow([csv_cell(v) for v in row])
+
+
+def write_csv(result: Report, stream) -> None:
+    """The report as CSV (``csv`` module quoting) for spreadsheets; no cell can run as a formula."""
+    writer = _CellWriter(stream)
     if result.by == "day":
         writer.writerow(
             ["date", "what", "title", "kind", "minutes", "start", "end", "chapter", "source", "entry", "note"]

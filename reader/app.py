@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.screen import Screen
 
 from index.db import connect
@@ -43,6 +44,7 @@ from reader.messages import (
     ReadingOpened,
     ReadingSelected,
 )
+from reader.printable_lines import PrintableLines
 from reader.screens.help import HelpScreen
 from reader.screens.main import MainScreen
 from reader.screens.search import SearchScreen
@@ -80,8 +82,13 @@ class SyllabusApp(App[None]):
         self.clock = ActivityClock(self._record_time)
         self.indexing = Indexing(self)
         self.fetching = Fetching(self, lambda: self.curriculum)
+        self._printable_lines = PrintableLines()
         self.last_query = ""
         self._data_version: int | None = None
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then the one that keeps escape sequences in data off the terminal."""
+        return [*super().get_line_filters(), self._printable_lines]
 
     # --- state everyone shares ----------------------------------------------------------------------
 

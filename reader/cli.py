@@ -20,6 +20,7 @@ import sys
 import click
 
 from library.errors import SyllabusError
+from reader.output import protect_streams
 from reader.session import Session
 
 # Which module of reader/commands/ defines each command, so `syllabus CMD` imports only that
@@ -84,6 +85,7 @@ def cli(ctx: click.Context, curriculum_name: str | None) -> None:
 
     Run without a command to open the app.
     """
+    protect_streams()  # again here for callers of `cli` that bypass main() (click's test runner)
     session = Session(curriculum_name)
     ctx.obj = session
     ctx.call_on_close(session.close)
@@ -96,6 +98,7 @@ def cli(ctx: click.Context, curriculum_name: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the CLI, turning user errors into one-line messages."""
+    protect_streams()
     try:
         # Under standalone_mode=False click does not exit: a command's `ctx.exit(code)` (and --help,
         # --version) comes back as the return value, so it is passed on here or the shell sees 0.

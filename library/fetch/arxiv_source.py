@@ -67,7 +67,8 @@ def _session(config: FetchSettings):
                 time.sleep(config.backoff * 2 ** (self.failures - 1))
             LIMITER.wait(config.arxiv_delay)
             try:
-                response = super().request(method, url, headers=headers, **kwargs)
+                response = super().request(method, url, headers=headers, stream=True, **kwargs)
+                _read_within(response, time.monotonic() + config.deadline)
             except requests.RequestException:
                 self.failures += 1
                 raise
@@ -75,6 +76,33 @@ def _session(config: FetchSettings):
             return response
 
     return PoliteSession()
+
+
+# The API answers a batch of 100 papers in well under 1 MB; anything far larger is not the API.
+MAX_FEED_BYTES = 20 * 1024 * 1024
+
+
+def _read_within(response, deadline: float) -> None:
+    """Read a streamed response's body before ``deadline`` and within :data:`MAX_FEED_BYTES`.
+
+    requests bounds each wait for bytes, not the whole body: a server dripping a byte at a time
+    would hold the metadata request for hours. The body is then where requests keeps a body it
+    read itself (``_content``), so ``response.content`` works as usual for the arxiv package.
+    """
+    import requests
+
+    parts: list[bytes] = []
+    size = 0
+    for part in response.iter_content(64 * 1024):
+        parts.append(part)
+        size += len(part)
+        if size > MAX_FEED_BYTES:
+            response.close()
+            raise requests.exceptions.ContentDecodingError(f"answer over {MAX_FEED_BYTES} bytes")
+        if time.monotonic() > deadline:
+            response.close()
+            raise requests.exceptions.ReadTimeout("the answer did not finish in time")
+    response._content = b"".join(parts)
 
 
 def client(config: FetchSettings):

@@ -19,7 +19,8 @@ import msgspec
 
 from library import catalogue
 from library.catalogue import CatalogueError, Curriculum, Link
-from library.errors import NotFound
+from library.errors import NotFound, UsageError
+from library.inputs import CURRICULUM_LIMIT, read_input
 from library.markdown.assemble import assemble
 from library.markdown.chapters import chapters_of
 from library.markdown.drafts import ChapterDraft, Known
@@ -146,9 +147,9 @@ def _title_and_summary(front: list[Heading]) -> tuple[str, str]:
 def _read_text(path: Path) -> str:
     """A markdown file's text, or a CatalogueError that says why it cannot be read."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CatalogueError(f"{path}: cannot read: {exc.strerror}") from None
+        data = read_input(path, limit=CURRICULUM_LIMIT, what="reading list")
+    except UsageError as exc:
+        raise CatalogueError(str(exc)) from None
     if b"\x00" in data[:8192]:
         raise CatalogueError(f"{path}: looks like a binary file, not markdown")
     try:

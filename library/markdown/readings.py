@@ -32,11 +32,14 @@ def _item_readings(block: Block, role: Role, known: Known) -> list[Draft]:
     prefix = clean_title(block.plain[: head[0].start]).rstrip(":-–— ")
     summary = re.sub(r"\s+", " ", block.plain[sep:].lstrip(" -–—:.,;")).strip()
     mains = [Draft.of_link(link, _head_title(link, prefix, len(head)), role, summary[:600]) for link in head]
-    prose_links = [link for link in web if link not in head]
+    in_head = {id(link) for link in head}
+    prose_links = [link for link in web if id(link) not in in_head]
     nested: list[Draft] = []
+    seen_titles: dict[str, int] = {}  # how many nested readings got each title before numbering
     for link in prose_links:
         title = nested_title(link, mains[0].title, known)
-        repeats = sum(d.title == title or d.title.startswith(title[:-1] + " ") for d in nested)
+        repeats = seen_titles.get(title, 0)
+        seen_titles[title] = repeats + 1
         if repeats and title.endswith("(see also)"):
             title = f"{title[:-1]} {repeats + 1})"  # a second "[here]" of the same item
         nested.append(Draft.of_link(link, title, "optional"))

@@ -8,6 +8,7 @@ import click
 
 from library import atomic
 from library.errors import UsageError
+from library.textclean import json_text
 from reader.session import Session
 
 pass_session = click.make_pass_decorator(Session)
@@ -42,17 +43,11 @@ def export(session: Session, fmt: str, output: Path | None) -> None:
         click.echo(f"wrote {len(written)} files to {output or 'syllabus-notes'}", err=True)
         return
     if fmt == "json":
-        import json
-
         # ~20 ms, this format only
         from index.export import export_annotations_json
 
-        data = (
-            json.dumps(
-                export_annotations_json(session.conn, session.curriculum), indent=2, ensure_ascii=False
-            )
-            + "\n"
-        )
+        # Exact strings, with anything a terminal would obey written as \u escapes.
+        data = json_text(export_annotations_json(session.conn, session.curriculum)) + "\n"
     if fmt == "anki":
         # ~20 ms (+ genanki when it runs), this format only
         from index.anki import export_deck
@@ -70,7 +65,7 @@ def export(session: Session, fmt: str, output: Path | None) -> None:
     if output is None:
         click.echo(data, nl=False)
     else:
-        atomic.write_text(output.expanduser().resolve(), data)
+        atomic.write_export(output.expanduser().resolve(), data)
         click.echo(f"wrote {output}", err=True)
 
 
