@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import heapq
-
 import sqlite3
 import time
 from collections.abc import Mapping

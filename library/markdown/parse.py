@@ -12,7 +12,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-
 _WEB_LINK = re.compile(r"https?://[^\s/]+\.[^\s/]", re.I)
 
 
