@@ -26,7 +26,8 @@ def replacing(target: Path) -> Iterator[Path]:
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        # The pid in the name lets the next start sweep it if this process is killed (library.sweep).
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}-", suffix=".tmp")
     except OSError as exc:
         # Name the file the user asked for, not our temporary.
         raise OSError(exc.errno, exc.strerror, str(target)) from None

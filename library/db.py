@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from library import backups, dbhealth, paths
+from library import backups, dbhealth, paths, sweep
 from library.migrations import Migration
 from library.schema import MIGRATIONS
 
@@ -128,6 +128,8 @@ def connect(path: Path | None = None, *, migrate: bool = True) -> sqlite3.Connec
         path = paths.database_path()
     path = Path(path)
     main = path == paths.database_path()
+    if main:
+        _sweep_once()
     exists = dbhealth.preflight(path)
     writable = os.access(path.parent, os.W_OK) and (not exists or os.access(path, os.W_OK))
     if not exists:
@@ -152,6 +154,17 @@ def connect(path: Path | None = None, *, migrate: bool = True) -> sqlite3.Connec
             raise translated from None
         raise
     return conn
+
+
+_swept: set[Path] = set()
+
+
+def _sweep_once() -> None:
+    """Remove the temporaries killed processes left in the data home (once per process and home)."""
+    home = paths.data_home()
+    if home not in _swept:
+        _swept.add(home)
+        sweep.sweep(home)
 
 
 def _open(path: Path, *, writable: bool) -> Connection:

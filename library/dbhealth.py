@@ -100,7 +100,7 @@ def translate(exc: BaseException, path: Path | None = None) -> SyllabusError | N
     code = (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
     if code in DAMAGE_CODES:
         return damaged(path, str(exc))
-    if code == SQLITE_FULL:
+    if code == SQLITE_FULL or (code == SQLITE_IOERR and _disk_full(path.parent)):
         return DatabaseUnavailable(f"the disk holding {path.parent} is full: free some space and try again")
     if code == SQLITE_READONLY:
         return DatabaseUnavailable(
@@ -111,6 +111,14 @@ def translate(exc: BaseException, path: Path | None = None) -> SyllabusError | N
     if code == SQLITE_CANTOPEN:
         return DatabaseUnavailable(f"cannot open {path}: check that {path.parent} exists and is yours")
     return None
+
+
+def _disk_full(directory: Path) -> bool:
+    """SQLite reports a full disk as an I/O error when it cannot even create its -shm file."""
+    try:
+        return shutil.disk_usage(directory).free < 1024 * 1024
+    except OSError:
+        return False
 
 
 # --- the damage marker ---------------------------------------------------------------------------

@@ -131,6 +131,15 @@ def main(argv: list[str] | None = None) -> None:
             raise
         click.echo(f"error: {translated}", err=True)
         sys.exit(translated.exit_code)
+    except UnicodeEncodeError as exc:
+        # An argument with bytes that are not UTF-8 (Python keeps them as lone surrogates): such
+        # text cannot be stored or shown. A file name like that still works where a path is asked.
+        around = exc.object[max(0, exc.start - 20) : exc.end + 20]
+        click.echo(f"error: {around!r}: not valid UTF-8 text", err=True)
+        sys.exit(2)
+    except OverflowError:
+        click.echo(f"error: a number is too large (at most {2**63 - 1})", err=True)
+        sys.exit(2)
     except OSError as exc:
         # A destination the user named that cannot be written (no such folder, no permission,
         # a full disk). Writes are atomic, so nothing half-written was left behind.

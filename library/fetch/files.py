@@ -3,7 +3,7 @@
 A :class:`PendingFile` is written in its final directory but stays invisible until
 :meth:`~PendingFile.commit`: on Linux it is an anonymous ``O_TMPFILE`` inode, so a process
 killed mid-download (even by ``kill -9``) leaves nothing behind; elsewhere it is a hidden
-``.<random>.<pid>.part`` file that :func:`sweep_partials` removes on the next run once its
+``.<random>.<pid>.part`` file that :func:`library.sweep.sweep` removes on the next run once its
 process is gone. Commit is fsync, link/rename into place, fsync of the directory.
 """
 
@@ -91,7 +91,7 @@ class PendingFile:
             temp = final.parent / f".{final.name}.{os.getpid()}{PART_SUFFIX}"
             temp.unlink(missing_ok=True)
             try:
-                os.link(f"/proc/self/fd/{self._file.fileno()}", temp)
+                _link_anonymous(self._file.fileno(), temp)
             except OSError:
                 # Some kernels and sandboxes refuse to link a /proc fd: copy the finished bytes to the
                 # hidden name instead (a short window, swept on the next run if the process dies in it).
@@ -137,6 +137,20 @@ class PendingFile:
             self.discard()
 
 
+def _link_anonymous(fd: int, name: Path) -> None:
+    """Give the O_TMPFILE inode behind ``fd`` the name ``name``: ``linkat`` with AT_SYMLINK_FOLLOW.
+
+    ``/proc/self/fd/N`` is a symlink on another filesystem, and a plain ``link()`` links the
+    symlink itself (EXDEV). Passing ``dst_dir_fd`` makes Python call ``linkat``, which follows it
+    to the inode when asked to.
+    """
+    dir_fd = os.open(name.parent, os.O_RDONLY)
+    try:
+        os.link(f"/proc/self/fd/{fd}", name.name, dst_dir_fd=dir_fd, follow_symlinks=True)
+    finally:
+        os.close(dir_fd)
+
+
 def _fsync_dir(directory: Path) -> None:
     try:
         fd = os.open(directory, os.O_RDONLY)
@@ -154,29 +168,3 @@ def write_atomic(final: Path, data: bytes) -> Path:
     with PendingFile(final.parent) as pending:
         pending.write(data)
         return pending.commit(final)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def sweep_partials(root: Path) -> int:
-    """Remove ``*.part`` files left under ``root`` by processes that no longer run. Returns how many."""
-    if not root.is_dir():
-        return 0
-    removed = 0
-    for part in root.rglob(f".*{PART_SUFFIX}"):
-        try:
-            pid = int(part.name[: -len(PART_SUFFIX)].rsplit(".", 1)[-1])
-        except ValueError:
-            continue
-        if not _alive(pid):
-            part.unlink(missing_ok=True)
-            removed += 1
-    return removed

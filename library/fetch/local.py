@@ -208,8 +208,10 @@ def from_directory(
         path, version = found
         try:
             outcomes.append(attach(conn, reading, path, version_hint=version))
-        except UsageError as exc:
-            outcomes.append(Outcome(reading.id, reading.title, "failed", str(exc)))
+        except (UsageError, OSError) as exc:
+            # One bad or unreadable file fails its own reading; the rest of the folder is still attached.
+            detail = str(exc) if isinstance(exc, UsageError) else f"{path}: {exc.strerror or exc}"
+            outcomes.append(Outcome(reading.id, reading.title, "failed", detail))
     if not explicit:
         for arxiv_id, (path, _) in sorted(files.items()):
             if arxiv_id not in wanted:

@@ -41,6 +41,8 @@ def facts(source: Path | bytes) -> PdfFacts:
     except Exception as exc:  # PyMuPDF raises its own error types for damaged files
         raise NotAPdf(f"not a readable PDF: {exc}") from None
     with doc:
+        if doc.needs_pass:
+            raise NotAPdf("encrypted: it needs a password to open (save an unencrypted copy and try again)")
         if doc.page_count == 0:
             raise NotAPdf("a PDF without pages")
         first = doc[0].get_text() if doc.page_count else ""

@@ -17,7 +17,7 @@ from library.errors import UsageError
 from library.fetch import arxiv_source, network, pdf
 from library.fetch.config import FetchSettings
 from library.fetch.config import settings as read_settings
-from library.fetch.files import PendingFile, sweep_partials, write_atomic
+from library.fetch.files import PendingFile, write_atomic
 from library.fetch.html_text import looks_javascript_only
 from library.fetch.http import Download, Downloader, FetchError
 from library.fetch.outcome import NoProgress, Outcome, Progress, Status
@@ -82,7 +82,6 @@ class Fetcher:
     config: FetchSettings = field(default_factory=read_settings)
 
     def run(self, readings: list[Reading]) -> list[Outcome]:
-        sweep_partials(paths.documents_dir())
         plans = {r.id: plan(r) for r in readings}
         self._meta: dict[str, dict] = {}
         self._meta_error: FetchError | None = None

@@ -51,7 +51,7 @@ def note() -> None:
 @note.command(name="add")
 @click.argument("args", nargs=-1, metavar="[ID] [TEXT]")
 @click.option("--body", help="The note text (instead of the TEXT argument).")
-@click.option("--page", type=click.IntRange(min=1), help="Page the note is about.")
+@click.option("--page", type=ID, help="Page the note is about.")
 @click.option("--quote", help="The passage the note is on, quoted exactly (it is looked up in the document).")
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="A tag (repeat for several).")
 @click.option("--chapter", type=NUMBER, metavar="N", help="A note on chapter N instead of a reading.")
@@ -395,14 +395,15 @@ def backup(
         if as_json:
             emit_json({"database": str(target), "ok": not problems, "problems": problems})
         elif problems:
-            click.echo(f"{target}: {len(problems)} problem(s)", err=True)
-            for problem in problems:
-                click.echo(f"  {problem}", err=True)
-            click.echo(dbhealth.restore_hint(target), err=True)
+            for problem in problems[1:]:
+                click.echo(f"  also: {problem}", err=True)
         else:
             click.echo(f"{target}: ok")
         if problems:
-            ctx.exit(1)
+            raise dbhealth.DamagedDatabase(
+                f"{target}: {problems[0]}{f' (and {len(problems) - 1} more)' if len(problems) > 1 else ''}; "
+                + dbhealth.restore_hint(target)
+            )
         return
     if restore_from is not None:
         source = None if restore_from == "newest" else Path(restore_from).expanduser()

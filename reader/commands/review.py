@@ -31,7 +31,7 @@ def _show_cue(item, position: str) -> None:
 
 
 @click.group(name="review", invoke_without_command=True)
-@click.option("--limit", type=click.IntRange(min=1), help="Review at most N notes.")
+@click.option("--limit", type=ID, help="Review at most N notes.")
 @click.option("--json", "as_json", is_flag=True, help="List the due notes as JSON, without grading.")
 @pass_session
 @click.pass_context
