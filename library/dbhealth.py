@@ -6,10 +6,11 @@ traceback, and Syllabus never starts afresh over a file that existed. The checks
 - before SQLite opens the file (a ``stat`` and 100 bytes): an empty file, a file that is not
   SQLite, one shorter than its header says, a damage marker left by an earlier run, and a
   write-ahead log (``syllabus.db-wal``) deleted while a process had the database open;
-- after opening (one query): the schema page can be read;
-- before a migration and before a backup (``PRAGMA quick_check``, which reads every page:
-  about 0.1 s per 10 MB): the b-trees are sound. A backup is never taken of a damaged database,
-  so the rolling copies are not replaced by damaged ones.
+- after opening (one query): the schema reads;
+- before a migration and before a backup (``PRAGMA quick_check``: every page and b-tree), and
+  before the first write of a connection (``PRAGMA integrity_check``, which also checks every
+  index against its table: about 1 ms per MB; see ``library.db.Connection.before_write``). A
+  backup is never taken of a damaged database, so the rolling copies are not replaced by bad ones.
 
 Once damage has been seen (by a check or by SQLite refusing a page), a marker file beside the
 database makes every later open refuse too, until ``syllabus backup --restore`` or a clean
@@ -75,6 +76,8 @@ def restore_hint(path: Path) -> str:
 
 def damaged(path: Path, reason: str, *, remember: bool = True) -> DamagedDatabase:
     """The error for a damaged database, remembering the damage so no later run writes to it."""
+    # SQLite's integrity report spans lines ("*** in database main ***\n..."): one line, no banner.
+    reason = " ".join(reason.replace("*** in database main ***", "").split())
     if remember:
         mark_damaged(path, reason)
     return DamagedDatabase(f"{_shown(path)} is damaged ({reason}); {restore_hint(path)}")
