@@ -22,7 +22,6 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from index.db import connect
-from library.textclean import strip_escapes
 from reader.messages import SearchResults
 
 # Wait this long after a keystroke before querying: fast typists send one query, not ten.
@@ -31,7 +30,7 @@ DEBOUNCE_SECONDS = 0.15
 
 def snippet_text(hit: Any, width: int = 160) -> Text:
     """A hit's snippet with the matched words («…» in the index's snippets) in bold."""
-    raw = strip_escapes(getattr(hit, "snippet", None) or getattr(hit, "text", "") or "")
+    raw = getattr(hit, "snippet", None) or getattr(hit, "text", "") or ""
     raw = " ".join(raw.split())
     text = Text()
     bold = False

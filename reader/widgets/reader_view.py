@@ -2,8 +2,8 @@
 
 One :class:`BlockView` per block, so the keyboard moves a "current paragraph" cursor that
 notes, images and the related panel act on. Page changes are marked ``[p. 4]`` between
-blocks. Every piece of document text passes through :func:`library.textclean.strip_escapes`
-and is shown as a :class:`rich.text.Text`, never parsed as markup.
+blocks. Document text is shown as a :class:`rich.text.Text`, never parsed as markup (escape
+sequences are removed from every line the app draws: ``reader.printable_lines``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from library.structure.model import Block
-from library.textclean import strip_escapes
 from reader.messages import BlockFocused, NoteRequested
 
 KIND_PREFIX = {"list_item": "• "}
@@ -25,7 +24,7 @@ KIND_PREFIX = {"list_item": "• "}
 
 def block_text(block: Block) -> Text:
     """How one block reads on screen."""
-    body = strip_escapes(block.text).strip()
+    body = block.text.strip()
     if block.kind == "heading":
         text = Text()
         if block.section and not body.startswith(block.section):
@@ -159,7 +158,7 @@ class ReaderView(VerticalScroll, can_focus=True):
         if 0 <= new < len(self._views):
             view = self._views[new]
             view.add_class("-current")
-            self.post_message(BlockFocused(view.block.index, strip_escapes(view.block.text)))
+            self.post_message(BlockFocused(view.block.index, view.block.text))
 
     def _scroll_to_cursor(self, *, top: bool = False) -> None:
         if 0 <= self.cursor < len(self._views):
@@ -248,4 +247,4 @@ class ReaderView(VerticalScroll, can_focus=True):
         if block is None:
             self.notify("Open a reading and move to a paragraph to write a note on it.", severity="warning")
             return
-        self.post_message(NoteRequested(block.index, strip_escapes(block.text).strip()))
+        self.post_message(NoteRequested(block.index, block.text.strip()))

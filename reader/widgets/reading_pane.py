@@ -23,7 +23,6 @@ from textual.worker import get_current_worker
 from library import positions
 from library.catalogue import Chapter, Curriculum, Reading
 from library.structure.render import render_block_png
-from library.textclean import strip_escapes
 from reader.loading import load_document, state_text
 from reader.messages import DocumentLoaded, FetchProgress, ReadingOpened
 from reader.screens.dialogs import OutlineScreen
@@ -153,7 +152,7 @@ class ReadingPane(Vertical):
                 reading.pointer.label if reading.pointer.kind != "whole" else "Whole work", style="cyan"
             )
             if self.content.title and reading.pointer.kind != "whole":
-                title.append(f" “{strip_escapes(self.content.title)}”", style="cyan")
+                title.append(f" “{self.content.title}”", style="cyan")
         elif self.content is not None:
             title.append("Whole work", style="cyan")
         else:
@@ -207,13 +206,9 @@ class ReadingPane(Vertical):
             return
         shown = {b.index for b in reader.blocks}
         sections = self.structure.sections if self.structure is not None else []
-        headings = [
-            (s.first_block, s.level, strip_escapes(s.label)) for s in sections if s.first_block in shown
-        ]
+        headings = [(s.first_block, s.level, s.label) for s in sections if s.first_block in shown]
         if not headings:
-            headings = [
-                (b.index, 1, strip_escapes(b.text)[:60]) for b in reader.blocks if b.kind == "heading"
-            ]
+            headings = [(b.index, 1, b.text[:60]) for b in reader.blocks if b.kind == "heading"]
         if not headings:
             self.notify("This text has no headings.", severity="information")
             return
