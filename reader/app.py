@@ -118,7 +118,7 @@ class SyllabusApp(App[None]):
         saved = curricula.get_setting(self.conn, "theme")
         self.theme = saved if saved in THEMES else THEMES[0]
         self._data_version = self._db_version()
-        self.set_interval(POLL_SECONDS, self._poll_database)
+        self.set_interval(POLL_SECONDS, self.poll_database)
         self.set_interval(IDLE_CHECK_SECONDS, self.clock.check)
 
     def on_ready(self) -> None:
@@ -134,7 +134,7 @@ class SyllabusApp(App[None]):
     def _db_version(self) -> int:
         return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
-    def _poll_database(self) -> None:
+    def poll_database(self) -> None:
         """Pick up statuses written by another process (``syllabus mark`` in another terminal).
         ``data_version`` changes only for other connections' commits, never for the app's own."""
         version = self._db_version()

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from fetch_server import generated_pdf
-from test_fetch import connect, curriculum, files_under, install, reading, rows
+from fetchtools import connect, curriculum, files_under, install, reading, rows
 
 
 def test_planner_decides_by_kind_and_host():

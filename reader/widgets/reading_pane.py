@@ -98,7 +98,9 @@ class ReadingPane(Vertical):
         self.show_title()
         self.post_message(ReadingOpened(reading.id))
         self.reader.reading_id = reading.id
-        self.run_worker(self.reader.show_message(Text("Loading…", style="dim")))
+        # Its own worker, so it can be cancelled: a document loaded before "Loading…" is on screen
+        # must not be covered by it afterwards.
+        self.run_worker(self.reader.show_message(Text("Loading…", style="dim")), group="loading-message")
         self._load_worker(reading, block_index, whole)
         self.reader.focus()
 
@@ -122,6 +124,7 @@ class ReadingPane(Vertical):
         message.stop()
         if self.reading is None or message.reading_id != self.reading.id:
             return  # the user moved on
+        self.workers.cancel_group(self, "loading-message")
         if message.state != "ok" or message.structure is None or message.content is None:
             self.document = message.document
             await self.reader.show_message(state_text(message), fetchable=message.state == "missing")
