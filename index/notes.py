@@ -188,6 +188,11 @@ def _write_anchor(conn: sqlite3.Connection, note_id: int, anchor: Anchor | None,
     )
 
 
+def _quote_of(anchor_json: str | None) -> str | None:
+    """The quote in a history row's anchor."""
+    return msgspec.json.decode(anchor_json, type=Anchor).exact if anchor_json else None
+
+
 def _write_tags(conn: sqlite3.Connection, note_id: int, tags: list[str]) -> None:
     current = {r[0] for r in conn.execute("SELECT tag FROM note_tags WHERE note_id = ?", (note_id,))}
     for tag in current - set(tags):
@@ -390,23 +395,29 @@ def edit_note(
     *,
     body: str | None = None,
     tags: Iterable[str] | None = None,
+    anchor: Anchor | None = None,
 ) -> Note:
-    """Change a note's body and/or tags (``tags`` replaces the set). The old state stays in history."""
+    """Change a note's body, tags (``tags`` replaces the set) and/or where it points (``anchor``,
+    from :func:`anchor_for_quote` for a new quote). The old state stays in history."""
     new_body = _check_body(body) if body is not None else None
     new_tags = normalize_tags(tags) if tags is not None else None
+    new_anchor = _check_anchor(anchor) if anchor is not None else None
     with write(conn):
         note = get_note(conn, note_id)
         changed = msgspec.structs.replace(
             note,
             body=new_body if new_body is not None else note.body,
             tags=new_tags if new_tags is not None else note.tags,
+            anchor=new_anchor if new_anchor is not None else note.anchor,
         )
-        if changed.body == note.body and changed.tags == note.tags:
+        if changed.body == note.body and changed.tags == note.tags and changed.anchor == note.anchor:
             return note
         now = _now()
         changed = msgspec.structs.replace(changed, updated_at=now)
         conn.execute("UPDATE notes SET body = ?, updated_at = ? WHERE id = ?", (changed.body, now, note_id))
         _write_tags(conn, note_id, changed.tags)
+        if changed.anchor != note.anchor:
+            _write_anchor(conn, note_id, changed.anchor, now)
         _record(conn, changed, "edit", now)
     return changed
 
@@ -430,8 +441,9 @@ def undo(conn: sqlite3.Connection) -> Note:
 def undo_with_action(conn: sqlite3.Connection) -> tuple[str, Note]:
     """Like :func:`undo`, also saying what was undone ('edit' or 'delete'), for messages.
 
-    Undoing an edit restores the body and tags the note had before it (its anchor stays as it is:
-    re-anchoring is not an edit). Undo again walks further back.
+    Undoing an edit restores the body and tags the note had before it, and its quote when the edit
+    changed the quote (a re-anchoring after a new version is not an edit: it stays). Undo again
+    walks further back.
     """
     with write(conn):
         row = conn.execute(
@@ -447,8 +459,8 @@ def undo_with_action(conn: sqlite3.Connection) -> tuple[str, Note]:
             note = msgspec.structs.replace(note, deleted_at=None, updated_at=now)
         else:
             before = conn.execute(
-                "SELECT body, tags_json FROM note_history WHERE note_id = ? AND id < ? AND body IS NOT NULL"
-                " ORDER BY id DESC LIMIT 1",
+                "SELECT body, tags_json, anchor_json FROM note_history"
+                " WHERE note_id = ? AND id < ? AND body IS NOT NULL ORDER BY id DESC LIMIT 1",
                 (note.id, row["id"]),
             ).fetchone()
             if before is None:  # cannot happen: every note starts with a 'create' row
@@ -459,6 +471,12 @@ def undo_with_action(conn: sqlite3.Connection) -> tuple[str, Note]:
             )
             _write_tags(conn, note.id, tags)
             note = msgspec.structs.replace(note, body=before["body"], tags=tags, updated_at=now)
+            if _quote_of(row["anchor_json"]) != _quote_of(before["anchor_json"]):
+                old = (
+                    msgspec.json.decode(before["anchor_json"], type=Anchor) if before["anchor_json"] else None
+                )
+                _write_anchor(conn, note.id, old, now)
+                note = msgspec.structs.replace(note, anchor=old)
         conn.execute("UPDATE note_history SET undone_at = ? WHERE id = ?", (now, row["id"]))
         _record(conn, note, "restore", now)
     return row["action"], note

@@ -14,7 +14,6 @@ It learns from the main screen through messages and tells it through its public 
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from functools import cached_property
@@ -30,9 +29,9 @@ from index.db import connect
 from library import curricula, progress, studylog
 from library.activity import ActivityClock
 from library.catalogue import Curriculum
-from library.errors import SyllabusError
 from reader.controllers.fetching import Fetching
 from reader.controllers.indexing import Indexing
+from reader.controllers.writes import Writes
 from reader.messages import (
     FetchFinished,
     FetchProgress,
@@ -43,11 +42,15 @@ from reader.messages import (
     NotesChanged,
     ReadingOpened,
     ReadingSelected,
+    WriteFinished,
+    WriteWaiting,
 )
 from reader.printable_lines import PrintableLines
 from reader.screens.help import HelpScreen
 from reader.screens.main import MainScreen
 from reader.screens.search import SearchScreen
+from reader.terminal import detect_image_support
+from reader.threads import run_in_daemon_threads
 
 if TYPE_CHECKING:
     from index.search import Hit
@@ -56,6 +59,8 @@ if TYPE_CHECKING:
 POLL_SECONDS = 2.0
 # Seconds between checks that the user has gone idle (the clock then stops).
 IDLE_CHECK_SECONDS = 30
+# At quit, how long the writes already asked for may take to land (another process may hold the lock).
+QUIT_WAIT_SECONDS = 1.0
 THEMES = ("textual-dark", "textual-light")
 
 
@@ -83,6 +88,7 @@ class SyllabusApp(App[None]):
         self.indexing = Indexing(self)
         self.fetching = Fetching(self, lambda: self.curriculum)
         self._printable_lines = PrintableLines()
+        self.writes = Writes(self)
         self.last_query = ""
         self._data_version: int | None = None
 
@@ -111,7 +117,7 @@ class SyllabusApp(App[None]):
         raise LookupError("main screen not mounted")
 
     def get_default_screen(self) -> Screen:
-        return MainScreen(self.conn, self.curriculum, image_support=self.image_support)
+        return MainScreen(self.conn, self.curriculum, self.writes, image_support=self.image_support)
 
     def on_mount(self) -> None:
         self.sub_title = self.curriculum.title
@@ -150,12 +156,17 @@ class SyllabusApp(App[None]):
         self.clock.switch(message.reading_id)
 
     def _record_time(self, item_id: str, start: float, end: float) -> None:
-        try:
-            studylog.record_app_stretch(
-                self.conn, curriculum=self.curriculum.name, item_id=item_id, start=start, end=end
-            )
-        except SyllabusError as exc:  # e.g. the reading left the curriculum; losing a stretch beats crashing
+        name = self.curriculum.name
+
+        def record(conn: sqlite3.Connection) -> None:
+            studylog.record_app_stretch(conn, curriculum=name, item_id=item_id, start=start, end=end)
+
+        def lost(
+            exc: Exception,
+        ) -> None:  # e.g. the reading left the curriculum; losing a stretch beats crashing
             self.log.warning(f"time not recorded: {exc}")
+
+        self.writes.submit("recording study time", record, failed=lost)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)):
@@ -164,7 +175,22 @@ class SyllabusApp(App[None]):
 
     async def action_quit(self) -> None:
         self.clock.flush()
+        # The writes asked for so far (the stretch just ended, a position) land first: milliseconds,
+        # unless another process holds the database, which quitting does not wait for long.
+        self.writes.wait(QUIT_WAIT_SECONDS)
         self.exit()
+
+    def on_unmount(self) -> None:
+        self.writes.close()
+
+    def on_write_waiting(self, message: WriteWaiting) -> None:
+        self.writes.waiting(message)
+        self._show_status()
+
+    def on_write_finished(self, message: WriteFinished) -> None:
+        self.writes.finished(message)
+        if message.waited:
+            self._show_status()
 
     # --- the model, the index, fetches, and the status line that reports them ---------------------------
 
@@ -205,7 +231,7 @@ class SyllabusApp(App[None]):
         self.main.fetch_finished(message)
 
     def _show_status(self) -> None:
-        parts = [*self.fetching.state, *self.indexing.state]
+        parts = [*self.writes.state, *self.fetching.state, *self.indexing.state]
         try:
             main = self.main
         except LookupError:  # a status before the main screen is mounted: the next one shows
@@ -268,7 +294,8 @@ class SyllabusApp(App[None]):
 
     def action_toggle_theme(self) -> None:
         self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
-        curricula.set_setting(self.conn, "theme", self.theme)
+        theme = self.theme
+        self.writes.submit("saving the theme", lambda conn: curricula.set_setting(conn, "theme", theme))
 
     def action_open_next(self) -> None:
         suggestions = progress.next_readings(self.conn, self.curriculum, limit=1)
@@ -290,26 +317,6 @@ class SyllabusApp(App[None]):
         yield from binding_commands(self, [self, *main.binding_targets()])
 
 
-def detect_image_support() -> bool:
-    """Whether this terminal can draw images (sixel or the kitty graphics protocol).
-
-    textual-image asks the terminal at import time, which is only possible before Textual
-    takes over the terminal: so this runs in :func:`run_app`, and only for a real terminal.
-    It costs 0.2-0.35 s in tmux: Pillow and numpy imports (~0.1 s), a sixel query, then a kitty
-    graphics query that waits 0.1 s for an answer tmux never sends.
-    """
-    import sys
-
-    if not (sys.__stdout__ and sys.__stdout__.isatty()) or os.environ.get("SYLLABUS_NO_IMAGES"):
-        return False
-    try:
-        import textual_image.widget  # noqa: F401  (caches the cell size while the terminal can still answer)
-        from textual_image.renderable import Image, SixelImage, TGPImage
-    except Exception:
-        return False
-    return Image in (SixelImage, TGPImage)
-
-
 def make_app(
     *, curriculum_name: str | None = None, warm_model: bool = True, image_support: bool = False
 ) -> SyllabusApp:
@@ -321,4 +328,4 @@ def run_app(curriculum_name: str | None = None) -> None:
     """``syllabus`` with no command: open the app on the active (or named) curriculum."""
     app = make_app(curriculum_name=curriculum_name, image_support=detect_image_support())
     _ = app.curriculum  # an unknown curriculum name fails here, as a one-line CLI error, not inside the app
-    app.run()
+    run_in_daemon_threads(app)

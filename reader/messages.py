@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from index.review import ReviewItem, ReviewStats
     from index.search import Hit
     from library.store import Document
-    from library.structure.model import DocumentStructure, SectionContent
+    from library.structure.model import Block, DocumentStructure, SectionContent
+    from reader.controllers.writes import Job
+    from reader.widgets.block_layout import Layout
 
 
 @dataclass
@@ -87,14 +89,6 @@ class FetchFinished(Message):
 
 
 @dataclass
-class NoteRequested(Message):
-    """The reader asks for a note on a block (``n``)."""
-
-    block_index: int
-    text: str
-
-
-@dataclass
 class NotesChanged(Message):
     """Notes changed (saved, edited, deleted, restored): the app brings the search index up to date."""
 
@@ -120,6 +114,15 @@ class BlockFocused(Message):
 
     block_index: int
     text: str
+
+
+@dataclass
+class BlocksLaidOut(Message):
+    """The reader's worker laid out blocks at the view's width (``generation`` names the request)."""
+
+    generation: int
+    blocks: list[Block]
+    layout: Layout
 
 
 @dataclass
@@ -203,3 +206,21 @@ class LinkOpened(Message):
     url: str
     ok: bool
     detail: str = ""
+
+
+@dataclass
+class WriteWaiting(Message):
+    """A database write waits for another process's write lock (the status line says so)."""
+
+    what: str
+
+
+@dataclass
+class WriteFinished(Message):
+    """A database write landed (``error`` None) or failed; the app runs the job's callback."""
+
+    job: Job
+    result: object = None
+    error: Exception | None = None
+    # Whether it had to wait for the lock (its WriteWaiting showed in the status line).
+    waited: bool = False

@@ -66,16 +66,19 @@ def test_activity_clock_stops_when_idle():
     assert spans[-1] == ("attention", 1500, 1530)
 
 
-def test_activity_clock_records_into_the_study_log():
+async def test_activity_clock_records_into_the_study_log():
     from index.db import connect
     from library import studylog
     from reader.app import make_app
 
     app = make_app(warm_model=False)
-    app.clock.switch("attention", now=10_000)
-    for step in range(1, 7):
-        app.clock.touch(now=10_000 + 100 * step)
-    app.clock.flush()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.clock.switch("attention", now=10_000)
+        for step in range(1, 7):
+            app.clock.touch(now=10_000 + 100 * step)
+        app.clock.flush()  # the stretch is written by the app's writes worker
+        await app.workers.wait_for_complete()
+        await pilot.pause()
     totals = studylog.totals_by_item(connect(), "deep-learning")
     assert totals == {"attention": 600}
 

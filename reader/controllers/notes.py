@@ -1,10 +1,11 @@
 """The main screen's notes: listing the open reading's, writing one on a paragraph (``n``), editing,
 tagging, deleting and undoing from the notes panel, and jumping to a note's passage.
 
-Writes go through ``index.notes`` (the quote of a new note is anchored by
-:func:`index.notes.anchor_for_quote`, the same rule as ``syllabus note add --quote``); after each,
-the controller refreshes the panel and the reader's note marks and posts
-:class:`~reader.messages.NotesChanged`, on which the app updates the search index.
+Writes go through ``index.notes`` in the app's writes worker (:mod:`reader.controllers.writes`:
+never on the event loop); the quote of a note is anchored by :func:`index.notes.anchor_for_quote`,
+the same rule as ``syllabus note add --quote``, when it is written and again when an edit changes
+it. Once a write has landed the controller refreshes the panel and the reader's note marks and
+posts :class:`~reader.messages.NotesChanged`, on which the app updates the search index.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from typing import TYPE_CHECKING
 
 from library.errors import SyllabusError
 from library.store import key_of
-from reader.messages import NoteActionRequested, NoteRequested, NotesChanged
+from reader.messages import NoteActionRequested, NotesChanged
 from reader.screens.dialogs import PromptScreen
-from reader.screens.note_editor import NoteDraft, NoteEditor, parse_tags
+from reader.screens.note_editor import NoteDraft, NoteEditor, collapse, parse_tags
 
 if TYPE_CHECKING:
     import sqlite3
+    from collections.abc import Callable
 
     from index.notes import Anchor, Note
     from library.structure.model import Block
@@ -66,18 +68,16 @@ class NotesController:
 
     # --- writing ---------------------------------------------------------------------------------------
 
-    def request(self, message: NoteRequested) -> None:
-        """``n`` on a paragraph: the note editor, its quote the paragraph's text."""
+    def request(self, block: Block) -> None:
+        """``n`` on a paragraph: the note editor, its quote the paragraph's text. Pushed at once (the
+        caller is a priority binding): keys typed after ``n`` reach the editor."""
         reading = self.screen.pane.reading
         if reading is None:
             return
-        block = next((b for b in self.screen.pane.reader.blocks if b.index == message.block_index), None)
-        title = f"Note on {reading.title}"
-        if block is not None:
-            title += f" · p. {block.page}"
-        self._edit_new(title, block, NoteDraft("", [], message.text))
+        title = f"Note on {reading.title} · p. {block.page}"
+        self._edit_new(title, block, NoteDraft("", [], block.text.strip()))
 
-    def _edit_new(self, title: str, block: Block | None, draft: NoteDraft) -> None:
+    def _edit_new(self, title: str, block: Block, draft: NoteDraft) -> None:
         def save(result: NoteDraft | None) -> None:
             if result is not None:
                 self._add(title, result, block)
@@ -85,49 +85,66 @@ class NotesController:
         editor = NoteEditor(title=title, quote=draft.quote, body=draft.body, tags=draft.tags)
         self.screen.app.push_screen(editor, save)
 
-    def _add(self, title: str, draft: NoteDraft, block: Block | None) -> None:
-        # ~20 ms: see refresh()
-        from index import notes as notes_api
-
+    def _add(self, title: str, draft: NoteDraft, block: Block) -> None:
         pane = self.screen.pane
         reading = pane.reading
         if reading is None:
             return
-        try:
-            anchor = self._anchor(draft.quote, block) if draft.quote else None
-            note = notes_api.add_note(
-                self.conn,
+        curriculum = self.screen.curriculum.name
+        chapter = pane.chapter.number if pane.chapter else None
+        locate = self._anchor_finder(page=block.page, block_index=block.index)
+
+        def write(conn: sqlite3.Connection) -> Note:
+            # ~20 ms: see refresh(); here, in the writes' worker
+            from index import notes as notes_api
+
+            return notes_api.add_note(
+                conn,
                 body=draft.body,
-                curriculum=self.screen.curriculum.name,
+                curriculum=curriculum,
                 reading_id=reading.id,
                 reading_key=key_of(reading),
-                chapter=pane.chapter.number if pane.chapter else None,
+                chapter=chapter,
                 tags=draft.tags,
-                anchor=anchor,
+                anchor=locate(draft.quote) if draft.quote else None,
             )
-        except SyllabusError as exc:
+
+        def saved(note: Note) -> None:
+            self.refresh()
+            self.screen.notes_panel.highlight_note(note.id)
+            self.screen.notify("Note saved.")
+            self.screen.post_message(NotesChanged(note.id))
+
+        def refused(exc: Exception) -> None:
             # Nothing typed is lost: the editor opens again on the draft, to fix the quote or body.
-            self.screen.notify(str(exc), title="Note not saved", severity="error", markup=False)
+            self._not_saved(exc)
             self._edit_new(title, block, draft)
-            return
-        self.refresh()
-        self.screen.notes_panel.highlight_note(note.id)
-        self.screen.notify("Note saved.")
-        self.screen.post_message(NotesChanged(note.id))
 
-    def _anchor(self, quote: str, block: Block | None) -> Anchor:
-        # ~20 ms: see refresh()
-        from index import notes as notes_api
+        self.screen.writes.submit("saving the note", write, saved, refused)
 
-        document = self.screen.pane.document
-        return notes_api.anchor_for_quote(
-            self.screen.pane.structure,
-            quote,
-            page=block.page if block is not None else None,
-            block_index=block.index if block is not None else None,
-            document_id=str(document.id) if document is not None else None,
-            arxiv_version=document.arxiv_version if document is not None else None,
-        )
+    def _anchor_finder(self, *, page: int | None, block_index: int | None) -> Callable[[str], Anchor]:
+        """Where a quote is in the open document, as ``index.notes.anchor_for_quote`` finds it (the
+        one rule, with the CLI's ``note add --quote``); ``page`` and ``block_index`` break ties.
+        Called in the writes' worker: matching a quote in a long document takes a while."""
+        structure, document = self.screen.pane.structure, self.screen.pane.document
+
+        def locate(quote: str) -> Anchor:
+            from index import notes as notes_api  # ~20 ms: see refresh()
+
+            return notes_api.anchor_for_quote(
+                structure,
+                quote,
+                page=page,
+                block_index=block_index,
+                document_id=str(document.id) if document is not None else None,
+                arxiv_version=document.arxiv_version if document is not None else None,
+            )
+
+        return locate
+
+    def _not_saved(self, exc: Exception) -> None:
+        detail = str(exc) if isinstance(exc, SyllabusError) else repr(exc)
+        self.screen.notify(detail, title="Note not saved", severity="error", markup=False)
 
     # --- from the notes panel ----------------------------------------------------------------------------
 
@@ -137,39 +154,83 @@ class NotesController:
         from index import notes as notes_api
 
         note = notes_api.get_note(self.conn, message.note_id)
+        writes = self.screen.writes
         if message.action == "delete":
-            notes_api.delete_note(self.conn, note.id)
-            self._changed(note.id, "Note deleted. ctrl+z brings it back.")
-        elif message.action == "edit":
-
-            def save(draft: NoteDraft | None) -> None:
-                if draft is not None:
-                    notes_api.edit_note(self.conn, note.id, body=draft.body, tags=draft.tags)
-                    self._changed(note.id, "Note saved.")
-
-            self.screen.app.push_screen(
-                NoteEditor(title="Edit note", body=note.body, tags=list(note.tags)), save
+            writes.submit(
+                "deleting the note",
+                lambda conn: notes_api.delete_note(conn, note.id),
+                lambda _: self._changed(note.id, "Note deleted. ctrl+z brings it back."),
             )
+        elif message.action == "edit":
+            self._edit(note)
         elif message.action == "tag":
 
             def tag(value: str | None) -> None:
                 if value is not None:
-                    notes_api.edit_note(self.conn, note.id, tags=parse_tags(value))
-                    self._changed(note.id)
+                    tags = parse_tags(value)
+                    writes.submit(
+                        "tagging the note",
+                        lambda conn: notes_api.edit_note(conn, note.id, tags=tags),
+                        lambda _: self._changed(note.id),
+                    )
 
             self.screen.app.push_screen(PromptScreen("Tags (space-separated)", " ".join(note.tags)), tag)
+
+    def _edit(self, note: Note, draft: NoteDraft | None = None) -> None:
+        """The editor on a note: body, tags and quote. A changed quote is anchored again."""
+        from index import notes as notes_api  # ~20 ms: see refresh()
+
+        old = note.anchor
+        old_quote = collapse(old.exact or "") if old is not None else ""
+        locate = self._anchor_finder(
+            page=old.page if old else None, block_index=old.block_index if old else None
+        )
+
+        def save(result: NoteDraft | None) -> None:
+            if result is None:
+                return
+
+            def write(conn: sqlite3.Connection) -> Note:
+                anchor = None
+                if result.quote != old_quote:
+                    # No quote: the note keeps its page (and section), pointing at no passage.
+                    anchor = (
+                        locate(result.quote)
+                        if result.quote
+                        else notes_api.Anchor(
+                            document_id=old.document_id if old else None,
+                            arxiv_version=old.arxiv_version if old else None,
+                            section=old.section if old else None,
+                            page=old.page if old else None,
+                        )
+                    )
+                return notes_api.edit_note(conn, note.id, body=result.body, tags=result.tags, anchor=anchor)
+
+            def refused(exc: Exception) -> None:
+                self._not_saved(exc)
+                self._edit(note, result)
+
+            self.screen.writes.submit(
+                "saving the note", write, lambda _: self._changed(note.id, "Note saved."), refused
+            )
+
+        draft = draft or NoteDraft(note.body, list(note.tags), old_quote)
+        editor = NoteEditor(title="Edit note", body=draft.body, tags=draft.tags, quote=draft.quote)
+        self.screen.app.push_screen(editor, save)
 
     def undo(self) -> None:
         """Undo the last delete or edit of a note."""
         # ~20 ms: see refresh()
         from index import notes as notes_api
 
-        try:
-            action, note = notes_api.undo_with_action(self.conn)
-        except SyllabusError as exc:
+        def undone(result: tuple[str, Note]) -> None:
+            action, note = result
+            self._changed(note.id, f"Undid the {action} of note {note.id}.")
+
+        def nothing(exc: Exception) -> None:
             self.screen.notify(str(exc), severity="warning", markup=False)
-            return
-        self._changed(note.id, f"Undid the {action} of note {note.id}.")
+
+        self.screen.writes.submit("undoing", notes_api.undo_with_action, undone, nothing)
 
     # --- jumping ------------------------------------------------------------------------------------------
 

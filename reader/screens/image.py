@@ -1,7 +1,7 @@
 """A region of a PDF page (an equation, a figure) shown as an image.
 
 Only pushed when the terminal can draw images (sixel or the kitty graphics protocol), which
-``reader.app.detect_image_support`` decides before Textual takes over the terminal.
+``reader.terminal.detect_image_support`` decides before Textual takes over the terminal.
 """
 
 from __future__ import annotations

@@ -28,9 +28,10 @@ from textual.widgets import Header, Label, Static, Tree
 
 from library import curricula, positions, progress
 from library.catalogue import Chapter, Curriculum, Reading
-from library.errors import SyllabusError
+from library.curricula import Found
 from library.store import key_of
 from reader.controllers.notes import NotesController
+from reader.controllers.writes import Writes
 from reader.messages import (
     BlockFocused,
     FetchFinished,
@@ -39,7 +40,6 @@ from reader.messages import (
     HitChosen,
     JumpToNote,
     NoteActionRequested,
-    NoteRequested,
     ReadingSelected,
     StatusRequested,
 )
@@ -77,22 +77,30 @@ class MainScreen(Screen[None]):
         Binding("ctrl+b", "toggle_sidebar", "Hide/show curriculum"),
         Binding("N", "toggle_side_panel", "Hide/show notes panel"),
         Binding("ctrl+z", "undo_note", "Undo note delete/edit"),
+        Binding("n", "note", "Note", show=True, priority=True),
         Binding("S", "solutions", "Exercise solutions"),
         Binding("L", "solution_link", "Set your solution link"),
     ]
 
     def __init__(
-        self, conn: sqlite3.Connection, curriculum: Curriculum, *, image_support: bool = False
+        self, conn: sqlite3.Connection, curriculum: Curriculum, writes: Writes, *, image_support: bool = False
     ) -> None:
         super().__init__()
         self.conn = conn
         self.curriculum = curriculum
+        self.writes = writes
         self.image_support = image_support
         self.notes = NotesController(self)
         self.related_enabled = False
         self.side_panel_forced: bool | None = None
         self._settle_timer: Timer | None = None
         self._pending_block: tuple[int, str] | None = None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "note":
+            # Only in the reader; elsewhere ``n`` is an ordinary key (a priority binding sees every key).
+            return self.reader.has_focus
+        return True
 
     # --- layout --------------------------------------------------------------------------------------
 
@@ -107,7 +115,9 @@ class MainScreen(Screen[None]):
                 yield Label(Text(self.curriculum.title), id="curriculum-name", markup=False)
                 yield CurriculumTree(self.curriculum, statuses, id="curriculum")
                 yield ItemDetails(self.curriculum, id="item-details")
-            yield ReadingPane(self.conn, self.curriculum, image_support=self.image_support, id="reading-pane")
+            yield ReadingPane(
+                self.conn, self.curriculum, self.writes, image_support=self.image_support, id="reading-pane"
+            )
             with Vertical(id="side-panel"):
                 yield NotesPanel(id="notes")
                 yield RelatedPanel(id="related")
@@ -200,17 +210,26 @@ class MainScreen(Screen[None]):
         self.set_status(self.reading.id, READING_KEYS[key])
 
     def set_status(self, item_id: str, status: str) -> None:
-        """Write a status the user set here; a newly done exercise offers its chapter's solutions."""
-        try:
-            found = progress.mark(self.conn, self.curriculum, item_id, status)
-        except SyllabusError as exc:
+        """Write a status the user set here (in the writes' worker); once written, the tree shows it
+        and a newly done exercise offers its chapter's solutions."""
+        curriculum = self.curriculum
+
+        def written(found: Found) -> None:
+            before = self.curriculum_tree.status(found.id, found.kind)
+            self.status_changed(found.id, status)
+            self.notify(f"{found.id}: {status}", timeout=2, markup=False)
+            if found.kind == "exercise" and status == "done" and before != "done":
+                self.exercise_done(found.id, found.chapter)
+
+        def refused(exc: Exception) -> None:
             self.notify(str(exc), severity="error", markup=False)
-            return
-        before = self.curriculum_tree.status(found.id, found.kind)
-        self.status_changed(found.id, status)
-        self.notify(f"{found.id}: {status}", timeout=2, markup=False)
-        if found.kind == "exercise" and status == "done" and before != "done":
-            self.exercise_done(found.id, found.chapter)
+
+        self.writes.submit(
+            f"marking {item_id} {status}",
+            lambda conn: progress.mark(conn, curriculum, item_id, status),
+            written,
+            refused,
+        )
 
     def status_changed(self, item_id: str, status: str) -> None:
         """A status was written (here, or by another process: the app's poll calls this)."""
@@ -308,8 +327,8 @@ class MainScreen(Screen[None]):
         if not already_open:
             self.notes.refresh()
 
-    async def action_toggle_whole(self) -> None:
-        await self.pane.toggle_whole()
+    def action_toggle_whole(self) -> None:
+        self.pane.toggle_whole()
 
     def action_outline(self) -> None:
         self.pane.outline()
@@ -340,8 +359,15 @@ class MainScreen(Screen[None]):
 
     # --- notes ---------------------------------------------------------------------------------------
 
-    def on_note_requested(self, message: NoteRequested) -> None:
-        self.notes.request(message)
+    def action_note(self) -> None:
+        """``n`` in the reader: the note editor on the paragraph under the cursor. A priority binding,
+        so the editor is on screen before the app hands on the keys typed after ``n``: they go into
+        the note, never to the reader's keys (``d`` would mark the reading done)."""
+        block = self.reader.current_block
+        if block is None:
+            self.notify("Open a reading and move to a paragraph to write a note on it.", severity="warning")
+            return
+        self.notes.request(block)
 
     def on_note_action_requested(self, message: NoteActionRequested) -> None:
         self.notes.act(message)

@@ -1,5 +1,11 @@
-"""Writing or editing a note: the quoted passage (trim it to quote part of the paragraph), the
-body, and tags. Dismisses with a :class:`NoteDraft`, or None when cancelled."""
+"""Writing or editing a note: the body, tags, and the quoted passage (trim it to quote part of the
+paragraph; edit it later to point the note elsewhere). Dismisses with a :class:`NoteDraft`, or None
+when cancelled.
+
+Typing starts at once: the body has focus when the dialog appears, and keys typed before it was on
+screen (``n`` and a word typed in one go) reach the body in order. Tab moves body → tags → quote
+when the Tab key is read, so the keys typed after it land in the next field however fast they come.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -20,8 +27,8 @@ from reader.widgets.footer import Footer
 class NoteDraft:
     body: str
     tags: list[str]
-    # The passage quoted; None when editing (the anchor stays as it is).
-    quote: str | None
+    # The passage quoted, whitespace collapsed ("" when there is none).
+    quote: str
 
 
 def parse_tags(text: str) -> list[str]:
@@ -29,15 +36,22 @@ def parse_tags(text: str) -> list[str]:
     return [t.lstrip("#") for t in text.replace(",", " ").split() if t.lstrip("#")]
 
 
+def collapse(text: str) -> str:
+    """A quote as it is stored: one line, single spaces."""
+    return " ".join(text.split())
+
+
 class NoteEditor(ModalScreen[NoteDraft | None]):
+    AUTO_FOCUS = "#note-body"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save note", show=True, priority=True),
         Binding("escape", "cancel", "Cancel", show=True),
+        # Priority: focus moves when the app reads the key, before it hands on the keys after it.
+        Binding("tab", "app.focus_next", "Next field", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous field", show=False, priority=True),
     ]
 
-    def __init__(
-        self, *, title: str, quote: str | None = None, body: str = "", tags: list[str] | None = None
-    ) -> None:
+    def __init__(self, *, title: str, quote: str = "", body: str = "", tags: list[str] | None = None) -> None:
         super().__init__(classes="dialog-screen")
         self.title_text = title
         self.quote = quote
@@ -45,23 +59,37 @@ class NoteEditor(ModalScreen[NoteDraft | None]):
         self.tags = tags or []
 
     def compose(self) -> ComposeResult:
+        # In Tab order: what the user came to write first.
         with Vertical(classes="dialog note-editor"):
             yield Label(Text(self.title_text), classes="dialog-title", markup=False)
-            if self.quote is not None:
-                yield Label("Quote (delete what you do not want to quote)", classes="field-label")
-                yield TextArea(self.quote, id="note-quote", soft_wrap=True, show_line_numbers=False)
             yield Label("Note", classes="field-label")
             yield TextArea(self.body, id="note-body", soft_wrap=True, show_line_numbers=False)
             yield Label("Tags", classes="field-label")
             yield Input(
                 " ".join(self.tags), placeholder="space-separated, e.g. attention heads", id="note-tags"
             )
+            yield Label("Quote (delete what you do not want to quote)", classes="field-label")
+            yield TextArea(self.quote, id="note-quote", soft_wrap=True, show_line_numbers=False)
         yield Footer()
 
     def on_mount(self) -> None:
         body = self.query_one("#note-body", TextArea)
-        body.focus()
         body.move_cursor(body.document.end)
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key that reached the dialog itself, not a field: it was typed before the
+        dialog was on screen (the app then had no field to give it to). It goes to the field that
+        has focus now, in the order typed."""
+        if not event.is_printable or event.character is None:
+            return
+        field = self.focused
+        if isinstance(field, TextArea):
+            field.insert(event.character)
+        elif isinstance(field, Input):
+            field.insert_text_at_cursor(event.character)
+        else:
+            return
+        event.stop()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_save()
@@ -71,9 +99,7 @@ class NoteEditor(ModalScreen[NoteDraft | None]):
         if not body:
             self.notify("Write something first (or Escape to cancel).", severity="warning")
             return
-        quote = None
-        if self.quote is not None:
-            quote = " ".join(self.query_one("#note-quote", TextArea).text.split()) or None
+        quote = collapse(self.query_one("#note-quote", TextArea).text)
         tags = parse_tags(self.query_one("#note-tags", Input).value)
         self.dismiss(NoteDraft(body, tags, quote))
 

@@ -34,17 +34,25 @@ if TYPE_CHECKING:
 
     from library.store import Document
     from library.structure.model import Block, DocumentStructure, SectionContent
+    from reader.controllers.writes import Writes
 
 View = Literal["section", "whole"]
 
 
 class ReadingPane(Vertical):
     def __init__(
-        self, conn: sqlite3.Connection, curriculum: Curriculum, *, image_support: bool = False, **kwargs
+        self,
+        conn: sqlite3.Connection,
+        curriculum: Curriculum,
+        writes: Writes,
+        *,
+        image_support: bool = False,
+        **kwargs,
     ) -> None:
         super().__init__(**kwargs)
         self.conn = conn
         self.curriculum = curriculum
+        self.writes = writes
         self.image_support = image_support  # whether the terminal can draw images (decided at start)
         self.reading: Reading | None = None
         self.chapter: Chapter | None = None
@@ -55,6 +63,7 @@ class ReadingPane(Vertical):
         # Set by the screen: the open reading's status, and how many notes each block has.
         self.status = ""
         self.noted: dict[int, int] = {}
+        self._saved: tuple[str, int, View] | None = None  # the place written last
 
     def compose(self) -> ComposeResult:
         yield Static(Text("No reading open", style="dim"), id="reading-title", markup=False)
@@ -63,9 +72,9 @@ class ReadingPane(Vertical):
 
     def on_mount(self) -> None:
         self.query_one("#fetch-progress", ProgressBar).display = False
-        self.run_worker(self._show_welcome(), exclusive=False)
+        self._show_welcome()
 
-    async def _show_welcome(self) -> None:
+    def _show_welcome(self) -> None:
         """Before any reading is open: the curriculum's size and the first keys to know."""
         text = Text()
         text.append(self.curriculum.title + "\n\n", style="bold")
@@ -75,7 +84,7 @@ class ReadingPane(Vertical):
             "Enter opens a reading · d marks it done · / searches · p shows progress · v reviews notes · "
             "? lists every key"
         )
-        await self.reader.show_message(text)
+        self.reader.show_message(text)
 
     @property
     def reader(self) -> ReaderView:
@@ -98,9 +107,8 @@ class ReadingPane(Vertical):
         self.show_title()
         self.post_message(ReadingOpened(reading.id))
         self.reader.reading_id = reading.id
-        # Its own worker, so it can be cancelled: a document loaded before "Loading…" is on screen
-        # must not be covered by it afterwards.
-        self.run_worker(self.reader.show_message(Text("Loading…", style="dim")), group="loading-message")
+        # At once, not in a worker of its own: it must never land after the document it announces.
+        self.reader.show_message(Text("Loading…", style="dim"))
         self._load_worker(reading, block_index, whole)
         self.reader.focus()
 
@@ -120,14 +128,13 @@ class ReadingPane(Vertical):
         if not worker.is_cancelled:
             self.post_message(result)
 
-    async def on_document_loaded(self, message: DocumentLoaded) -> None:
+    def on_document_loaded(self, message: DocumentLoaded) -> None:
         message.stop()
         if self.reading is None or message.reading_id != self.reading.id:
             return  # the user moved on
-        self.workers.cancel_group(self, "loading-message")
         if message.state != "ok" or message.structure is None or message.content is None:
             self.document = message.document
-            await self.reader.show_message(state_text(message), fetchable=message.state == "missing")
+            self.reader.show_message(state_text(message), fetchable=message.state == "missing")
             return
         self.document, self.structure, self.content = message.document, message.structure, message.content
         saved = positions.get(self.conn, self.curriculum.name, self.reading.id)
@@ -138,7 +145,7 @@ class ReadingPane(Vertical):
         if target is not None and view == "section" and not _shows(self.content.blocks, target):
             view = "whole"  # the place to show lies outside the assigned section
         self.view = view
-        await self._render_view(target)
+        self._render_view(target)
         if message.detail:
             self.notify(message.detail, title="Showing the whole work", severity="warning", markup=False)
 
@@ -173,11 +180,11 @@ class ReadingPane(Vertical):
             return list(self.content.blocks)
         return list(self.structure.blocks) if self.structure is not None else []
 
-    async def _render_view(self, target: int | None) -> None:
-        await self.reader.show_blocks(self._shown_blocks(), cursor_block=target, noted=self.noted)
+    def _render_view(self, target: int | None) -> None:
+        self.reader.show_blocks(self._shown_blocks(), cursor_block=target, noted=self.noted)
         self.show_title()
 
-    async def toggle_whole(self) -> None:
+    def toggle_whole(self) -> None:
         """Between the assigned part and the whole work, the cursor staying on its block."""
         if self.structure is None or self.content is None:
             self.notify("Open a fetched reading first.", severity="warning")
@@ -187,7 +194,7 @@ class ReadingPane(Vertical):
         target = current.index if current is not None else None
         if self.view == "section" and target is not None and not _shows(self.content.blocks, target):
             target = None
-        await self._render_view(target)
+        self._render_view(target)
         self.save_position()
 
     def jump_to_block(self, block_index: int) -> None:
@@ -197,7 +204,7 @@ class ReadingPane(Vertical):
         shown = self.reader.position_of(block_index) is not None and _shows(self.reader.blocks, block_index)
         if not shown and self.view == "section" and _shows(self.structure.blocks, block_index):
             self.view = "whole"
-            self.run_worker(self._render_view(block_index))
+            self._render_view(block_index)
             return
         self.reader.jump_to_block(block_index)
 
@@ -229,7 +236,13 @@ class ReadingPane(Vertical):
         block = self.reader.current_block
         if self.reading is None or block is None:
             return
-        positions.save(self.conn, self.curriculum.name, self.reading.id, block.index, self.view)
+        name, reading_id, view = self.curriculum.name, self.reading.id, self.view
+        if self._saved == (reading_id, block.index, view):
+            return
+        self._saved = (reading_id, block.index, view)
+        self.writes.submit(
+            "saving your place", lambda conn: positions.save(conn, name, reading_id, block.index, view)
+        )
 
     # --- fetching ------------------------------------------------------------------------------------------
 
