@@ -144,7 +144,7 @@ async def test_theme_toggle_and_resize():
         await pilot.pause()
         assert app.theme != before
         assert curricula.get_setting(app.conn, "theme") == app.theme
-        await pilot.resize_terminal(140, 40)
+        await pilot.resize_terminal(160, 40)
         await pilot.pause()
         assert app.query_one("#side-panel").display  # wide enough for notes beside the text
         await pilot.resize_terminal(80, 24)
@@ -237,7 +237,7 @@ async def test_note_with_n_is_marked_listed_edited_deleted_and_undone(corpus):
 
     attach_attention(corpus)
     app = make_app(warm_model=False)
-    async with app.run_test(size=(140, 40)) as pilot:
+    async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
         await open_reading(app, pilot, "attention")
         reader = app.query_one(ReaderView)

@@ -21,16 +21,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.dom import DOMNode
-from textual.events import Resize
+from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Header, Label, Static, Tree
 
 from library import curricula, positions, progress
 from library.catalogue import Chapter, Curriculum, Reading
-from library.curricula import Found
 from library.store import key_of
 from reader.controllers.notes import NotesController
+from reader.controllers.panes import Panes
+from reader.controllers.statuses import Statuses
 from reader.controllers.writes import Writes
 from reader.messages import (
     BlockFocused,
@@ -43,7 +44,6 @@ from reader.messages import (
     ReadingSelected,
     StatusRequested,
 )
-from reader.screens.solutions import SolutionsScreen, ask_solution_link
 from reader.widgets.curriculum_tree import READING_KEYS, CurriculumTree, Item
 from reader.widgets.footer import Footer
 from reader.widgets.item_details import ItemDetails
@@ -55,8 +55,6 @@ from reader.widgets.related_panel import RelatedPanel
 if TYPE_CHECKING:
     from index.search import Hit
 
-# Below this width the notes/related panel starts hidden (it can still be shown with N).
-WIDE_ENOUGH_FOR_SIDE_PANEL = 120
 # How long the cursor must rest on a paragraph before its position is saved and "related" asked.
 SETTLE_SECONDS = 0.4
 
@@ -91,8 +89,9 @@ class MainScreen(Screen[None]):
         self.writes = writes
         self.image_support = image_support
         self.notes = NotesController(self)
+        self.statuses = Statuses(self)
+        self.panes = Panes(self)
         self.related_enabled = False
-        self.side_panel_forced: bool | None = None
         self._settle_timer: Timer | None = None
         self._pending_block: tuple[int, str] | None = None
 
@@ -129,7 +128,7 @@ class MainScreen(Screen[None]):
         self.related_panel.set_placeholder("Related passages appear here once the index is ready.")
         self.related_panel.titles = {r.id: r.title for _, r in self.curriculum.all_readings()}
         self.curriculum_tree.focus()
-        self._apply_width(self.app.size.width)
+        self.panes.apply_width(self.app.size.width)
         self._select_where_the_user_was()
 
     def _select_where_the_user_was(self) -> None:
@@ -143,12 +142,7 @@ class MainScreen(Screen[None]):
             self.curriculum_tree.select_chapter(suggestions[0].chapter)
 
     def on_resize(self, event: Resize) -> None:
-        self._apply_width(event.size.width)
-
-    def _apply_width(self, width: int) -> None:
-        if self.side_panel_forced is None:
-            self.query_one("#side-panel").display = width >= WIDE_ENOUGH_FOR_SIDE_PANEL
-        self.set_class(width < 100, "-narrow")
+        self.panes.apply_width(event.size.width)
 
     # --- the parts, for the app and the controllers ------------------------------------------------------
 
@@ -210,26 +204,7 @@ class MainScreen(Screen[None]):
         self.set_status(self.reading.id, READING_KEYS[key])
 
     def set_status(self, item_id: str, status: str) -> None:
-        """Write a status the user set here (in the writes' worker); once written, the tree shows it
-        and a newly done exercise offers its chapter's solutions."""
-        curriculum = self.curriculum
-
-        def written(found: Found) -> None:
-            before = self.curriculum_tree.status(found.id, found.kind)
-            self.status_changed(found.id, status)
-            self.notify(f"{found.id}: {status}", timeout=2, markup=False)
-            if found.kind == "exercise" and status == "done" and before != "done":
-                self.exercise_done(found.id, found.chapter)
-
-        def refused(exc: Exception) -> None:
-            self.notify(str(exc), severity="error", markup=False)
-
-        self.writes.submit(
-            f"marking {item_id} {status}",
-            lambda conn: progress.mark(conn, curriculum, item_id, status),
-            written,
-            refused,
-        )
+        self.statuses.set(item_id, status)
 
     def status_changed(self, item_id: str, status: str) -> None:
         """A status was written (here, or by another process: the app's poll calls this)."""
@@ -247,62 +222,33 @@ class MainScreen(Screen[None]):
                 self.status_changed(item_id, status)
 
     def action_focus_curriculum(self) -> None:
-        self.query_one("#sidebar").display = True
+        self.panes.show_sidebar()
         self.curriculum_tree.focus()
 
     def action_focus_reader(self) -> None:
         self.reader.focus()
 
     def action_toggle_sidebar(self) -> None:
-        sidebar = self.query_one("#sidebar")
-        sidebar.display = not sidebar.display
-        if not sidebar.display:
-            self.reader.focus()
+        self.panes.toggle_sidebar()
 
     def action_toggle_side_panel(self) -> None:
-        panel = self.query_one("#side-panel")
-        panel.display = not panel.display
-        self.side_panel_forced = panel.display
-        if panel.display and self.size.width < WIDE_ENOUGH_FOR_SIDE_PANEL:
-            # Three columns do not fit: the curriculum makes room (ctrl+b brings it back).
-            self.query_one("#sidebar").display = False
-        if panel.display:
+        if self.panes.toggle_side_panel():
             self._settled()
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        self.panes.focus_moved(event.widget)
 
     # --- exercises and their solutions ---------------------------------------------------------------
 
-    def _chapter_in_view(self) -> int | None:
-        """The chapter of the item under the tree's cursor, else of the open reading."""
-        item = self.curriculum_tree.current_item
-        if item is not None:
-            return item.chapter
-        return self.chapter.number if self.chapter is not None else None
-
     def action_solutions(self) -> None:
-        number = self._chapter_in_view()
+        number = self.statuses.chapter_in_view()
         if number is None:
             self.notify("Move to a chapter or an exercise to see its solutions.", severity="warning")
             return
-        self.show_solutions(number)
-
-    def show_solutions(self, number: int, *, just_done: str | None = None) -> None:
-        self.app.push_screen(SolutionsScreen(self.conn, self.curriculum, number, just_done=just_done))
-
-    def exercise_done(self, exercise_id: str, chapter: Chapter) -> None:
-        """An exercise was just marked done here: offer the chapter's public solutions."""
-        if chapter.solutions:
-            self.show_solutions(chapter.number, just_done=exercise_id)
-        else:
-            self.notify(f"{exercise_id} done. L keeps a link to your solution.", timeout=4, markup=False)
+        self.statuses.show_solutions(number)
 
     def action_solution_link(self) -> None:
-        exercise_id = self.curriculum_tree.exercise_in_view()
-        if exercise_id is None:
-            self.notify(
-                "Move to an exercise in the curriculum to set the link to your solution.", severity="warning"
-            )
-            return
-        ask_solution_link(self.app, self.conn, self.curriculum, exercise_id)
+        self.statuses.ask_link()
 
     # --- opening a reading ------------------------------------------------------------------------------
 
