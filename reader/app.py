@@ -50,6 +50,7 @@ from reader.screens.help import HelpScreen
 from reader.screens.main import MainScreen
 from reader.screens.search import SearchScreen
 from reader.terminal import detect_image_support
+from reader.themes import DARK, LIGHT, LIGHT_ANSI, LIGHT_THEME, RENAMED, THEMES
 from reader.threads import run_in_daemon_threads
 
 if TYPE_CHECKING:
@@ -61,7 +62,6 @@ POLL_SECONDS = 2.0
 IDLE_CHECK_SECONDS = 30
 # At quit, how long the writes already asked for may take to land (another process may hold the lock).
 QUIT_WAIT_SECONDS = 1.0
-THEMES = ("textual-dark", "textual-light")
 
 
 class SyllabusApp(App[None]):
@@ -121,8 +121,11 @@ class SyllabusApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = self.curriculum.title
-        saved = curricula.get_setting(self.conn, "theme")
-        self.theme = saved if saved in THEMES else THEMES[0]
+        self.register_theme(LIGHT_THEME)
+        self.ansi_theme_light = LIGHT_ANSI
+        saved = curricula.get_setting(self.conn, "theme") or DARK
+        saved = RENAMED.get(saved, saved)
+        self.theme = saved if saved in THEMES else DARK
         self._data_version = self._db_version()
         self.set_interval(POLL_SECONDS, self.poll_database)
         self.set_interval(IDLE_CHECK_SECONDS, self.clock.check)
@@ -293,7 +296,7 @@ class SyllabusApp(App[None]):
             self.main.jump_to_note(note_id)
 
     def action_toggle_theme(self) -> None:
-        self.theme = THEMES[1] if self.theme == THEMES[0] else THEMES[0]
+        self.theme = LIGHT if self.theme == DARK else DARK
         theme = self.theme
         self.writes.submit("saving the theme", lambda conn: curricula.set_setting(conn, "theme", theme))
 

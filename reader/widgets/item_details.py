@@ -25,18 +25,24 @@ class ItemDetails(Static):
         text = Text()
         if item is None:
             return text
-        if item.kind == "reading":
-            reading = next(r for r in self.curriculum.chapter(item.chapter).readings if r.id == item.id)
+        if item.kind in ("reading", "resource"):
+            chapter = self.curriculum.chapter(item.chapter)
+            readings = [*chapter.readings, *(r for e in chapter.exercises for r in e.resources)]
+            reading = next(r for r in readings if r.id == item.id)
             text.append(reading.title + "\n", style="bold")
-            text.append(f"{reading.kind} · {reading.pointer.label} · {status}\n", style="dim")
-            text.append(reading.url, style="dim")
+            kind = "resource · " + reading.kind if item.kind == "resource" else reading.kind
+            shown = (
+                reading.pointer.label if item.kind == "resource" else f"{reading.pointer.label} · {status}"
+            )
+            text.append(f"{kind} · {shown}\n")
+            text.append(reading.url)
         elif item.kind == "exercise":
             exercise = next(e for e in self.curriculum.chapter(item.chapter).exercises if e.id == item.id)
             text.append(exercise.title + "\n", style="bold")
-            text.append(f"exercise · {status}", style="dim")
+            text.append(f"exercise · {status}")
         elif item.kind == "chapter":
             chapter = self.curriculum.chapter(item.chapter)
             text.append(f"Chapter {chapter.number}: {chapter.title}\n", style="bold")
             if chapter.summary:
-                text.append(chapter.summary, style="dim")
+                text.append(chapter.summary)
         return text

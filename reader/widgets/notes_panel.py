@@ -55,7 +55,7 @@ class NotesPanel(OptionList):
         self.notes = list(notes)
         self.clear_options()
         if not self.notes:
-            self.add_option(Option(Text(placeholder, style="dim"), disabled=True))
+            self.add_option(Option(Text(placeholder), disabled=True))
         else:
             self.add_options([Option(note_prompt(n), id=str(n.id)) for n in self.notes])
             ids = [n.id for n in self.notes]

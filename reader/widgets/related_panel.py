@@ -47,7 +47,7 @@ class RelatedPanel(OptionList):
     def set_placeholder(self, message: str) -> None:
         self.hits = []
         self.clear_options()
-        self.add_option(Option(Text(message, style="dim"), disabled=True))
+        self.add_option(Option(Text(message), disabled=True))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
