@@ -39,7 +39,7 @@ EXERCISE_KEYS = {"u": "todo", "r": "doing", "d": "done"}
 class Item:
     """What a tree node stands for."""
 
-    kind: str  # "chapter" | "group" | "reading" | "exercise"
+    kind: str  # "chapter" | "group" | "reading" | "exercise" | "resource" (of an exercise)
     id: str
     chapter: int
 
@@ -56,7 +56,8 @@ def progress_bar(done: int, total: int, width: int = 8, *, count: bool = True) -
 
 
 class CurriculumTree(Tree[Item]):
-    """Chapters → Recommended / Optional / Exercise → items, each with its status."""
+    """Chapters → Recommended / Optional / Exercise → items, each with its status; an exercise's
+    resources (the paper it works from, a dataset) under the exercise."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select_cursor", "Open", show=True),
@@ -104,9 +105,17 @@ class CurriculumTree(Tree[Item]):
                     Text(title, style="italic dim"), Item("group", title, chapter.number), expand=True
                 )
                 for exercise in chapter.exercises:
-                    self._item_nodes[exercise.id] = group.add_leaf(
-                        self.exercise_label(exercise), Item("exercise", exercise.id, chapter.number)
-                    )
+                    item = Item("exercise", exercise.id, chapter.number)
+                    if not exercise.resources:
+                        self._item_nodes[exercise.id] = group.add_leaf(self.exercise_label(exercise), item)
+                        continue
+                    # Its resources under it (folded): a paper with a part to read opens in the reader.
+                    node = group.add(self.exercise_label(exercise), item)
+                    self._item_nodes[exercise.id] = node
+                    for resource in exercise.resources:
+                        self._item_nodes[resource.id] = node.add_leaf(
+                            self.resource_label(resource), Item("resource", resource.id, chapter.number)
+                        )
         self.root.expand()
 
     def status(self, item_id: str, kind: str = "reading") -> str:
@@ -137,6 +146,13 @@ class CurriculumTree(Tree[Item]):
             label.append(f"  {reading.pointer.label}", style="dim")
         return label
 
+    def resource_label(self, resource: Reading) -> Text:
+        label = Text("› ", style="bold")
+        label.append(resource.title)
+        if resource.pointer.kind != "whole":
+            label.append(f"  {resource.pointer.label}", style="dim")
+        return label
+
     def exercise_label(self, exercise: Exercise) -> Text:
         status = self.status(exercise.id, "exercise")
         label = Text(EXERCISE_ICON[status] + " ", style=STATUS_STYLE[status])
@@ -149,8 +165,8 @@ class CurriculumTree(Tree[Item]):
         """Redraw one item and its chapter's bar after a status change."""
         self.statuses[item_id] = status
         node = self._item_nodes.get(item_id)
-        if node is None or node.data is None:
-            return
+        if node is None or node.data is None or node.data.kind == "resource":
+            return  # an exercise's resource shows no status
         chapter = self.curriculum.chapter(node.data.chapter)
         if node.data.kind == "reading":
             reading = next(r for r in chapter.readings if r.id == item_id)
@@ -227,13 +243,13 @@ class CurriculumTree(Tree[Item]):
 
     def action_fetch(self) -> None:
         item = self.current_item
-        if item is None or item.kind != "reading":
+        if item is None or item.kind not in ("reading", "resource"):
             self.notify("Move to a reading to fetch it.", severity="warning")
             return
         self.post_message(FetchRequested(item.id))
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[Item]) -> None:
         item = event.node.data
-        if item is not None and item.kind == "reading":
+        if item is not None and item.kind in ("reading", "resource"):
             event.stop()
             self.post_message(ReadingSelected(item.id))
