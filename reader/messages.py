@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     # Types only: a message module must not import the domain (search loads numpy, FAISS later).
     from index.review import ReviewItem, ReviewStats
     from index.search import Hit
+    from library.progress import Progress, Suggestion
     from library.store import Document
     from library.structure.model import Block, DocumentStructure, SectionContent
     from reader.controllers.writes import Job
@@ -167,9 +168,11 @@ class HitChosen(Message):
 
 
 @dataclass
-class StudyTotalsLoaded(Message):
-    """A worker read the study log for the progress screen's charts."""
+class ProgressLoaded(Message):
+    """A worker read the statuses and added up the study log for the progress screen."""
 
+    summary: Progress | None = None
+    suggestions: list[Suggestion] = field(default_factory=list)
     # (ISO day, seconds) for the last days, today last.
     daily: list[tuple[str, float]] = field(default_factory=list)
     # Chapter number -> seconds.

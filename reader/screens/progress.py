@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from index.db import connect
 from library import progress
 from library.catalogue import Curriculum
-from reader.messages import ReadingSelected, StudyTotalsLoaded
+from reader.messages import ProgressLoaded, ReadingSelected
 from reader.widgets.bar_chart import Bar, BarChart
 from reader.widgets.curriculum_tree import progress_bar
 from reader.widgets.footer import Footer
@@ -103,26 +103,51 @@ class ProgressScreen(Screen[None]):
         self.query_one("#next-list", OptionList).focus()
 
     def action_refresh(self) -> None:
-        from library import studylog  # small module; imported here so the screen opens even without it
+        self.load()
 
-        summary = progress.summary(self.conn, self.curriculum)
-        by_chapter = studylog.totals_by_chapter(self.conn, self.curriculum.name)
+    @work(thread=True, exclusive=True, group="progress")
+    def load(self) -> None:
+        """Read the statuses and add up the study log in a thread (a long log is thousands of
+        spans): the screen paints at once and fills in when the sums are done."""
+        # ~10 ms, in this worker thread: the screen paints first
+        from library import studylog
+
+        conn = connect()
+        try:
+            loaded = ProgressLoaded(
+                summary=progress.summary(conn, self.curriculum),
+                suggestions=progress.next_readings(conn, self.curriculum, limit=5),
+                daily=studylog.daily_totals(conn, CHART_DAYS, curriculum=self.curriculum.name),
+                by_chapter=studylog.totals_by_chapter(conn, self.curriculum.name),
+            )
+        except Exception as exc:  # the screen is a view: say what failed, keep it open
+            loaded = ProgressLoaded(error=str(exc))
+        finally:
+            conn.close()
+        self.post_message(loaded)
+
+    def on_progress_loaded(self, message: ProgressLoaded) -> None:
+        if message.summary is not None:
+            self._show_chapters(message)
+        self._show_charts(message)
+
+    def _show_chapters(self, message: ProgressLoaded) -> None:
+        assert message.summary is not None
         table = self.query_one(DataTable)
         table.clear()
-        for chapter in summary.chapters:
+        for chapter in message.summary.chapters:
             table.add_row(
                 Text(str(chapter.number), style="bold"),
                 Text(chapter.title),
                 progress_bar(chapter.recommended.done, chapter.recommended.total, 6),
                 progress_bar(chapter.optional.done, chapter.optional.total, 6),
                 progress_bar(chapter.exercises.done, chapter.exercises.total, 3),
-                Text(duration(by_chapter.get(chapter.number, 0.0))),
+                Text(duration(message.by_chapter.get(chapter.number, 0.0))),
                 key=str(chapter.number),
             )
         next_list = self.query_one("#next-list", OptionList)
         next_list.clear_options()
-        suggestions = progress.next_readings(self.conn, self.curriculum, limit=5)
-        for s in suggestions:
+        for s in message.suggestions:
             prompt = Text(f"{s.chapter} ", style="bold dim")
             prompt.append(s.reading.title)
             if s.reading.pointer.kind != "whole":
@@ -130,42 +155,24 @@ class ProgressScreen(Screen[None]):
             if s.status == "reading":
                 prompt.append(" (reading)", style="yellow")
             next_list.add_option(Option(prompt, id=s.reading.id))
-        if suggestions:
+        if message.suggestions:
             next_list.highlighted = 0
         else:
             next_list.add_option(Option(Text("Everything is read. Well done.", style="dim"), disabled=True))
-        daily = studylog.daily_totals(self.conn, SPARK_DAYS, curriculum=self.curriculum.name)
+        daily = message.daily[-SPARK_DAYS:]
         self.query_one(Sparkline).data = [seconds / 60 for _, seconds in daily]
         total_week = sum(seconds for _, seconds in daily[-7:])
-        total_all = sum(by_chapter.values())
+        total_all = sum(message.by_chapter.values())
         self.query_one("#time-total", Static).update(
             Text(
                 f"today {duration(daily[-1][1]) if daily else '–'} · 7 days {duration(total_week)}"
                 f" · all {duration(total_all)}"
             )
         )
-        self.load_charts()
 
     # --- the study time tab -----------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="study-charts")
-    def load_charts(self) -> None:
-        """Read the study log in a thread: a long log is thousands of spans to add up."""
-        # ~10 ms, in this worker thread: the screen paints first
-        from library import studylog
-
-        conn = connect()
-        try:
-            daily = studylog.daily_totals(conn, CHART_DAYS, curriculum=self.curriculum.name)
-            by_chapter = studylog.totals_by_chapter(conn, self.curriculum.name)
-        except Exception as exc:  # the charts are a view: say what failed, keep the screen
-            self.post_message(StudyTotalsLoaded(error=str(exc)))
-            return
-        finally:
-            conn.close()
-        self.post_message(StudyTotalsLoaded(daily, by_chapter))
-
-    def on_study_totals_loaded(self, message: StudyTotalsLoaded) -> None:
+    def _show_charts(self, message: ProgressLoaded) -> None:
         day_chart = self.query_one("#day-chart", BarChart)
         chapter_chart = self.query_one("#chapter-chart", BarChart)
         if message.error:
