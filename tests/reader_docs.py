@@ -14,10 +14,29 @@ import threading
 from library.structure.model import Block, BlockKind, DocumentStructure, Section, SectionContent
 from reader.messages import DocumentLoaded
 
-WORDS = (
-    "model layer token weight gradient batch signal vector measure result method table "
-    "attention sample loss scale value depth width order figure"
-).split()
+WORDS = [
+    "model",
+    "layer",
+    "token",
+    "weight",
+    "gradient",
+    "batch",
+    "signal",
+    "vector",
+    "measure",
+    "result",
+    "method",
+    "table",
+    "attention",
+    "sample",
+    "loss",
+    "scale",
+    "value",
+    "depth",
+    "width",
+    "order",
+    "figure",
+]
 
 
 def words(seed: int, count: int) -> str:
@@ -48,8 +67,15 @@ def structure(pages: int = 30, per_page: int = 6) -> DocumentStructure:
             add(page, "footnote", "1 " + words(9, 8), marker="1")
             add(page, "footnote", "2 " + words(11, 8), marker="2")
         sections.append(
-            Section(number=str(page), title=f"Part {page}", level=1, start_page=page, end_page=page,
-                    first_block=first, end_block=len(blocks))
+            Section(
+                number=str(page),
+                title=f"Part {page}",
+                level=1,
+                start_page=page,
+                end_page=page,
+                first_block=first,
+                end_block=len(blocks),
+            )
         )
     return DocumentStructure(kind="pdf", page_count=pages, sections=sections, blocks=blocks, source="outline")
 
@@ -88,8 +114,16 @@ class Loader:
         self._go.wait(10)
         if self.state != "ok":
             return DocumentLoaded(reading.id, self.state)
-        content = section(self.doc, self.part) if self.part else SectionContent(
-            number=None, title="", start_page=1, end_page=self.doc.page_count, blocks=list(self.doc.blocks)
+        content = (
+            section(self.doc, self.part)
+            if self.part
+            else SectionContent(
+                number=None,
+                title="",
+                start_page=1,
+                end_page=self.doc.page_count,
+                blocks=list(self.doc.blocks),
+            )
         )
         return DocumentLoaded(reading.id, "ok", self.doc, content, whole=self.part is None)
 
