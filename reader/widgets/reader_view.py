@@ -130,7 +130,7 @@ class ReaderView(ScrollView, can_focus=True):
         self.text_layout = layout
         self.cursor = cursor
         self.virtual_size = Size(self._view_width(), len(layout))
-        self.scroll_to(0, 0, animate=False, immediate=True)
+        self.scroll_to(0, 0, animate=False, immediate=True, force=True)
         self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -228,6 +228,9 @@ class ReaderView(ScrollView, can_focus=True):
             block = self.blocks[position]
             self.post_message(BlockFocused(block.index, block.text))
 
+    # Every scroll here is immediate and forced: it happens now, before the next key is read, and
+    # also right after a new layout, before Textual has decided that the view has a scrollbar.
+
     def _scroll_to_block(self, position: int, align: Align) -> None:
         top, bottom = self.text_layout.tops[position], self.text_layout.bottom(position)
         height, y = self._height, round(self.scroll_offset.y)
@@ -241,7 +244,7 @@ class ReaderView(ScrollView, can_focus=True):
             target = min(top, bottom - height)
         else:
             return
-        self.scroll_to(y=max(0, target), animate=False, immediate=True)
+        self.scroll_to(y=max(0, target), animate=False, immediate=True, force=True)
 
     def _visible(self, position: int) -> bool:
         y = round(self.scroll_offset.y)
@@ -263,7 +266,7 @@ class ReaderView(ScrollView, can_focus=True):
             self.set_cursor(first if first is not None else 0)
         elif self.text_layout.bottom(self.cursor) > round(self.scroll_offset.y) + self._height:
             # A long paragraph: show the rest of it before moving on.
-            self.scroll_relative(y=max(1, self._height - 2), animate=False, immediate=True)
+            self.scroll_relative(y=max(1, self._height - 2), animate=False, immediate=True, force=True)
         else:
             self.set_cursor(self.cursor + 1)
 
@@ -274,7 +277,7 @@ class ReaderView(ScrollView, can_focus=True):
             first = self._first_visible()
             self.set_cursor(first if first is not None else 0)
         elif self.text_layout.tops[self.cursor] < round(self.scroll_offset.y):
-            self.scroll_relative(y=-max(1, self._height - 2), animate=False, immediate=True)
+            self.scroll_relative(y=-max(1, self._height - 2), animate=False, immediate=True, force=True)
         else:
             self.set_cursor(self.cursor - 1)
 
@@ -294,7 +297,7 @@ class ReaderView(ScrollView, can_focus=True):
         if new_y == y:  # at an end already: the cursor goes to the first or last block
             self.set_cursor(len(self.blocks) - 1 if direction > 0 else 0)
             return
-        self.scroll_to(y=new_y, animate=False, immediate=True)
+        self.scroll_to(y=new_y, animate=False, immediate=True, force=True)
         target = self._first_visible()
         if target is not None:
             self.set_cursor(target)
