@@ -71,3 +71,46 @@ def test_solutions_dialog_after_an_exercise_is_done(snap_compare):
         await _settle(pilot)
 
     assert snap_compare(make_app(warm_model=False), terminal_size=(100, 30), run_before=run_before)
+
+
+def _reading_open(monkeypatch):
+    """A made-up document (tests/reader_docs.py) in the reader, the cursor two paragraphs down."""
+    import reader_docs
+
+    reader_docs.serve(monkeypatch)
+
+    async def run_before(pilot) -> None:
+        await _settle(pilot)
+        pilot.app.main.open_reading("attention")
+        await _settle(pilot)
+        await pilot.press("j", "j")
+        await _settle(pilot)
+
+    return run_before
+
+
+def test_reading_at_80x24(snap_compare, monkeypatch):
+    """80x24: the curriculum folded away while reading; one bullet per list item further down."""
+    assert snap_compare(
+        make_app(warm_model=False), terminal_size=(80, 24), run_before=_reading_open(monkeypatch)
+    )
+
+
+def test_reading_at_120x40(snap_compare, monkeypatch):
+    """120x40: the curriculum beside a reader that keeps three quarters of the width."""
+    assert snap_compare(
+        make_app(warm_model=False), terminal_size=(120, 40), run_before=_reading_open(monkeypatch)
+    )
+
+
+def test_list_table_equation_and_footnotes(snap_compare, monkeypatch):
+    """The blocks after the paragraphs of Part 2: list items, caption, equation, table, footnotes."""
+    run = _reading_open(monkeypatch)
+
+    async def run_before(pilot) -> None:
+        await run(pilot)
+        reader = pilot.app.main.reader
+        reader.jump_to_block(next(b.index for b in reader.blocks if b.kind == "list_item"))
+        await _settle(pilot)
+
+    assert snap_compare(make_app(warm_model=False), terminal_size=(100, 40), run_before=run_before)
