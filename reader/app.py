@@ -185,6 +185,8 @@ class SyllabusApp(App[None]):
 
     def on_unmount(self) -> None:
         self.writes.close()
+        if "conn" in self.__dict__:
+            self.conn.close()
 
     def on_write_waiting(self, message: WriteWaiting) -> None:
         self.writes.waiting(message)
