@@ -12,7 +12,7 @@ import pytest
 import reader_docs
 from apptools import attach_attention, screen_text, settle
 from textual import events
-from textual.widgets import Input, TextArea
+from textual.widgets import TextArea
 
 from index import notes as notes_api
 from library import paths, progress

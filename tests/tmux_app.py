@@ -33,13 +33,15 @@ class TmuxApp:
         height: int = 40,
         delay: float = 0.0,
         name: str = "syllabus-test",
+        program: list[str] | None = None,
     ) -> None:
         self.socket = f"{name}-{os.getpid()}-{time.monotonic_ns()}"
         self.session = name
         settings = {"SYLLABUS_HOME": str(home), **(env or {})}
         # Explicit, because tmux gives a new pane the server's environment, not the caller's.
         exports = " ".join(f"{key}={_quote(value)}" for key, value in settings.items())
-        command = f"{exports} exec {SYLLABUS} {' '.join(args)}"
+        argv = " ".join(_quote(part) for part in [*(program or [str(SYLLABUS)]), *args])
+        command = f"{exports} exec {argv}"
         if delay:
             command = f"sleep {delay}; {command}"
         self.started = time.perf_counter()
@@ -62,7 +64,12 @@ class TmuxApp:
         return self._tmux("capture-pane", "-p", "-t", self.session)
 
     def send(self, *keys: str) -> None:
+        """tmux key names ("Enter", "PageDown", "q"): see ``tmux send-keys``."""
         self._tmux("send-keys", "-t", self.session, *keys)
+
+    def type(self, text: str) -> None:
+        """Characters as typed, each one a key ("/" included)."""
+        self._tmux("send-keys", "-t", self.session, "-l", text)
 
     def wait_for(self, text: str, timeout: float = 30.0, poll: float = 0.005) -> float:
         """Seconds from the session's start until ``text`` is on screen."""
@@ -71,6 +78,12 @@ class TmuxApp:
                 return time.perf_counter() - self.started
             time.sleep(poll)
         raise TimeoutError(f"{text!r} not on screen after {timeout} s:\n{self.screen()}")
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system, every thread) the app's process has used so far."""
+        with open(f"/proc/{self.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def alive(self) -> bool:
         """Whether the app's process still runs (a zombie has ended)."""
