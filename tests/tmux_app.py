@@ -1,8 +1,9 @@
 """The real ``syllabus`` app in a detached tmux session: what a user's terminal sees.
 
-Used by the tests that need a real terminal (the pane title under tmux, quitting) and by
-``tests/benchmarks/bench_app.py``. Each session runs on a tmux server of its own (``-L``), so a
-test never meets the user's sessions, and the server goes when the session is closed.
+Used by the tests that need a real terminal (the pane title under tmux) and by
+``tests/benchmarks/bench_app.py``. Each session runs on a tmux server of its own, its socket in a
+temporary folder (``-S``), so a test never meets the user's sessions; closing the session ends
+the server and removes the folder.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,7 +37,8 @@ class TmuxApp:
         name: str = "syllabus-test",
         program: list[str] | None = None,
     ) -> None:
-        self.socket = f"{name}-{os.getpid()}-{time.monotonic_ns()}"
+        self._folder = Path(tempfile.mkdtemp(prefix="syllabus-tmux-"))
+        self.socket = str(self._folder / "socket")
         self.session = name
         settings = {"SYLLABUS_HOME": str(home), **(env or {})}
         # Explicit, because tmux gives a new pane the server's environment, not the caller's.
@@ -50,7 +53,7 @@ class TmuxApp:
 
     def _tmux(self, *args: str) -> str:
         result = subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10
+            ["tmux", "-S", self.socket, *args], capture_output=True, text=True, timeout=10
         )
         if result.returncode != 0:
             raise RuntimeError(f"tmux {' '.join(args)}: {result.stderr.strip()}")
@@ -94,7 +97,8 @@ class TmuxApp:
             return False
 
     def close(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True)
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
+        shutil.rmtree(self._folder, ignore_errors=True)
 
     def __enter__(self) -> TmuxApp:
         return self

@@ -136,6 +136,8 @@ class Code:
         return env
 
     def start(self, home: Path, width: int = 120, height: int = 40) -> TmuxApp:
+        if (home / "syllabus.db").exists():
+            start_at_t5(home)
         return TmuxApp(
             home, env=self.env(), width=width, height=height, name="bench-app", program=self.program()
         )
@@ -186,12 +188,19 @@ def t5_home() -> Path:
     env = {**os.environ, "SYLLABUS_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     for args in (["attach", "t5", str(T5)], ["index", "update"]):
         subprocess.run([str(SYLLABUS), *args], env=env, check=True, capture_output=True)
+    start_at_t5(home)
+    return home
+
+
+def start_at_t5(home: Path) -> None:
+    """T5 as the last reading opened, at its first block: the curriculum's cursor starts on it, and
+    Enter opens it on page 1 (a session before moved the saved place)."""
     script = (
         "from index.db import connect\nfrom library import positions\n"
         "positions.save(connect(), 'deep-learning', 't5', 0, 'whole')\n"
     )
+    env = {**os.environ, "SYLLABUS_HOME": str(home)}
     subprocess.run([str(VENV_PYTHON), "-c", script], env=env, check=True)
-    return home
 
 
 def drop_structure_cache(home: Path) -> None:
