@@ -24,6 +24,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.screen import Screen
+from textual.widgets import Input, TextArea
 
 from index.db import connect
 from library import curricula, progress, studylog
@@ -69,7 +70,8 @@ class SyllabusApp(App[None]):
     TITLE = "Syllabus"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark", "help", "Help", show=True),
-        Binding("slash", "search", "Search", show=True),
+        # Priority: the search box is the screen before the keys typed after "/" are handed on.
+        Binding("slash", "search", "Search", show=True, priority=True),
         Binding("p", "progress", "Progress", show=True),
         Binding("v", "review", "Review notes", show=True),
         Binding("q", "quit", "Quit", show=True),
@@ -95,6 +97,10 @@ class SyllabusApp(App[None]):
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters, then the one that keeps escape sequences in data off the terminal."""
         return [*super().get_line_filters(), self._printable_lines]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # "/" typed into a field (a note, a query) is a character, not a search.
+        return not (action == "search" and isinstance(self.focused, (Input, TextArea)))
 
     # --- state everyone shares ----------------------------------------------------------------------
 

@@ -392,3 +392,20 @@ async def test_an_exercise_resource_with_a_part_opens_from_the_tree(corpus):
         assert app.main.reading.id == "ex9-red-teaming-paper"
         assert app.main.pane.content.number == "3.1"
         assert "3.1" in screen_text(app)
+
+
+async def test_slash_and_a_query_typed_at_once_all_reach_the_search_box(monkeypatch):
+    from index import search as search_api
+    from reader.screens.search import SearchScreen
+
+    monkeypatch.setattr(search_api, "search", lambda conn, query, **kw: [])
+    reader_docs.serve(monkeypatch)
+    app = make_app(warm_model=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await open_doc(app, pilot)
+        type_at_once(app, ["slash", *"dx/q"])  # "d" and "x" are status keys, "q" quits
+        await settle(app, pilot)
+        assert isinstance(app.screen, SearchScreen)
+        assert app.screen.query_one("#search-input").value == "dx/q"
+        assert "attention" not in progress.statuses(app.conn, "deep-learning")

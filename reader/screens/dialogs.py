@@ -12,8 +12,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from reader.screens.typing import TypingScreen
 
-class PromptScreen(ModalScreen[str | None]):
+
+class PromptScreen(TypingScreen[str | None]):
     """One line of text (tags, a quick query). Enter submits, Escape cancels with None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]

@@ -3,8 +3,9 @@ paragraph; edit it later to point the note elsewhere). Dismisses with a :class:`
 when cancelled.
 
 Typing starts at once: the body has focus when the dialog appears, and keys typed before it was on
-screen (``n`` and a word typed in one go) reach the body in order. Tab moves body → tags → quote
-when the Tab key is read, so the keys typed after it land in the next field however fast they come.
+screen (``n`` and a word typed in one go) reach the body in order (:mod:`reader.screens.typing`).
+Tab moves body → tags → quote when the app reads the Tab key, so the keys typed after it land in
+the next field however fast they come.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, TextArea
 
+from reader.screens.typing import TypingScreen
 from reader.widgets.footer import Footer
 
 
@@ -41,7 +41,7 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-class NoteEditor(ModalScreen[NoteDraft | None]):
+class NoteEditor(TypingScreen[NoteDraft | None]):
     AUTO_FOCUS = "#note-body"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save note", show=True, priority=True),
@@ -75,21 +75,6 @@ class NoteEditor(ModalScreen[NoteDraft | None]):
     def on_mount(self) -> None:
         body = self.query_one("#note-body", TextArea)
         body.move_cursor(body.document.end)
-
-    def on_key(self, event: events.Key) -> None:
-        """A printable key that reached the dialog itself, not a field: it was typed before the
-        dialog was on screen (the app then had no field to give it to). It goes to the field that
-        has focus now, in the order typed."""
-        if not event.is_printable or event.character is None:
-            return
-        field = self.focused
-        if isinstance(field, TextArea):
-            field.insert(event.character)
-        elif isinstance(field, Input):
-            field.insert_text_at_cursor(event.character)
-        else:
-            return
-        event.stop()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.action_save()

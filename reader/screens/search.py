@@ -16,13 +16,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from index.db import connect
 from reader.messages import SearchResults
+from reader.screens.typing import TypingScreen
 
 # Wait this long after a keystroke before querying: fast typists send one query, not ten.
 DEBOUNCE_SECONDS = 0.15
@@ -72,7 +72,7 @@ def run_search(query: str, *, k: int = 20) -> list[Any]:
         conn.close()
 
 
-class SearchScreen(ModalScreen[Any]):
+class SearchScreen(TypingScreen[Any]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close search", show=True),
         Binding("down", "move(1)", "Next result", show=False),
