@@ -25,9 +25,10 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.screen import Screen
+from textual.worker import WorkerFailed
 
 from index.db import connect
-from library import curricula, progress, studylog
+from library import curricula, dbhealth, progress, studylog
 from library.activity import ActivityClock
 from library.catalogue import Curriculum
 from library.errors import SyllabusError
@@ -83,8 +84,24 @@ class SyllabusApp(App[None]):
         self.indexing = Indexing(self)
         self.fetching = Fetching(self, lambda: self.curriculum)
         self._printable_lines = PrintableLines()
+        self.fatal_error: SyllabusError | None = None  # what ended the app, shown as the CLI's one line
         self.last_query = ""
         self._data_version: int | None = None
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A damaged database, a full disk or another user error met mid-session (a worker opening
+        the database, say) ends the app with the one line the CLI prints, not a traceback.
+
+        Textual's hook for unhandled exceptions is this private method; anything that is not a user
+        error still goes to Textual's own handling (a traceback: a bug).
+        """
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        user_error = cause if isinstance(cause, SyllabusError) else dbhealth.translate(cause)
+        if user_error is None:
+            super()._handle_exception(error)
+            return
+        self.fatal_error = user_error
+        self.exit(return_code=1)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters, then the one that keeps escape sequences in data off the terminal."""
@@ -322,3 +339,5 @@ def run_app(curriculum_name: str | None = None) -> None:
     app = make_app(curriculum_name=curriculum_name, image_support=detect_image_support())
     _ = app.curriculum  # an unknown curriculum name fails here, as a one-line CLI error, not inside the app
     app.run()
+    if app.fatal_error is not None:
+        raise app.fatal_error
