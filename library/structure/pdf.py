@@ -592,12 +592,12 @@ def _from_outline(
                     readings = read_as[r] = _readings(rows, chunk_ids, r)
                 titles, options = readings
                 if want in options or want_title in options:
-                    # A styled row at body size or larger, or one printed with the entry's own
-                    # number, is a heading; another may be a label in a figure.
+                    # A row at body size or larger that is styled or numbered, or one printed
+                    # with the entry's own number, is a heading; another may be a figure's label.
                     cand = cand_at[r]
-                    weak = (not cand.styled or rows[r].size < stats.body_size - 0.6) and not (
-                        number_o and cand.number == number_o
-                    )
+                    weak = (
+                        not (cand.styled or cand.kind == "num") or rows[r].size < stats.body_size - 0.6
+                    ) and not (number_o and cand.number == number_o)
                     matches.append((rank, weak, r, want in titles))
                     if rank == 0 and not weak:
                         break  # a styled row on the entry's own page: nothing comes before it
