@@ -8,10 +8,11 @@ notes and passages, so that a result list ends where relevance ends instead of a
 * meaning — cosine similarity, one embedding space for both kinds. The nearest passages, and notes
   from :data:`MEANING_FLOOR` up, share one list ranked by cosine; a passage below the floor counts
   only as support for a word match, and is not returned for its meaning alone. A note from the higher
-  :data:`NOTE_MEANING_FLOOR` up is close enough to be listed among notes alone: a learner has dozens
-  of notes against thousands of passages, and a note written about the very question would
-  otherwise sink under every passage that shares its words. (Listed on its own, a weaker note's
-  first place would be worth as much as the best passage's: that was the unrelated note at #2.)
+  :data:`NOTE_MEANING_FLOOR` up is close enough to be listed among notes alone, a list that counts
+  twice (:data:`CLOSE_NOTE_WEIGHT`): a learner has dozens of notes against thousands of passages,
+  and a note written about the very question would otherwise sink under every passage that shares
+  its words. (Listed on its own, a weaker note's first place would be worth as much as the best
+  passage's: that was the unrelated note at #2.)
 * words — passages matching a query word, by BM25; and notes that cover :data:`NOTE_WORDS_FLOOR`
   of the query (:func:`index.word_scores.note_coverage`: its terms weighted by their rarity across
   notes and passages), by BM25 among notes. A note sharing one common word with a question is not
@@ -61,11 +62,15 @@ LEAD_BONUS = 2.0 / (RRF_K + 1)
 # it; 95 % of (question, unrelated note) pairs are below it.
 MEANING_FLOOR = 0.30
 # A note is listed among notes alone only with stronger evidence: that list is short (dozens of
-# notes against thousands of passages), so its first item gets a top rank whatever its score. Both
+# notes against thousands of passages), so its first item gets a top rank whatever its score. The
 # floors were chosen on the benchmark's notes (tests/benchmarks/notes.json) on one half of the
 # queries and checked on the other (README, "Search").
-NOTE_MEANING_FLOOR = 0.45
+NOTE_MEANING_FLOOR = 0.55
 NOTE_WORDS_FLOOR = 0.40
+# The list of close notes counts twice: a note that close to the query (above every unrelated
+# note of the benchmark) weighs as much as a passage found by both words and meaning, so the note
+# a learner wrote about the very question is not ranked below every passage sharing its words.
+CLOSE_NOTE_WEIGHT = 2.0
 # A BM25 list's top item leads the fused list when (s1 - s2) / s1 exceeds this, s being the
 # (positive) BM25 scores of its first two items. Chosen by 2-fold cross-validation on the
 # retrieval benchmark: each half picked 0.05 or 0.08 from 0.02-1.0; 0.05-0.10 is a plateau.
@@ -408,18 +413,23 @@ def query_vector(embedder, text: str):
 
 
 def fuse(
-    ranked_lists: Iterable[Sequence[tuple[str, int]]], k: int = RRF_K, leaders: Iterable[tuple[str, int]] = ()
+    ranked_lists: Iterable[Sequence[tuple[str, int]]],
+    k: int = RRF_K,
+    leaders: Iterable[tuple[str, int]] = (),
+    weights: Sequence[float] | None = None,
 ) -> list[tuple[tuple[str, int], float]]:
     """Reciprocal-rank fusion of lists of (kind, id), best first in each; best first.
 
-    Equal scores keep the order in which items were first met (list by list, rank by rank), so
-    the earlier list wins a tie. ``leaders`` (a confident word match) get :data:`LEAD_BONUS`,
-    which puts them first; the score returned is the one ranked by, so it falls with the rank.
+    A list counts ``weights[i]`` times (1 by default). Equal scores keep the order in which items
+    were first met (list by list, rank by rank), so the earlier list wins a tie. ``leaders`` (a
+    confident word match) get :data:`LEAD_BONUS`, which puts them first; the score returned is the
+    one ranked by, so it falls with the rank.
     """
     scores: dict[tuple[str, int], float] = {}
-    for ranked in ranked_lists:
+    for n, ranked in enumerate(ranked_lists):
+        weight = 1.0 if weights is None else weights[n]
         for rank, item in enumerate(ranked, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     for item in set(leaders):
         if item in scores:
             scores[item] += LEAD_BONUS
@@ -495,6 +505,7 @@ def search(
     filters = _Filters(conn, kinds=kinds, chapter=chapter, reading_key=reading_key, tag=tag)
     depth = max(CANDIDATES, 2 * k)
     lists: list[list[tuple[str, int]]] = []
+    weights: list[float] = []
     leaders: list[tuple[str, int]] = []
     worded: set[tuple[str, int]] = set()
     cosines: dict[tuple[str, int], float] = {}
@@ -502,6 +513,7 @@ def search(
         for kind in filters.kinds:
             scored = word_ranked(conn, kind, query, filters, depth)
             lists.append([(kind, i) for i, _ in scored])
+            weights.append(1.0)
             worded.update((kind, i) for i, _ in scored)
             # Measured on passages; a note list's top is too often a lone, weak match to lead.
             if mode == "hybrid" and kind == "passage" and confident_top(scored):
@@ -512,12 +524,13 @@ def search(
         if "note" in filters.kinds:
             ensure_note_vectors(conn, embedder)
         vector = query_vector(embedder, query)
-        by_meaning, cosines = meaning_lists(conn, vector, embedder, filters, depth)
-        lists += by_meaning
+        (shared, own), cosines = meaning_lists(conn, vector, embedder, filters, depth)
+        lists += [shared, own]
+        weights += [1.0, CLOSE_NOTE_WEIGHT]
     # An item with neither a word match nor a similarity from the floor up is not returned.
     fused = [
         (item, score)
-        for item, score in fuse(lists, leaders=leaders)
+        for item, score in fuse(lists, leaders=leaders, weights=weights)
         if item in worded or cosines.get(item, 0.0) >= MEANING_FLOOR
     ]
     return hydrate(conn, fused, k, query)

@@ -64,9 +64,9 @@ async def test_background_indexing_shows_progress_and_stops_when_cancelled(monke
     app = make_app(warm_model=False)
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
-        app.update_index()
+        app.indexing.update()
         # The first batch is stored and the line says how far it got; the second batch is waiting.
-        await wait_for(pilot, lambda: app.index_state == f"indexing notes {update.BATCH}/{NOTES}")
+        await wait_for(pilot, lambda: app.indexing.index_state == f"indexing notes {update.BATCH}/{NOTES}")
         assert stored() == update.BATCH
         app.workers.cancel_group(app, "index")
         embedder.gate.set()
@@ -74,7 +74,7 @@ async def test_background_indexing_shows_progress_and_stops_when_cancelled(monke
         await pilot.pause()
         # It stopped after the batch it was in: committed, nothing more, and no "up to date".
         assert runs[0].interrupted and stored() == 2 * update.BATCH
-        assert app.index_state.startswith("indexing notes")
-        app.update_index()  # the next run does the rest
-        await wait_for(pilot, lambda: app.index_state == "index up to date")
+        assert app.indexing.index_state.startswith("indexing notes")
+        app.indexing.update()  # the next run does the rest
+        await wait_for(pilot, lambda: app.indexing.index_state == "index up to date")
         assert not runs[1].interrupted and stored() == NOTES

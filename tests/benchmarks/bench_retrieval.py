@@ -259,7 +259,7 @@ def notes_measure(
     return out
 
 
-NOTE_FLOOR_GRID = [(m, w) for m in (0.35, 0.40, 0.45, 0.50) for w in (0.2, 0.3, 0.4, 0.5)]
+NOTE_FLOOR_GRID = [(m, w) for m in (0.45, 0.50, 0.55, 0.60) for w in (0.3, 0.4, 0.5)]
 
 
 def cross_validate_note_floors(home: Path, questions: list[dict], notes: dict) -> dict:
