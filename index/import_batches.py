@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
 from library.db import write
+from library.sweep import process_alive
 
 CHUNK_SECONDS = 0.5  # longest a batch holds the write lock in one go (one note over it at most)
 # Between two chunks the lock is left free this long: a waiting writer's busy handler sleeps up to
@@ -127,16 +128,6 @@ def recover(conn: sqlite3.Connection) -> int:
     for batch, pid, batch_host, state in rows:
         if state == "done":
             _forget(conn, batch)
-        elif batch_host == host and pid != os.getpid() and not _alive(pid):
+        elif batch_host == host and pid != os.getpid() and not process_alive(pid):
             removed += abandon(conn, batch)
     return removed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

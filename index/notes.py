@@ -20,7 +20,7 @@ from typing import Literal
 
 import msgspec
 
-from index.anchors import locate, normalize
+from index.anchors import Match, locate, normalize
 from library import store
 from library.catalogue import Reading
 from library.db import inserted_id, write
@@ -588,6 +588,11 @@ def anchor_for_quote(
     match = locate(structure, quote, page=page, block_index=block_index)
     if match is None:
         raise UsageError(f"quote not found in the document: {normalize(quote)[:60]!r}")
+    return _attached(match, document_id, arxiv_version)
+
+
+def _attached(match: Match, document_id: str | None, arxiv_version: str | None) -> Anchor:
+    """The anchor of a note whose quote was found at ``match`` in a document."""
     return Anchor(
         document_id=document_id,
         arxiv_version=arxiv_version,
@@ -636,17 +641,7 @@ def reanchor(
             new = msgspec.structs.replace(old, status="orphan")
             report.orphaned.append(note.id)
         else:
-            new = Anchor(
-                document_id=document_id,
-                arxiv_version=arxiv_version,
-                section=match.section,
-                page=match.page,
-                exact=match.exact,
-                prefix=match.prefix,
-                suffix=match.suffix,
-                block_index=match.block_index,
-                status="attached",
-            )
+            new = _attached(match, document_id, arxiv_version)
             (report.fuzzy if match.fuzzy else report.exact).append(note.id)
             if (old.page, old.section, old.block_index) != (new.page, new.section, new.block_index):
                 report.moved.append(note.id)

@@ -70,3 +70,18 @@ def write_text(target: Path, text: str) -> None:
     """UTF-8 with ``\\n`` line endings on every platform (exports are diffed and synced)."""
     with replacing(target) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or link in ``directory`` durable (best effort: some platforms cannot open a
+    directory, and the rename is atomic either way)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

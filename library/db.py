@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from library import backups, dbhealth, paths, sweep
+from library import atomic, backups, dbhealth, paths, sweep
 from library.migrations import Migration
 from library.schema import MIGRATIONS
 
@@ -218,22 +218,9 @@ def _create(path: Path) -> None:
             os.fsync(handle.fileno())
         with contextlib.suppress(FileExistsError):  # another process created it first: use theirs
             os.link(tmp, path)
-        _fsync_dir(path.parent)
+        atomic.fsync_dir(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 @contextmanager

@@ -310,7 +310,7 @@ def restore(path: Path, source: Path | None = None) -> Restored:
             raise SyllabusError(f"there is no backup in {directory}")
     rejected = []
     for candidate in candidates:
-        problems = _problems_of(candidate)
+        problems = problems_in(candidate)
         if not problems:
             break
         rejected.append(f"{candidate.name}: {problems[0]}")
@@ -337,7 +337,8 @@ def restore(path: Path, source: Path | None = None) -> Restored:
     return Restored(candidate, kept)
 
 
-def _problems_of(candidate: Path) -> list[str]:
+def problems_in(candidate: Path) -> list[str]:
+    """What the full integrity check finds in the database file ``candidate`` (opened read-only)."""
     try:
         with open(candidate, "rb") as handle:
             if handle.read(16) != HEADER:

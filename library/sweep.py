@@ -22,7 +22,8 @@ from library import paths
 _TEMPORARY = re.compile(r"^\..+\.(\d+)(?:-\w+)?\.(?:part|tmp)$|^\..+\.tmp-(\d+)$")
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid runs on this machine (someone else's counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -40,7 +41,7 @@ def stale_pid(name: str) -> int | None:
     if m is None:
         return None
     pid = int(m.group(1) or m.group(2))
-    return None if pid == os.getpid() or _alive(pid) else pid
+    return None if pid == os.getpid() or process_alive(pid) else pid
 
 
 def sweep(home: Path | None = None) -> list[Path]:

@@ -25,11 +25,13 @@ from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
+from textual.worker import WorkerFailed
 
 from index.db import connect
-from library import curricula, progress, studylog
+from library import curricula, dbhealth, progress, studylog
 from library.activity import ActivityClock
 from library.catalogue import Curriculum
+from library.errors import SyllabusError
 from reader.controllers.fetching import Fetching
 from reader.controllers.indexing import Indexing
 from reader.controllers.writes import Writes
@@ -91,8 +93,24 @@ class SyllabusApp(App[None]):
         self.fetching = Fetching(self, lambda: self.curriculum)
         self._printable_lines = PrintableLines()
         self.writes = Writes(self)
+        self.fatal_error: SyllabusError | None = None  # what ended the app, shown as the CLI's one line
         self.last_query = ""
         self._data_version: int | None = None
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A damaged database, a full disk or another user error met mid-session (a worker opening
+        the database, say) ends the app with the one line the CLI prints, not a traceback.
+
+        Textual's hook for unhandled exceptions is this private method; anything that is not a user
+        error still goes to Textual's own handling (a traceback: a bug).
+        """
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        user_error = cause if isinstance(cause, SyllabusError) else dbhealth.translate(cause)
+        if user_error is None:
+            super()._handle_exception(error)
+            return
+        self.fatal_error = user_error
+        self.exit(return_code=1)
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         """Textual's filters, then the one that keeps escape sequences in data off the terminal."""

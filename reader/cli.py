@@ -28,15 +28,28 @@ from reader.session import Session
 # tests/test_cli_lazy.py checks that this table and the modules' COMMANDS agree.
 COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(("chapters", "show", "mark", "progress", "next", "curriculum"), "catalogue_cmds"),
-    **dict.fromkeys(("fetch", "add", "attach", "open", "remove", "rename", "detach"), "documents"),
+    **dict.fromkeys(("fetch", "add", "attach", "remove", "rename", "detach"), "documents"),
+    "open": "viewer",
     **dict.fromkeys(("extract", "read"), "reading"),
-    **dict.fromkeys(("note", "backup", "import"), "notes"),
+    "note": "notes",
+    **dict.fromkeys(("backup", "import"), "backup"),
     **dict.fromkeys(("search", "related", "index"), "search"),
     **dict.fromkeys(("log", "plan"), "study"),
     **dict.fromkeys(("review", "solutions"), "review"),
     "export": "export",
 }
-MODULE_ORDER = ("catalogue_cmds", "documents", "reading", "notes", "search", "study", "review", "export")
+MODULE_ORDER = (
+    "catalogue_cmds",
+    "documents",
+    "viewer",
+    "reading",
+    "notes",
+    "backup",
+    "search",
+    "study",
+    "review",
+    "export",
+)
 
 
 class LazyGroup(click.Group):

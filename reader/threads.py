@@ -65,6 +65,11 @@ def run_in_daemon_threads(app: App) -> None:
     finally:
         asyncio.set_event_loop(None)
         loop.close()
+    error = getattr(app, "fatal_error", None)
+    if error is not None:
+        # A user error ended the app (a damaged database met mid-session): the CLI prints its one
+        # line and exits non-zero the ordinary way.
+        raise error
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(app.return_code or 0)

@@ -49,13 +49,7 @@ def _home_with_a_backup(home: Path) -> Path:
 
 
 def _integrity_ok(path: Path) -> bool:
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        ok = conn.execute("PRAGMA integrity_check(1)").fetchall() == [("ok",)]
-        conn.close()
-        return ok
-    except sqlite3.DatabaseError:
-        return False
+    return not dbhealth.problems_in(path)
 
 
 def test_an_empty_database_file_is_refused_not_recreated(syllabus_home):
@@ -266,3 +260,29 @@ def test_the_migrations_registry_has_no_import_cycle():
         "import library.migrations as m; assert not [n for n in vars(m) if n == 'db']"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_the_app_refuses_a_damaged_database_with_the_one_line(syllabus_home):
+    path = _home_with_a_backup(syllabus_home)
+    path.write_bytes(b"")
+    result = syllabus(syllabus_home)  # `syllabus` alone opens the app: it stops before drawing anything
+    assert result.returncode == 1
+    assert "syllabus.db is damaged" in _one_line(result)
+
+
+async def test_damage_met_mid_session_ends_the_app_with_the_one_line(syllabus_home):
+    from reader.app import make_app
+
+    app = make_app(warm_model=False)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        # Another process found the database damaged: the next connection (the progress screen's
+        # worker) is refused, and the app ends with the CLI's message instead of a traceback.
+        dbhealth.mark_damaged(paths.database_path(), "database disk image is malformed")
+        await pilot.press("p")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert isinstance(app.fatal_error, dbhealth.DamagedDatabase)
+    assert "syllabus backup --restore" in str(app.fatal_error) or "no backup" in str(app.fatal_error)
+    assert app.return_code == 1

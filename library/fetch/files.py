@@ -14,7 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from library import paths
+from library import atomic, paths
 
 PART_SUFFIX = ".part"
 
@@ -101,7 +101,7 @@ class PendingFile:
             os.replace(self._name, final)
             self._name = None
         self._file.close()
-        _fsync_dir(final.parent)
+        atomic.fsync_dir(final.parent)
         self.committed = True
         return final
 
@@ -149,19 +149,6 @@ def _link_anonymous(fd: int, name: Path) -> None:
         os.link(f"/proc/self/fd/{fd}", name.name, dst_dir_fd=dir_fd, follow_symlinks=True)
     finally:
         os.close(dir_fd)
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # some platforms cannot open directories; the rename is still atomic
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def write_atomic(final: Path, data: bytes) -> Path:

@@ -7,6 +7,7 @@ names a part ("Section 3 of the paper") sets the pointer of the link it belongs 
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from library.catalogue import Role
@@ -83,12 +84,17 @@ def _head_title(link: MdLink, prefix: str, heads: int) -> str:
 def _head_end(block: Block, first: MdLink) -> int:
     """Where an item's head ("[Title](url)", ``first`` its first web link) ends and its description
     (" - ...") begins."""
+    links = block.links  # in text order: each question below is a bisection, not a scan
+    starts = [link.start for link in links]
     for m in re.finditer(r"\s[-–—]\s|:\s|[.,;]\s", block.plain):
-        if m.start() < first.end or any(link.start <= m.start() < link.end for link in block.links):
+        if m.start() < first.end:
             continue
-        if m.group(0)[0] in ".,;" and any(
-            link.start >= m.end() and not block.plain[m.end() : link.start].strip() for link in block.links
-        ):
-            continue  # "[A](a), [B](b) - ...": a list of head links, not the end of the head
+        inside = bisect.bisect_right(starts, m.start()) - 1
+        if inside >= 0 and links[inside].start <= m.start() < links[inside].end:
+            continue
+        if m.group(0)[0] in ".,;":
+            after = bisect.bisect_left(starts, m.end())  # the nearest link after the separator
+            if after < len(links) and not block.plain[m.end() : links[after].start].strip():
+                continue  # "[A](a), [B](b) - ...": a list of head links, not the end of the head
         return m.start()
     return len(block.plain)

@@ -35,6 +35,7 @@ _EXTRACTION_MODULES = (
     "headings",
     "sections",
     "layout",
+    "figures",
     "pdf",
     "html",
     "html_maths",

@@ -1,20 +1,15 @@
-"""Commands over the paper library: fetch, add, attach, open."""
+"""Commands over the paper library: fetch, add, attach, and their undoing: remove, rename, detach."""
 
 from __future__ import annotations
 
-import os
-import shlex
-import shutil
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from library import additions, curricula, store
+from library import additions, curricula
 from library.catalogue import Reading
 from library.errors import UsageError
-from library.fetch.planner import plan
 from reader.output import NUMBER, console, emit_json, err_console, text
 from reader.session import Session
 
@@ -262,123 +257,6 @@ def _reanchor_notes(session: Session, readings: list[Reading], outcomes) -> None
             )
 
 
-# --- open ----------------------------------------------------------------------------------------
-
-# Viewers that can open at a page, tried in order when SYLLABUS_PDF_VIEWER is not set.
-KNOWN_VIEWERS = [
-    ("zathura", ["zathura", "--page={page}", "{path}"]),
-    ("evince", ["evince", "--page-label={page}", "{path}"]),
-    ("okular", ["okular", "--page", "{page}", "{path}"]),
-    ("qpdfview", ["qpdfview", "{path}#{page}"]),
-    ("mupdf", ["mupdf", "{path}", "{page}"]),
-]
-
-
-def viewer_command(path: Path, page: int) -> tuple[list[str], bool]:
-    """The argument list that opens ``path`` (at ``page`` when the viewer can); and whether it can."""
-    configured = os.environ.get("SYLLABUS_PDF_VIEWER", "").strip()
-    if configured:
-        template = shlex.split(configured)
-        if not any("{path}" in part for part in template):
-            template.append("{path}")
-    else:
-        opener = "open" if sys.platform == "darwin" else "xdg-open"
-        template = next((t for name, t in KNOWN_VIEWERS if shutil.which(name)), [opener, "{path}"])
-    supports_page = any("{page}" in part for part in template)
-    return [
-        part.replace("{path}", str(path)).replace("{page}", str(page)) for part in template
-    ], supports_page
-
-
-def first_page(path: Path, reading: Reading) -> tuple[int, str]:
-    """The page of the document at ``path`` where the assigned part starts, and how it was found."""
-    pointer = reading.pointer
-    if pointer.kind == "whole":
-        return 1, "whole work"
-    if pointer.kind == "pages":
-        return pointer.first_page or 1, pointer.label
-    # ~10 ms; `open` of a PDF with an assigned section only
-    from library.structure import resolve
-
-    try:
-        content = resolve.resolve(resolve.load(path), pointer)
-    except Exception as exc:  # a document whose structure cannot be read still opens, at page 1
-        return 1, f"{pointer.label} not found ({str(exc).splitlines()[0][:100]}); opening at page 1"
-    return max(1, content.start_page), pointer.label
-
-
-@click.command(name="open")
-@click.argument("reading_id", metavar="ID")
-@click.option("--dry-run", is_flag=True, help="Print the command that would open it instead of running it.")
-@click.option("--json", "as_json", is_flag=True, help="With --dry-run: print the command as JSON.")
-@pass_session
-def open_cmd(session: Session, reading_id: str, dry_run: bool, as_json: bool) -> None:
-    """Open a reading's document in the system viewer at the first page of the assigned section."""
-    import subprocess
-    import webbrowser
-
-    found = curricula.find(session.curriculum, reading_id)
-    reading = found.reading
-    if reading is None:
-        raise UsageError(f"{reading_id} is an exercise, not a reading")
-    doc = store.document_for_reading(
-        session.conn, reading.id, arxiv_id=reading.arxiv_id, url=reading.url, version=reading.arxiv_version
-    )
-    if doc is None or doc.path is None or not doc.path.is_file():
-        how = plan(reading)
-        if how.method != "link_only":
-            raise UsageError(f"{reading.id} is not in the library yet: run `syllabus fetch {reading.id}`")
-        if dry_run:
-            _dry_run({"browser": reading.url, "reason": how.reason}, as_json)
-            return
-        click.echo(f"{reading.id} is a link ({how.reason}); opening it in the browser")
-        webbrowser.open(reading.url)
-        return
-    if not doc.is_pdf:
-        target = doc.path.as_uri()
-        if dry_run:
-            _dry_run({"browser": target, "text": str(doc.text_path) if doc.text_path else None}, as_json)
-            return
-        webbrowser.open(target)
-        return
-    page, how_found = first_page(doc.path, reading)
-    command, supports_page = viewer_command(doc.path, page)
-    note = (
-        how_found
-        if supports_page or page == 1
-        else f"{how_found}: starts on page {page} (this viewer cannot be told the page)"
-    )
-    if dry_run:
-        _dry_run({"command": command, "page": page, "note": note}, as_json)
-        return
-    try:
-        # A list, never a shell: a path or title can hold any character.
-        subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        raise UsageError(
-            f"cannot start {command[0]}: {exc.strerror or exc}; set SYLLABUS_PDF_VIEWER"
-        ) from None
-    click.echo(f"opened {reading.id} at page {page} ({note})")
-
-
-def _dry_run(what: dict, as_json: bool) -> None:
-    """What `open` would do: the command line (quoted as a shell would need it), or the address
-    handed to the browser; the same facts as JSON with --json."""
-    if as_json:
-        emit_json(what)
-    elif "command" in what:
-        click.echo(shlex.join(what["command"]))
-        click.echo(f"page {what['page']}: {what['note']}", err=True)
-    else:
-        click.echo(f"browser: {what['browser']}")
-
-
 # --- undoing add and attach -----------------------------------------------------------------------
 
 
@@ -434,4 +312,4 @@ def detach(session: Session, reading_id: str, as_json: bool) -> None:
     _edit_report(library_edits.detach(session.conn, session.curriculum, reading_id), "detached", as_json)
 
 
-COMMANDS = [fetch, add, attach, open_cmd, remove, rename, detach]
+COMMANDS = [fetch, add, attach, remove, rename, detach]

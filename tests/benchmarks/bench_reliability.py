@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import random
-import re
 import shutil
 import signal
 import sqlite3
@@ -46,8 +45,6 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 SYLLABUS = REPO / ".venv" / "bin" / "syllabus"
 PYTHON = REPO / ".venv" / "bin" / "python"
-UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-ATTACK = "\x1b]0;PWNED\x07\x1b]52;c;SGFjaw==\x07\x1b[2J\x9b31m\u202eevil\u2066\x85"
 
 
 def run(home: Path, *args: str, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -60,6 +57,19 @@ def run(home: Path, *args: str, env: dict | None = None, timeout: float = 600) -
     )
 
 
+def killed(home: Path, args: list[str], after: float) -> bytes:
+    """Start ``syllabus ARGS``, ``kill -9`` it after ``after`` seconds; returns what it printed."""
+    proc = subprocess.Popen(
+        [str(SYLLABUS), *args],
+        env={**os.environ, "SYLLABUS_HOME": str(home)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(after)
+    proc.send_signal(signal.SIGKILL)
+    return proc.communicate()[0]
+
+
 def fresh(root: Path, name: str) -> Path:
     home = root / name
     shutil.rmtree(home, ignore_errors=True)
@@ -67,13 +77,9 @@ def fresh(root: Path, name: str) -> Path:
 
 
 def integrity_ok(path: Path) -> bool:
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        ok = conn.execute("PRAGMA integrity_check(1)").fetchall() == [("ok",)]
-        conn.close()
-        return ok
-    except sqlite3.DatabaseError:
-        return False
+    from library.dbhealth import problems_in
+
+    return not problems_in(path)
 
 
 def count(home: Path, sql: str) -> int:
@@ -84,7 +90,7 @@ def count(home: Path, sql: str) -> int:
         conn.close()
 
 
-def annotations(n: int) -> dict:
+def notes_document(n: int) -> dict:
     items = [
         {
             "type": "Annotation",
@@ -109,16 +115,7 @@ def kills(root: Path, n: int) -> dict:
     rnd = random.Random(1)
     for i in range(n):
         body = f"kill test note {i}"
-        proc = subprocess.Popen(
-            [str(SYLLABUS), "note", "add", "--standalone", body],
-            env={**os.environ, "SYLLABUS_HOME": str(home)},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(rnd.uniform(0.05, 0.6))
-        proc.send_signal(signal.SIGKILL)
-        stdout, _ = proc.communicate()
-        if b"saved" in stdout:
+        if b"saved" in killed(home, ["note", "add", "--standalone", body], rnd.uniform(0.05, 0.6)):
             acked.append(body)
         after = run(home, "note", "list", "--json")
         if after.returncode != 0:
@@ -139,19 +136,11 @@ def kills(root: Path, n: int) -> dict:
     home = fresh(root, "kill-import")
     run(home, "note", "add", "--standalone", "mine")
     data = root / "import-20k.json"
-    data.write_text(json.dumps(annotations(20_000)))
+    data.write_text(json.dumps(notes_document(20_000)))
     partial = whole = 0
     trials = max(3, n // 10)
     for _ in range(trials):
-        proc = subprocess.Popen(
-            [str(SYLLABUS), "import", "notes", str(data)],
-            env={**os.environ, "SYLLABUS_HOME": str(home)},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(rnd.uniform(0.5, 3.0))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        killed(home, ["import", "notes", str(data)], rnd.uniform(0.5, 3.0))
         listing = run(home, "note", "list", "--json")
         notes = len(json.loads(listing.stdout)) if listing.returncode == 0 else -1
         if notes in (1, 20_001):
@@ -172,15 +161,7 @@ def kills(root: Path, n: int) -> dict:
     run(home, "note", "add", "--standalone", "x")
     left = 0
     for _ in range(max(3, n // 10)):
-        proc = subprocess.Popen(
-            [str(SYLLABUS), "backup"],
-            env={**os.environ, "SYLLABUS_HOME": str(home)},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(rnd.uniform(0.05, 0.4))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        killed(home, ["backup"], rnd.uniform(0.05, 0.4))
         run(home, "note", "list")  # the next start sweeps what the kill left
         left += len([p for p in (home / "backups").glob(".*.tmp")]) if (home / "backups").exists() else 0
     out["backup"] = {"kills": max(3, n // 10), "temporaries left after next start": left}
@@ -254,7 +235,7 @@ def writers(root: Path, count_writers: int, per_writer: int, big_import: int) ->
     home = fresh(root, "big-import")
     run(home, "note", "add", "--standalone", "warm")
     data = root / f"import-{big_import}.json"
-    data.write_text(json.dumps(annotations(big_import)))
+    data.write_text(json.dumps(notes_document(big_import)))
     env = {**os.environ, "SYLLABUS_HOME": str(home)}
     ticker = subprocess.Popen([str(PYTHON), "-c", TICKER, "1000"], env=env, stdout=subprocess.PIPE)
     started = time.perf_counter()
@@ -265,7 +246,7 @@ def writers(root: Path, count_writers: int, per_writer: int, big_import: int) ->
     # The ticker is stopped from outside; measure its waits over the import by a second short run.
     ticker = subprocess.Popen([str(PYTHON), "-c", TICKER, str(took + 1)], env=env, stdout=subprocess.PIPE)
     again = root / "import-again.json"
-    doc = annotations(big_import)
+    doc = notes_document(big_import)
     for item in doc["first"]["items"]:
         item["id"] = item["id"].replace("8000-", "9000-")
     again.write_text(json.dumps(doc))
@@ -287,16 +268,10 @@ def writers(root: Path, count_writers: int, per_writer: int, big_import: int) ->
 
 # --- 3. damage ---------------------------------------------------------------------------------------
 
-COMMANDS = [
-    ["note", "list"],
-    ["note", "add", "--standalone", "x"],
-    ["progress"],
-    ["mark", "attention", "done"],
-    ["log", "report"],
-]
-
 
 def damage(root: Path, trials: int) -> dict:
+    from test_damaged_database import COMMANDS
+
     home = fresh(root, "damage")
     run(home, "note", "add", "--standalone", "kept")
     for i in range(30):
@@ -310,7 +285,7 @@ def damage(root: Path, trials: int) -> dict:
             Path(str(db) + suffix).unlink(missing_ok=True)
         db.write_bytes(data)
 
-    tally = {"cases": 0, "tracebacks": 0, "one-line errors": 0, "writes into a broken database": 0}
+    tally: dict = {"cases": 0, "tracebacks": 0, "one-line errors": 0, "writes into a broken database": 0}
 
     def probe(label: str) -> None:
         broken = not integrity_ok(db)
@@ -328,10 +303,10 @@ def damage(root: Path, trials: int) -> dict:
 
     for trial in range(trials):
         rnd = random.Random(trial)
-        data = bytearray(good)
+        flipped = bytearray(good)
         for _ in range(40):
-            data[rnd.randrange(100, len(data))] ^= 1 << rnd.randrange(8)
-        reset(bytes(data))
+            flipped[rnd.randrange(100, len(flipped))] ^= 1 << rnd.randrange(8)
+        reset(bytes(flipped))
         probe(f"bit flips {trial}")
     for label, data in (
         ("empty file", b""),
@@ -384,39 +359,15 @@ def damage(root: Path, trials: int) -> dict:
 
 
 def attacks(root: Path) -> dict:
+    from test_escapes import COMMANDS, UNSAFE, _hostile_home
+
     out: dict = {}
     home = fresh(root, "attacks")
-    md = root / "evil.md"
-    md.write_text(
-        f"# Evil {ATTACK}\n\n# Chapter 1: Attention {ATTACK}\n\n## Recommended reading\n\n"
-        f"- [Attention {ATTACK}](https://arxiv.org/abs/1706.03762)\n\n## Suggested exercise\n\nBuild it {ATTACK}.\n"
-    )
-    run(home, "curriculum", "import", str(md), "--name", "evil", "--use")
-    run(home, "add", "https://example.org/post", "--title", f"Post {ATTACK}")
-    notes = annotations(1)
-    notes["first"]["items"][0]["body"]["value"] = f"note {ATTACK}"
-    (root / "evil-notes.json").write_text(json.dumps(notes))
-    run(home, "import", "notes", str(root / "evil-notes.json"))
-    commands = [
-        ["chapters"],
-        ["chapters", "--json"],
-        ["progress"],
-        ["next"],
-        ["curriculum", "list"],
-        ["curriculum", "use", "evil"],
-        ["note", "list"],
-        ["note", "show", "1"],
-        ["note", "list", "--json"],
-        ["review", "--json"],
-        ["log", "report", "--csv"],
-        ["plan"],
-        ["export", "--format", "bibtex"],
-        ["export", "--format", "json"],
-    ]
+    _hostile_home(home, root)
     clean = sum(
-        not UNSAFE.search((r.stdout + r.stderr).decode("utf-8")) for r in (run(home, *c) for c in commands)
+        not UNSAFE.search((r.stdout + r.stderr).decode("utf-8")) for r in (run(home, *c) for c in COMMANDS)
     )
-    out["commands printing hostile data, clean"] = f"{clean}/{len(commands)}"
+    out["commands printing hostile data, clean"] = f"{clean}/{len(COMMANDS)}"
 
     from test_hostile_inputs import HOSTILE_MARKDOWN
 
