@@ -112,7 +112,7 @@ async def test_exclude_skip_and_review_skipped_again():
         await pilot.press("r")
         await settle(app, pilot)
         assert screen.item.note_id == second.id
-    assert [i.note_id for i in review.due(app.conn)] == [second.id]
+        assert [i.note_id for i in review.due(app.conn)] == [second.id]
 
 
 async def test_nothing_due_says_when_the_next_review_is():
