@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
 
+from library.structure.model import Block
 from library.structure.text import clean
 
 # Fonts that set mathematics in TeX-made and other PDFs. The body font is never counted as
@@ -45,6 +46,11 @@ class Row:
     chars: int
     # Ends in a page number set apart ("Introduction ....... 2"): a table-of-contents entry.
     toc_entry: bool = False
+    # The row's text with its inline maths laid out (library.structure.regions), when it has any.
+    tex: str | None = None
+    # A region already made into a block (a display equation, a table, a footnote): reading order
+    # places it like any chunk, and block building takes it as it is.
+    block: Block | None = None
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
@@ -57,6 +63,8 @@ class Page:
     width: float
     height: float
     rows: list[Row] = field(default_factory=list)
+    # PyMuPDF's text dict of the page, kept for the regions that need span data (maths).
+    text_dict: dict | None = None
 
 
 @dataclass
@@ -179,6 +187,7 @@ def read_pages(doc) -> list[Page]:
             elif lines:
                 rows.extend(_rows_of_block(out.number, bno, lines))
         _merge_number_rows(out)
+        out.text_dict = data
         pages.append(out)
     return pages
 

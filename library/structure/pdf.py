@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from library.structure import errors
+from library.structure import errors, regions
 from library.structure.headings import (
     is_known_unnumbered,
     level_of,
@@ -128,6 +128,7 @@ def _structure(path: Path, use_outline: bool) -> DocumentStructure:
             raise errors.NoTextLayer(path)
         stats = doc_stats(pages)
         drop_furniture(pages, stats)
+        regions.apply(doc, pages, stats)
         rows: list[Row] = []
         chunk_ids: list[int] = []
         chunk = 0
@@ -506,7 +507,7 @@ def _build_blocks(
             continue
         group = [rows[i]]
         j = i + 1
-        while j < n and j not in heads and chunk_ids[j] == chunk_ids[i]:
+        while j < n and j not in heads and chunk_ids[j] == chunk_ids[i] and rows[i].block is None:
             group.append(rows[j])
             j += 1
         items.append(("text", group, None))
@@ -530,10 +531,15 @@ def _build_blocks(
                 )
             )
             continue
+        made = group[0].block
+        if made is not None:  # a display equation, a table, a footnote: already a block
+            made.index = len(blocks)
+            blocks.append(made)
+            continue
         # Rows of one chunk on different pages never happen; split on list bullets inside a chunk.
         # Most chunks of a page with figures are one row (a label, a tick), usually dropped below.
         for part in _split_items(group) if len(group) > 1 else (group,):
-            text = join_lines([r.text for r in part]) if len(part) > 1 else clean(part[0].text)
+            text = join_lines([_text(r) for r in part]) if len(part) > 1 else clean(_text(part[0]))
             if not text:
                 continue
             block_kind = _kind_of(part, text, stats, page_height[page])
@@ -566,7 +572,14 @@ def _build_blocks(
                 )
                 continue
             blocks.append(Block(page=page, kind=block_kind, text=text, index=len(blocks), bbox=pbox))
+    for block in blocks:
+        block.text, block.math = regions.math_ranges(block.text)
     return blocks, headings
+
+
+def _text(row: Row) -> str:
+    """A row's text, with its inline maths laid out when it has any."""
+    return row.text if row.tex is None else row.tex
 
 
 def _bbox(rows: list[Row]) -> tuple[float, float, float, float]:

@@ -26,19 +26,19 @@ from library.structure.text import norm_title
 # Bump when the cache format changes. Changes to the extraction code itself are picked up by
 # _code_version(), so a cache never serves what older code produced.
 CACHE_VERSION = 1
-_EXTRACTION_MODULES = ("model", "text", "headings", "sections", "layout", "pdf", "html")
 
 
 @functools.cache
 def _code_version() -> str:
-    """A short digest of the extraction modules' source (about 60 KB read once per process)."""
-    here = Path(__file__).parent
+    """A short digest of the extraction package's source (about 150 KB read once per process).
+
+    Every module of ``library.structure`` counts, so a new module (maths, tables) or a change to
+    any of them re-extracts.
+    """
     digest = hashlib.sha256()
-    for name in _EXTRACTION_MODULES:
-        try:
-            digest.update((here / f"{name}.py").read_bytes())
-        except OSError:
-            digest.update(name.encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
 
 

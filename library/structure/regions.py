@@ -1,0 +1,633 @@
+"""Maths on the page: display equations made into blocks, inline maths laid out in rows.
+
+Runs on each page's rows after headers and footers are gone and before reading order
+(:func:`apply`). Three steps:
+
+1. *Visual lines.* MuPDF starts a new line, often a new block, at every subscript or superscript,
+   so one printed line of a paragraph with maths arrives as several rows in several chunks
+   ("Define δV" | "t = rt + γV(st+1)…"). Rows that share a baseline and touch are merged back into
+   one row, and their chunks into one chunk.
+2. *Display equations.* A run of rows set apart from the text (indented or centred, mostly in
+   maths fonts, or ending in an equation number such as "(2.12)"), with the limits, numerators and
+   scripts around them, is one region. Its glyphs are read character by character
+   (:mod:`library.structure.glyphs`) and laid out (:mod:`library.structure.linear`) into one
+   ``equation`` block per printed number; the region's rows are replaced by rows carrying those
+   blocks.
+3. *Inline maths.* Every other row with maths gets ``row.tex``: its text with scripts, fractions
+   and symbols in the TeX-like form and the maths marked, from the span data already read
+   (characters are read again only for rows with stacked structures, radicals or glyphs PyMuPDF
+   could not name).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from library.structure import symbols
+from library.structure.glyphs import FontNames, Glyph, PageReader
+from library.structure.layout import DocStats, Page, Row, two_columns
+from library.structure.linear import (
+    MATH_CLOSE,
+    MATH_OPEN,
+    display_lines,
+    inline_text,
+    join_tokens,
+    split_number,
+)
+from library.structure.model import Block
+
+_NUMBER_AT_END = re.compile(r"\(\s*(?:[A-Z]\.?)?\d{1,3}(?:[.\-]\d{1,3})?[a-z]?\s*\)$")
+_BULLET = re.compile(r"^[•◦▪‣∙]")
+_COMPLEX_CHARS = re.compile("[\ufffd\ue000-\uf8ff√ˆ˜¯˙¨ˇ˘⃗]")
+_MATH_RANGE = re.compile(MATH_OPEN + "(.*?)" + MATH_CLOSE, re.S)
+
+# Chunk numbers for merged and made-up rows: above any block number PyMuPDF gives a page.
+_CHUNK_BASE = 1_000_000
+
+
+@dataclass(slots=True)
+class Span:
+    text: str
+    font: str
+    size: float
+    base: float
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+@dataclass
+class _Column:
+    left: float
+    right: float
+
+
+def apply(doc, pages: list[Page], stats: DocStats) -> None:
+    """Display equations into blocks and inline maths into ``row.tex``, page by page, in place."""
+    fonts = FontNames(doc)
+    counter = [_CHUNK_BASE]
+    for page in pages:
+        data = page.text_dict
+        page.text_dict = None  # the spans are not needed after this: let them go
+        if data is None or not page.rows:
+            continue
+        spans = _spans_by_row(page, data)
+        if not any(_has_maths(s, stats) for s in spans.values()):
+            continue
+        reader = PageReader(doc, page.number, stats.body_font, fonts)
+        spans = _merge_visual_lines(page, spans, stats, counter)
+        _displays(page, spans, stats, reader, counter)
+        for row in page.rows:
+            row_spans = spans.get(id(row))
+            if row.block is None and row_spans and _has_maths(row_spans, stats):
+                row.tex = _inline(row, row_spans, stats, reader)
+
+
+def math_ranges(text: str) -> tuple[str, list[tuple[int, int]] | None]:
+    """Text without the maths marks, and the [start, end) ranges they marked (None when none)."""
+    if MATH_OPEN not in text:
+        return text, None
+    out: list[str] = []
+    ranges: list[tuple[int, int]] = []
+    length = 0
+    pos = 0
+    for m in _MATH_RANGE.finditer(text):
+        before = text[pos : m.start()]
+        out.append(before)
+        length += len(before)
+        inner = m.group(1).replace(MATH_OPEN, "").replace(MATH_CLOSE, "")
+        if inner:
+            ranges.append((length, length + len(inner)))
+        out.append(inner)
+        length += len(inner)
+        pos = m.end()
+    out.append(text[pos:].replace(MATH_OPEN, "").replace(MATH_CLOSE, ""))
+    return "".join(out), ranges or None
+
+
+# --- spans of rows ----------------------------------------------------------------------------------
+
+
+def _spans_by_row(page: Page, data: dict) -> dict[int, list[Span]]:
+    """Each row's spans (keyed by ``id(row)``), found by where the text dict's lines lie."""
+    by_chunk: dict[int, list[Row]] = {}
+    for row in page.rows:
+        by_chunk.setdefault(row.chunk, []).append(row)
+    out: dict[int, list[Span]] = {}
+    for bno, block in enumerate(data["blocks"]):
+        candidates = by_chunk.get(bno)
+        for line in block.get("lines", ()):
+            dx, dy = line["dir"]
+            if dx < 0.9 or abs(dy) > 0.1:
+                continue
+            box = line["bbox"]
+            row = _containing(candidates, box) if candidates else None
+            if row is None:
+                row = _containing(page.rows, box)
+            if row is None:
+                continue
+            spans = out.setdefault(id(row), [])
+            for s in line["spans"]:
+                if s["text"]:
+                    x0, y0, x1, y1 = s["bbox"]
+                    spans.append(Span(s["text"], s["font"], s["size"], s["origin"][1], x0, y0, x1, y1))
+    return out
+
+
+def _containing(rows: list[Row], box: tuple[float, float, float, float]) -> Row | None:
+    """The row a text line belongs to: rows are unions of lines, so the smallest holding all of it."""
+    x0, y0, x1, y1 = box
+    best = None
+    best_area = 0.0
+    for row in rows:
+        if row.x0 - 0.5 <= x0 and x1 <= row.x1 + 0.5 and row.y0 - 0.5 <= y0 and y1 <= row.y1 + 0.5:
+            area = (row.x1 - row.x0) * (row.y1 - row.y0)
+            if best is None or area < best_area:
+                best, best_area = row, area
+    return best
+
+
+def _math_chars(spans: list[Span], stats: DocStats) -> tuple[int, int]:
+    """(characters in maths fonts, all characters) of some spans, spaces left out."""
+    math = total = 0
+    for s in spans:
+        n = len(s.text) - s.text.count(" ")
+        total += n
+        if s.font != stats.body_font and symbols.is_math_font(s.font):
+            math += n
+    return math, total
+
+
+def _has_maths(spans: list[Span], stats: DocStats) -> bool:
+    if not spans:
+        return False
+    main = max(s.size for s in spans)
+    for s in spans:
+        if s.font != stats.body_font and symbols.is_math_font(s.font) and s.text.strip():
+            return True
+        if s.size < 0.85 * main and s.text.strip():
+            return True  # a script (or a footnote mark) in the text font
+        if "\ufffd" in s.text:
+            return True
+    return False
+
+
+# --- 1. visual lines ---------------------------------------------------------------------------------
+
+
+def _merge_visual_lines(
+    page: Page, spans: dict[int, list[Span]], stats: DocStats, counter: list[int]
+) -> dict[int, list[Span]]:
+    """Rows on one printed line, cut apart by MuPDF at scripts, merged into one row (and chunk)."""
+    rows = sorted(page.rows, key=lambda r: r.x0)
+    merged_into: dict[int, Row] = {}
+    chunk_of: dict[int, int] = {}
+    groups: list[list[Row]] = []
+    group_of: dict[int, list[Row]] = {}
+    for row in rows:
+        if id(row) in group_of:
+            continue
+        group = [row]
+        group_of[id(row)] = group
+        groups.append(group)
+        extended = True
+        while extended:
+            extended = False
+            last = group[-1]
+            for other in rows:
+                if id(other) in group_of or other.x0 < last.x0:
+                    continue
+                if _same_line(last, other, spans, stats):
+                    group.append(other)
+                    group_of[id(other)] = group
+                    extended = True
+                    break
+    out = dict(spans)
+    new_rows: list[Row] = []
+    for group in groups:
+        if len(group) == 1:
+            new_rows.append(group[0])
+            continue
+        group.sort(key=lambda r: r.x0)
+        chunks = {r.chunk for r in group}
+        row = _merged_row(group)
+        out[id(row)] = [s for r in group for s in spans.get(id(r), [])]
+        for r in group:
+            merged_into[id(r)] = row
+        if len(chunks) > 1:
+            counter[0] += 1
+            for c in chunks:
+                chunk_of[c] = counter[0]
+        new_rows.append(row)
+    if not merged_into:
+        return spans
+    # Chunks that share a printed line are one chunk (transitively).
+    for _ in range(3):
+        changed = False
+        for c, target in list(chunk_of.items()):
+            if target in chunk_of and chunk_of[target] != target:
+                chunk_of[c] = chunk_of[target]
+                changed = True
+        if not changed:
+            break
+    for row in new_rows:
+        row.chunk = chunk_of.get(row.chunk, row.chunk)
+    # Keep the page's row order: a merged row takes the place of its first part.
+    order = {id(r): i for i, r in enumerate(page.rows)}
+    place: dict[int, int] = {}
+    for part in page.rows:
+        row = merged_into.get(id(part))
+        if row is not None:
+            place[id(row)] = min(place.get(id(row), order[id(part)]), order[id(part)])
+    new_rows.sort(key=lambda r: place.get(id(r), order.get(id(r), 0)))
+    page.rows = new_rows
+    return out
+
+
+def _same_line(a: Row, b: Row, spans: dict[int, list[Span]], stats: DocStats) -> bool:
+    """Whether row ``b`` continues row ``a`` on the same printed line (right of it, touching)."""
+    gap = b.x0 - a.x1
+    size = max(a.main_size, b.main_size, 1.0)
+    if gap > 1.2 * size:
+        return False
+    overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
+    # Pieces of one line overlap in height; where they also overlap in width (a fraction's parts
+    # stacked inside the line), they must overlap in height all the more.
+    if overlap < (0.45 if gap > -2.0 else 0.6) * min(a.y1 - a.y0, b.y1 - b.y0):
+        return False
+    # Only where maths split the line: plain text pieces side by side (table cells) stay apart.
+    sa, sb = spans.get(id(a), []), spans.get(id(b), [])
+    if not sa or not sb or not (_has_maths(sa, stats) or _has_maths(sb, stats)):
+        return False
+    # And on one baseline: a radical or a subscript makes the next printed line's box overlap.
+    # Pieces of one line share a baseline of full-size text, or one is all scripts near the other's.
+    (ba, za), (bb, zb) = _baseline(sa), _baseline(sb)
+    if min(za, zb) >= 0.85 * max(za, zb):
+        size = max(za, zb)
+        lines_a = {round(s.base) for s in sa if s.size >= 0.85 * size and s.text.strip()}
+        return any(abs(s.base - b) < 0.25 * size for s in sb if s.size >= 0.85 * size for b in lines_a)
+    big_base, big = (ba, za) if za > zb else (bb, zb)
+    small_base = bb if za > zb else ba
+    return big_base - 0.9 * big <= small_base <= big_base + 0.6 * big
+
+
+def _merged_row(group: list[Row]) -> Row:
+    chars = sum(r.chars for r in group) or 1
+    widest = max(group, key=lambda r: r.chars)
+    parts = []
+    prev = None
+    for r in group:
+        if prev is not None and r.x0 - prev.x1 > 0.8:
+            parts.append(" ")
+        parts.append(r.text)
+        prev = r
+    return Row(
+        widest.page,
+        widest.chunk,
+        min(r.x0 for r in group),
+        min(r.y0 for r in group),
+        max(r.x1 for r in group),
+        max(r.y1 for r in group),
+        "".join(parts),
+        max(r.size for r in group),
+        widest.main_size,
+        sum(r.bold * r.chars for r in group) / chars,
+        sum(r.math * r.chars for r in group) / chars,
+        widest.font,
+        sum(r.chars for r in group),
+        any(r.toc_entry for r in group),
+    )
+
+
+# --- 2. display equations ----------------------------------------------------------------------------
+
+
+def _columns(page: Page, stats: DocStats) -> list[_Column]:
+    if not two_columns(page):
+        return [_Column(stats.left, stats.right)]
+    mid = page.width / 2
+    lefts = sorted(r.x1 for r in page.rows if r.x1 <= mid + 5 and len(r.text) > 40)
+    rights = sorted(r.x0 for r in page.rows if r.x0 >= mid - 5 and len(r.text) > 40)
+    left_right = lefts[int(len(lefts) * 0.9)] if lefts else mid
+    right_left = rights[len(rights) // 10] if rights else mid
+    return [_Column(stats.left, left_right), _Column(right_left, stats.right)]
+
+
+def _column_of(row: Row, columns: list[_Column]) -> _Column | None:
+    if len(columns) == 1:
+        return columns[0]
+    for col in columns:
+        if row.x0 >= col.left - 15 and row.x1 <= col.right + 15:
+            return col
+    return None  # spans both columns
+
+
+def _is_display_row(row: Row, spans: list[Span], col: _Column, stats: DocStats) -> bool:
+    math, total = _math_chars(spans, stats)
+    if total == 0:
+        return False
+    share = math / total
+    text = row.text.strip()
+    if _BULLET.match(text):
+        return False
+    numbered = _NUMBER_AT_END.search(text) is not None and row.x1 >= col.right - 0.2 * (col.right - col.left)
+    indented = row.x0 >= col.left + 0.8 * stats.body_size
+    full = row.x0 <= col.left + 3 and row.x1 >= col.right - 3
+    if numbered and share >= 0.12 and (indented or share >= 0.5):
+        return True
+    if full and not numbered:
+        return share >= 0.85
+    return share >= 0.5 and (indented or row.x1 <= col.right - 3 * stats.body_size)
+
+
+def _attachable(row: Row, spans: list[Span], stats: DocStats) -> bool:
+    """A row that may belong to a display next to it: maths, scripts or limits, a lone number."""
+    if not spans:
+        return False
+    math, total = _math_chars(spans, stats)
+    if total and math / total >= 0.3:
+        return True
+    if row.main_size < 0.85 * stats.body_size and len(row.text) < 40:
+        return True
+    return _NUMBER_AT_END.fullmatch(row.text.strip()) is not None
+
+
+def _displays(page: Page, spans: dict[int, list[Span]], stats: DocStats, reader: PageReader, counter) -> None:
+    columns = _columns(page, stats)
+    rows = sorted(page.rows, key=lambda r: (r.y0, r.x0))
+    column = {id(r): _column_of(r, columns) for r in rows}
+    seeds = [
+        r
+        for r in rows
+        if column[id(r)] is not None and _is_display_row(r, spans.get(id(r), []), column[id(r)], stats)
+    ]
+    if not seeds:
+        return
+    taken: set[int] = set()
+    regions: list[list[Row]] = []
+    body = stats.body_size
+    for seed in seeds:
+        if id(seed) in taken:
+            continue
+        region = [seed]
+        taken.add(id(seed))
+        col = column[id(seed)]
+        grew = True
+        while grew:
+            grew = False
+            x0 = min(r.x0 for r in region)
+            x1 = max(r.x1 for r in region)
+            y0 = min(r.y0 for r in region)
+            y1 = max(r.y1 for r in region)
+            for r in rows:
+                if id(r) in taken or column[id(r)] is not col:
+                    continue
+                gap = max(r.y0 - y1, y0 - r.y1)
+                if _beside(r, region) and len(r.text) <= 60:
+                    region.append(r)  # words on the display's own line: "maximize", "where", "(3)"
+                    taken.add(id(r))
+                    grew = True
+                    continue
+                if gap > 0.75 * body or min(r.x1, x1) - max(r.x0, x0) < -0.5 * body:
+                    continue
+                is_seed = _is_display_row(r, spans.get(id(r), []), col, stats) if col else False
+                if is_seed or (_attachable(r, spans.get(id(r), []), stats) and gap < 0.5 * body):
+                    region.append(r)
+                    taken.add(id(r))
+                    grew = True
+        regions.append(region)
+    regions = _join_interjections(regions, rows, taken, column, body)
+    zones = reader.figure_zones()
+    replace: dict[int, list[Row]] = {}
+    for region in regions:
+        if zones and _in_figure(region, zones):
+            continue  # maths in a plot's labels: left to the figure (and dropped with it)
+        region_spans = [s for r in region for s in spans.get(id(r), [])]
+        blocks = _equation_blocks(region, region_spans, reader, page.number)
+        if not blocks:
+            continue
+        made = []
+        for block in blocks:
+            counter[0] += 1
+            x0, y0, x1, y1 = block.bbox or (0, 0, 0, 0)
+            row = Row(
+                page.number, counter[0], x0, y0, x1, y1, block.text, body, body, 0.0, 1.0, "", len(block.text)
+            )
+            row.block = block
+            made.append(row)
+        first = min(region, key=lambda r: (r.y0, r.x0))
+        replace[id(first)] = made
+        for r in region:
+            replace.setdefault(id(r), [])
+    if replace:
+        out: list[Row] = []
+        for r in page.rows:
+            if id(r) in replace:
+                out.extend(replace[id(r)])
+            else:
+                out.append(r)
+        page.rows = out
+
+
+def _beside(row: Row, region: list[Row]) -> bool:
+    """Whether ``row`` shares a printed line with one of the region's rows (mostly overlapping heights)."""
+    for r in region:
+        overlap = min(r.y1, row.y1) - max(r.y0, row.y0)
+        if overlap > 0.6 * min(r.y1 - r.y0, row.y1 - row.y0):
+            return True
+    return False
+
+
+def _in_figure(region: list[Row], zones: list[tuple[float, float, float, float]]) -> bool:
+    x0 = min(r.x0 for r in region)
+    y0 = min(r.y0 for r in region)
+    x1 = max(r.x1 for r in region)
+    y1 = max(r.y1 for r in region)
+    return any(
+        zx0 - 2 <= x0 and x1 <= zx1 + 2 and zy0 - 2 <= y0 and y1 <= zy1 + 2 for zx0, zy0, zx1, zy1 in zones
+    )
+
+
+def _join_interjections(regions, rows, taken, column, body) -> list[list[Row]]:
+    """A short line of words between two parts of one display ("whenever", "and") joins them."""
+    if len(regions) < 2:
+        return regions
+    regions.sort(key=lambda reg: min(r.y0 for r in reg))
+    out = [regions[0]]
+    for region in regions[1:]:
+        prev = out[-1]
+        p_y1 = max(r.y1 for r in prev)
+        y0 = min(r.y0 for r in region)
+        between = [
+            r
+            for r in rows
+            if id(r) not in taken
+            and r.y0 >= p_y1 - 1
+            and r.y1 <= y0 + 1
+            and column[id(r)] is column[id(prev[0])]
+        ]
+        if (
+            len(between) == 1
+            and len(between[0].text) <= 30
+            and y0 - p_y1 < 3.2 * body
+            and column[id(region[0])] is column[id(prev[0])]
+        ):
+            prev.append(between[0])
+            taken.add(id(between[0]))
+            prev.extend(region)
+            continue
+        out.append(region)
+    return out
+
+
+def _equation_blocks(
+    region: list[Row], spans: list[Span], reader: PageReader, page_number: int
+) -> list[Block]:
+    """The equation blocks of one display region: one per printed number (or one if unnumbered)."""
+    x0 = min(r.x0 for r in region)
+    y0 = min(r.y0 for r in region)
+    x1 = max(r.x1 for r in region)
+    y1 = max(r.y1 for r in region)
+    glyphs = reader.glyphs((x0, y0, x1, y1), only=[(s.font, s.size, s.base, s.x0, s.x1) for s in spans])
+    if not glyphs:
+        return []
+    rules = reader.rules_in((x0, y0, x1, y1))
+    numbers: list[tuple[str, float]] = []
+    rest = glyphs
+    while True:
+        rest2, number = split_number(rest)
+        if number is None:
+            break
+        taken = [g for g in rest if all(g is not h for h in rest2)]
+        numbers.append((number, sum(g.base for g in taken) / len(taken)))
+        rest = rest2
+    groups = _by_number(rest, numbers)
+    blocks = []
+    for glyph_group, number in groups:
+        lines = display_lines(glyph_group, [r for r in rules if _rule_in(r, glyph_group)])
+        text = "\n".join(lines).strip()
+        if not text:
+            continue
+        gx0 = min(g.x0 for g in glyph_group)
+        gy0 = min(g.y0 for g in glyph_group)
+        gx1 = max(g.x1 for g in glyph_group)
+        gy1 = max(g.y1 for g in glyph_group)
+        blocks.append(
+            Block(page=page_number, kind="equation", text=text, bbox=(gx0, gy0, gx1, gy1), number=number)
+        )
+    return blocks
+
+
+def _rule_in(rule, glyphs: list[Glyph]) -> bool:
+    y0 = min(g.y0 for g in glyphs)
+    y1 = max(g.y1 for g in glyphs)
+    return y0 - 1 <= rule.y <= y1 + 1
+
+
+def _by_number(glyphs: list[Glyph], numbers: list[tuple[str, float]]) -> list[tuple[list[Glyph], str | None]]:
+    """Glyphs split into one group per equation number: a number closes the lines down to its own."""
+    if len(numbers) <= 1:
+        return [(glyphs, numbers[0][0] if numbers else None)]
+    numbers.sort(key=lambda n: n[1])
+    cuts = []
+    for (_, base), (_, next_base) in itertools.pairwise(numbers):
+        # Cut between two numbered lines: at the widest empty band between their baselines.
+        cuts.append(_cut_between(glyphs, base, next_base))
+    groups: list[list[Glyph]] = [[] for _ in numbers]
+    for g in glyphs:
+        k = sum(1 for c in cuts if g.cy > c)
+        groups[k].append(g)
+    return [(group, number) for group, (number, _) in zip(groups, numbers, strict=False) if group]
+
+
+def _cut_between(glyphs: list[Glyph], top: float, bottom: float) -> float:
+    """The y inside (top, bottom) that the fewest glyph boxes cross, preferring the widest gap."""
+    inside = sorted((g.y0, g.y1) for g in glyphs if g.y1 > top and g.y0 < bottom)
+    best, best_gap = (top + bottom) / 2, -1.0
+    edge = top
+    for y0, y1 in inside:
+        if y0 > edge and y0 - edge > best_gap:
+            best, best_gap = (edge + y0) / 2, y0 - edge
+        edge = max(edge, y1)
+    if bottom > edge and bottom - edge > best_gap:
+        best = (edge + bottom) / 2
+    return best
+
+
+# --- 3. inline maths --------------------------------------------------------------------------------
+
+
+def _inline(row: Row, spans: list[Span], stats: DocStats, reader: PageReader) -> str:
+    """A row's text with its maths laid out and marked."""
+    base, size = _baseline(spans)
+    if _complex(spans):
+        only = [(s.font, s.size, s.base, s.x0, s.x1) for s in spans]
+        glyphs = reader.glyphs(row.bbox, text_tokens=False, only=only)
+        rules = reader.rules_in(row.bbox)
+        if glyphs:
+            return inline_text(glyphs, rules, base, size)
+    return inline_text(_span_glyphs(spans, stats), [], base, size)
+
+
+def _baseline(spans: list[Span]) -> tuple[float, float]:
+    """The row's main baseline and size: those of most of its characters."""
+    weights: dict[tuple[float, float], int] = {}
+    for s in spans:
+        key = (round(s.base, 1), round(s.size, 1))
+        weights[key] = weights.get(key, 0) + len(s.text.strip())
+    (base, size) = max(weights, key=weights.__getitem__)
+    return base, size
+
+
+def _complex(spans: list[Span]) -> bool:
+    """Whether a row's maths needs characters: unnamed or special glyphs, or glyphs stacked up."""
+    for s in spans:
+        if _COMPLEX_CHARS.search(s.text) or symbols.is_extension_font(s.font):
+            return True
+    maths = [s for s in spans if s.text.strip()]
+    for i, a in enumerate(maths):
+        for b in maths[i + 1 :]:
+            overlap = min(a.x1, b.x1) - max(a.x0, b.x0)
+            if overlap > 0.6 * min(a.x1 - a.x0, b.x1 - b.x0) and abs(a.base - b.base) > 0.6 * max(
+                a.size, b.size
+            ):
+                return True  # one above the other: a fraction or limits
+    return False
+
+
+def _span_glyphs(spans: list[Span], stats: DocStats) -> list[Glyph]:
+    """Spans as glyphs (a span is one run of one font on one baseline), boxes from baseline and size."""
+    out: list[Glyph] = []
+    space = False
+    for s in sorted(spans, key=lambda s: s.x0):
+        text = s.text
+        lead = text[: len(text) - len(text.lstrip())]
+        body = text.strip()
+        if not body:
+            space = True
+            continue
+        is_math = s.font != stats.body_font and symbols.is_math_font(s.font)
+        if is_math:
+            token_text = join_tokens([" " if c == " " else symbols.char_token(c, s.font) for c in body])
+        else:
+            token_text = body
+        out.append(
+            Glyph(
+                token_text,
+                s.x0,
+                s.base - 0.7 * s.size,
+                s.x1,
+                s.base + 0.2 * s.size,
+                s.base,
+                s.size,
+                s.font,
+                "ord",
+                is_math,
+                bool(lead) or space,
+            )
+        )
+        space = text != text.rstrip()
+    return out
