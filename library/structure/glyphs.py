@@ -1,27 +1,29 @@
 """Glyphs and rules of a page region, for laying out maths from its geometry.
 
-The page's text was already read span by span (:mod:`library.structure.layout`); regions that
-need more (a display equation, a row with a fraction or a radical) are read again here, character
-by character, from a text page clipped to the region with PyMuPDF's ink-tight character boxes
-(``TEXT_ACCURATE_BBOXES``: a radical sign hangs below its baseline, a CMEX sum starts at its
-origin; the font-wide boxes of the plain text page say neither). Reading a region costs about a
-millisecond plus a few microseconds a character, against ~15 ms for every character of a page.
+The page's text is read once, with PyMuPDF's ink-tight character boxes (``TEXT_ACCURATE_BBOXES``:
+a radical sign hangs below its baseline, a CMEX sum starts at its origin; font-wide boxes say
+neither), and its text page is kept. Running text with flat maths is laid out from its spans
+(:meth:`PageReader.span_glyphs`); a region that needs more (a display equation, a fraction in a
+line, a table) is read character by character from the same text page, clipped to the region
+(:meth:`PageReader.char_glyphs`): a fraction of a millisecond, where reading every character of a
+page costs ~15 ms and reading the page again ~5 ms.
 
 Characters PyMuPDF cannot name come out as U+FFFD (the big operators and delimiters of TeX's
 extension fonts: their glyph names are not in the Adobe list). Their glyph ids come from the
 page's text trace, their names from the embedded font program, and their meaning from
 :mod:`library.structure.symbols`. Rules (fraction bars, radical overbars) are the thin horizontal
-paths of ``page.get_cdrawings()``.
+paths of ``page.get_bboxlog()``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from library.structure import symbols
 
+_DOTS = re.compile(r"·\s*·\s*·|\.\s*\.\s*\.")
 _SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
 _DIFFERENCE = re.compile(r"(\d+)|/([^\s/\[\]]+)")
 
@@ -65,39 +67,77 @@ class Rule:
         return self.x1 - self.x0
 
 
-class PageReader:
-    """Character-level reads of one page, with what they need cached (rules, glyph ids, fonts)."""
+@dataclass(slots=True, eq=False)
+class Span:
+    """A span of the page's text dict: one run of one font and size on one baseline."""
 
-    def __init__(self, doc, page_number: int, body_font: str, fonts: FontNames) -> None:
+    text: str
+    font: str
+    size: float
+    flags: int  # PyMuPDF's span flags (1: superscript)
+    ox: float  # origin of its first character
+    base: float
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+
+class PageReader:
+    """Glyphs of a page's regions, and what reading them needs, cached: rules, figures, glyph names."""
+
+    def __init__(self, doc, page_number: int, textpage, body_font: str, fonts: FontNames) -> None:
         self.page = doc[page_number - 1]
+        self.textpage = textpage
         self.body_font = body_font
         self.fonts = fonts
         self._rules: list[Rule] | None = None
-        self._drawings: list[dict] | None = None
         self._zones: list[tuple[float, float, float, float]] | None = None
-        self._gids: dict[tuple[int, int], tuple[str, int]] | None = None
+        self._log: list | None = None
+        self._traced: list[tuple[str, list]] | None = None
+        self._page_fonts: list | None = None
 
-    # --- rules --------------------------------------------------------------------------------------
+    # --- drawings ----------------------------------------------------------------------------------
+
+    def _drawn(self) -> list:
+        """The page's drawing operations as (kind, box): ~1 ms, made in MuPDF."""
+        if self._log is None:
+            self._log = [(kind, box) for kind, box in self.page.get_bboxlog() if not kind.endswith("text")]
+        return self._log
 
     def rules(self) -> list[Rule]:
-        """Thin horizontal lines and bars of the page (0.5 ms on most pages, more with vector figures)."""
+        """Thin horizontal lines and bars: fraction bars, radicals' overbars, overlines, table rules."""
         if self._rules is None:
-            self._rules = _rules_of(self._paths())
+            self._rules = [
+                Rule(x0, x1, (y0 + y1) / 2)
+                for kind, (x0, y0, x1, y1) in self._drawn()
+                if kind.endswith("path") and y1 - y0 <= 1.6 and x1 - x0 >= 1.5
+            ]
         return self._rules
 
+    def vertical_rules(self, box: tuple[float, float, float, float]) -> int:
+        """How many thin vertical lines are drawn inside ``box``."""
+        x0, y0, x1, y1 = box
+        return sum(
+            1
+            for kind, (a0, b0, a1, b1) in self._drawn()
+            if kind.endswith("path")
+            and a1 - a0 <= 1.6
+            and b1 - b0 >= 5
+            and x0 - 3 <= a0
+            and a1 <= x1 + 3
+            and b0 < y1
+            and b1 > y0
+        )
+
     def figure_zones(self) -> list[tuple[float, float, float, float]]:
-        """Boxes of the page's images and vector drawings (plots), where text is a figure's labels."""
+        """Boxes of the page's images and drawings (plots), where text is a figure's labels."""
         if self._zones is None:
-            zones = [tuple(info["bbox"]) for info in self.page.get_image_info()]
-            paths = [p["rect"] for p in self._paths() if not _thin(p["rect"])]
+            zones = [tuple(box) for kind, box in self._drawn() if kind.endswith("image")]
+            paths = [box for kind, box in self._drawn() if kind.endswith("path") and not _thin(box)]
             zones.extend(_clusters(paths))
             self._zones = [z for z in zones if (z[2] - z[0]) * (z[3] - z[1]) > 1500]
         return self._zones
-
-    def _paths(self) -> list[dict]:
-        if self._drawings is None:
-            self._drawings = self.page.get_cdrawings()
-        return self._drawings
 
     def rules_in(self, box: tuple[float, float, float, float], margin: float = 1.0) -> list[Rule]:
         x0, y0, x1, y1 = box
@@ -107,27 +147,55 @@ class PageReader:
             if y0 - margin <= r.y <= y1 + margin and r.x0 >= x0 - margin and r.x1 <= x1 + margin
         ]
 
-    # --- characters ----------------------------------------------------------------------------------
+    # --- glyphs -------------------------------------------------------------------------------------
 
-    def glyphs(
+    def span_glyphs(self, spans: Sequence[Span]) -> list[Glyph]:
+        """Glyphs of some spans of the text dict, one a span, for running text whose maths is flat.
+
+        Maths changes font at almost every character, so a maths span is mostly one character
+        and its ink-tight box (the text is read with that flag) is the character's. Text-font
+        spans keep their text as it is; maths spans become TeX tokens.
+        """
+        out: list[Glyph] = []
+        space = False
+        for s in sorted(spans, key=lambda s: (s.x0, s.base)):
+            body = s.text.strip()
+            if not body:
+                space = True
+                continue
+            lead = s.text != s.text.lstrip()
+            is_math = s.font != self.body_font and symbols.is_math_font(s.font)
+            role = "ord"
+            if is_math:
+                body = _DOTS.sub(lambda m: "⋯" if "·" in m.group(0) else "…", body)
+                text = symbols.join_tokens([" " if c == " " else symbols.char_token(c, s.font) for c in body])
+                if set(body) <= {"′", "″"}:
+                    role = "prime"
+            else:
+                text = body
+            out.append(
+                Glyph(text, s.x0, s.y0, s.x1, s.y1, s.base, s.size, s.font, role, is_math, space or lead)
+            )
+            space = s.text != s.text.rstrip()
+        return out
+
+    def char_glyphs(
         self,
         box: tuple[float, float, float, float],
         *,
         text_tokens: bool = True,
-        only: list[tuple[str, float, float, float, float]] | None = None,
+        only: Sequence[Span] | None = None,
     ) -> list[Glyph]:
-        """Every character whose centre lies in ``box``, in content order, with ink-tight boxes.
+        """Every character whose centre lies in ``box``, one glyph each, with its ink-tight box.
 
-        Characters in text fonts are TeX tokens too (``\\_``) unless ``text_tokens`` is false (running
-        text, where only the maths becomes TeX). ``only`` keeps the characters of some spans, given
-        as (font, size, baseline, x0, x1): a row's own, when the box also crosses its neighbours.
+        Read from the page's own text page: narrowing its media box makes PyMuPDF's raw dict
+        (made in C) hold only the characters inside, so a region costs a fraction of a millisecond
+        against ~15 ms for all the page's characters. Text-font characters become TeX tokens too
+        (``\\_``) unless ``text_tokens`` is false (running text, where only the maths is TeX).
+        ``only`` keeps the characters of some spans: a row's own, when its box crosses others.
         """
-        import pymupdf  # loaded by the caller that opened the document
-
         x0, y0, x1, y1 = box
-        clip = pymupdf.Rect(x0 - 2, y0 - 2, x1 + 2, y1 + 2)
-        flags = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_ACCURATE_BBOXES
-        data = self.page.get_textpage(flags=flags, clip=clip).extractRAWDICT()
+        data = self._raw((x0 - 2, y0 - 2, x1 + 2, y1 + 2))
         out: list[Glyph] = []
         space = False
         for block in data["blocks"]:
@@ -140,12 +208,10 @@ class PageReader:
                     size = span["size"]
                     if only is not None and not _among(span, only):
                         continue
-                    is_math = symbols.is_math_font(font) and font != self.body_font
-                    extension = symbols.is_extension_font(font)
+                    is_math = font != self.body_font and symbols.is_math_font(font)
                     for ch in span["chars"]:
                         c = ch["c"]
                         cx0, cy0, cx1, cy1 = ch["bbox"]
-                        ox, oy = ch["origin"]
                         if not (
                             x0 - 0.5 <= (cx0 + cx1) / 2 <= x1 + 0.5
                             and y0 - 0.5 <= (cy0 + cy1) / 2 <= y1 + 0.5
@@ -154,9 +220,10 @@ class PageReader:
                         if c.isspace():
                             space = True
                             continue
-                        if cy1 - cy0 < 0.01:  # an empty box: a character with no ink
+                        ox, oy = ch["origin"]
+                        if cy1 - cy0 < 0.01:  # a character without ink
                             cy0, cy1 = oy - 0.5 * size, oy
-                        glyph = self._glyph(c, font, size, is_math, extension, (ox, oy))
+                        glyph = self._glyph(c, font, size, is_math, (ox, oy))
                         if glyph is None:
                             continue
                         if not text_tokens and not glyph.math:
@@ -165,26 +232,33 @@ class PageReader:
                         glyph.space_before = space
                         space = False
                         out.append(glyph)
-                space = True  # lines end with a break
-        return out
+                space = True  # a line ends with a break
+        return out if text_tokens else _words(out)
+
+    def _raw(self, box: tuple[float, float, float, float]) -> dict:
+        """PyMuPDF's raw dict of the characters in ``box`` only (see :meth:`char_glyphs`)."""
+        mediabox = self.textpage.this.m_internal.mediabox
+        saved = (mediabox.x0, mediabox.y0, mediabox.x1, mediabox.y1)
+        mediabox.x0, mediabox.y0, mediabox.x1, mediabox.y1 = box
+        try:
+            return self.textpage.extractRAWDICT()
+        finally:
+            mediabox.x0, mediabox.y0, mediabox.x1, mediabox.y1 = saved
 
     def _glyph(
-        self, c: str, font: str, size: float, is_math: bool, extension: bool, origin: tuple[float, float]
+        self, c: str, font: str, size: float, is_math: bool, origin: tuple[float, float]
     ) -> Glyph | None:
-        """The glyph of one character (its box is filled in by the caller)."""
+        """The glyph of one character (the caller sets its box)."""
         base = origin[1]
-        if c == "\ufffd" or extension or "\ue000" <= c <= "\uf8ff":
-            # An extension font's characters are named by their glyph, whatever the text layer says:
-            # one PDF maps CMEX's big parenthesis to "(", another its brace to U+F8F1, most to U+FFFD.
+        if c == "\ufffd" or "\ue000" <= c <= "\uf8ff":
+            # A glyph PyMuPDF could not name (CMEX's big operators and delimiters, mostly) or that a
+            # PDF maps to a private code (a brace's pieces): named by the font program itself.
             name = self._glyph_name(origin) or symbols.private_piece_name(c)
-            if name or c == "\ufffd":
-                return _named_glyph(name, font, size, base)
+            return _named_glyph(name, font, size, base)
         if "\ufe00" <= c <= "\ufe0f":
             return None  # a variation selector: no glyph of its own
-        piece = symbols.private_piece_name(c)
-        if piece is not None:
-            return _named_glyph(piece, font, size, base)
         role = "ord"
+        extension = symbols.is_extension_font(font)
         if c == "√":
             role = "radical"
         elif c in symbols.ACCENTS and (is_math or c in "ˆ˜¯˙¨ˇ˘"):
@@ -193,33 +267,64 @@ class PageReader:
             role = "op"
         elif c in "′″":
             role = "prime"
+        elif extension and c in "([{⟨":
+            role = "open"
+        elif extension and c in ")]}⟩":
+            role = "close"
         return Glyph(symbols.char_token(c, font), 0, 0, 0, 0, base, size, font, role, is_math)
 
     def _glyph_name(self, origin: tuple[float, float]) -> str | None:
-        """The glyph name of the character drawn at ``origin`` (from its glyph id and font program)."""
-        if self._gids is None:
-            # The text trace gives every character's glyph id (~ the cost of the page's text dict);
-            # only the characters that need a name are kept.
-            self._gids = {}
-            for span in self.page.get_texttrace():
-                name = span["font"]
-                extension = symbols.is_extension_font(name)
-                for code, gid, (ox, oy), *_ in span["chars"]:
-                    if extension or code == 0xFFFD or 0xE000 <= code <= 0xF8FF:
-                        self._gids[(round(ox * 10), round(oy * 10))] = (name, gid)
-        found = self._gids.get((round(origin[0] * 10), round(origin[1] * 10)))
-        if found is None:
-            return None
-        return self.fonts.glyph_name(self.page, found[0], found[1])
+        """The glyph name of the unnamed character drawn at ``origin`` (glyph id, then font program)."""
+        if self._traced is None:
+            # The text trace has every character's glyph id; it costs about as much as reading the
+            # page's text, and is read only on pages with characters PyMuPDF could not name.
+            self._traced = [
+                (span["font"], [ch for ch in span["chars"] if ch[0] == 0xFFFD or 0xE000 <= ch[0] <= 0xF8FF])
+                for span in self.page.get_texttrace()
+            ]
+        x, y = origin
+        for font, chars in self._traced:
+            for _code, gid, (ox, oy), *_ in chars:
+                if abs(ox - x) < 0.05 and abs(oy - y) < 0.05:
+                    if self._page_fonts is None:
+                        self._page_fonts = self.page.get_fonts()
+                    return self.fonts.glyph_name(self._page_fonts, font, gid)
+        return None
 
 
-def _among(span: dict, only: list[tuple[str, float, float, float, float]]) -> bool:
-    """Whether a span of a clipped text page is one of the given spans (same font, size, line)."""
+def _words(glyphs: list[Glyph]) -> list[Glyph]:
+    """Running text's characters joined into words (same font and baseline, no space between):
+    laying out a line costs per glyph, and only the maths needs its characters apart."""
+    out: list[Glyph] = []
+    for g in glyphs:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and not g.math
+            and not last.math
+            and g.role == "ord"
+            and last.role == "ord"
+            and not g.space_before
+            and g.font == last.font
+            and abs(g.base - last.base) < 0.05
+            and -0.5 < g.x0 - last.x1 < 0.15 * g.size
+        ):
+            last.text += g.text
+            last.x1 = g.x1
+            last.y0 = min(last.y0, g.y0)
+            last.y1 = max(last.y1, g.y1)
+        else:
+            out.append(g)
+    return out
+
+
+def _among(span: dict, only: Sequence[Span]) -> bool:
+    """Whether a span of the raw dict is one of the given spans (same font, size, line)."""
     font, size = span["font"], span["size"]
-    base = span["origin"][1]
-    x0, _, x1, _ = span["bbox"]
-    for f, s, b, a0, a1 in only:
-        if f == font and abs(s - size) < 0.05 and abs(b - base) < 0.6 and min(x1, a1) - max(x0, a0) > -0.5:
+    x0, y0, x1, y1 = span["bbox"]
+    for s in only:
+        same_font = s.font == font and abs(s.size - size) < 0.05
+        if same_font and min(x1, s.x1) - max(x0, s.x0) > -0.5 and min(y1, s.y1) - max(y0, s.y0) > -0.5:
             return True
     return False
 
@@ -233,8 +338,7 @@ def _named_glyph(name: str | None, font: str, size: float, base: float) -> Glyph
             return Glyph(token, 0, 0, 0, 0, base, size, font, "piece" if piece else role, True, piece=piece)
         code = _unicode_of_name(name)
         if code:
-            c = chr(code)
-            return Glyph(symbols.char_token(c, font), 0, 0, 0, 0, base, size, font, "ord", True)
+            return Glyph(symbols.char_token(chr(code), font), 0, 0, 0, 0, base, size, font, "ord", True)
         # A TeX glyph name not in the Adobe list is most often the name of its TeX command.
         return Glyph("\\" + re.sub(r"[^A-Za-z]", "", name), 0, 0, 0, 0, base, size, font, "ord", True)
     return Glyph(r"\square", 0, 0, 0, 0, base, size, font, "ord", True)
@@ -242,7 +346,7 @@ def _named_glyph(name: str | None, font: str, size: float, base: float) -> Glyph
 
 def _unicode_of_name(name: str) -> int:
     """Unicode of an Adobe glyph name, 0 when there is none."""
-    import pymupdf
+    import pymupdf  # loaded by the caller that opened the document
 
     code = pymupdf.mupdf.fz_unicode_from_glyph_name(name)
     return 0 if code in (0, 0xFFFD) else code
@@ -255,9 +359,9 @@ class FontNames:
         self.doc = doc
         self._by_xref: dict[int, Callable[[int], str | None]] = {}
 
-    def glyph_name(self, page, font: str, gid: int) -> str | None:
-        """The name of glyph ``gid`` of the font PyMuPDF calls ``font`` on ``page``."""
-        for xref, _ext, kind, basefont, *_ in page.get_fonts():
+    def glyph_name(self, page_fonts: list, font: str, gid: int) -> str | None:
+        """The name of glyph ``gid`` of the font PyMuPDF calls ``font`` (``page.get_fonts()`` given)."""
+        for xref, _ext, kind, basefont, *_ in page_fonts:
             if _SUBSET_PREFIX.sub("", basefont) != font:
                 continue
             name = self._names(xref, kind)(gid)
@@ -337,28 +441,3 @@ def _clusters(boxes: list) -> list[tuple[float, float, float, float]]:
         else:
             out.append([x0, y0, x1, y1])
     return [(b[0], b[1], b[2], b[3]) for b in out]
-
-
-def _rules_of(paths: list[dict]) -> list[Rule]:
-    """Thin horizontal strokes and filled bars from ``get_cdrawings()`` output."""
-    out: list[Rule] = []
-    for path in paths:
-        x0, y0, x1, y1 = path["rect"]
-        if x1 - x0 < 1.5:
-            continue
-        if y1 - y0 <= 1.6:
-            out.append(Rule(x0, x1, (y0 + y1) / 2))
-            continue
-        items = path["items"]
-        if len(items) > 40:
-            continue  # a plot or a drawing: not a rule of text
-        for item in items:
-            if item[0] == "l":
-                (ax, ay), (bx, by) = item[1], item[2]
-                if abs(ay - by) <= 0.3 and abs(ax - bx) >= 1.5:
-                    out.append(Rule(min(ax, bx), max(ax, bx), (ay + by) / 2))
-            elif item[0] == "re":
-                rx0, ry0, rx1, ry1 = item[1]
-                if ry1 - ry0 <= 1.6 and rx1 - rx0 >= 1.5:
-                    out.append(Rule(rx0, rx1, (ry0 + ry1) / 2))
-    return out

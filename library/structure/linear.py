@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 
 from library.structure.glyphs import Glyph, Rule
+from library.structure.symbols import ACCENTS, OPERATOR_WORDS, is_extension_font, join_tokens
 
 # Where TeX centres fraction bars and big operators: the maths axis, a quarter em above the baseline.
 AXIS = 0.25
@@ -35,26 +36,6 @@ AXIS = 0.25
 MATH_OPEN = "\ufdd0"
 MATH_CLOSE = "\ufdd1"
 
-OPERATOR_WORDS = frozenset(
-    {
-        "max",
-        "min",
-        "sup",
-        "inf",
-        "lim",
-        "limsup",
-        "liminf",
-        "argmax",
-        "argmin",
-        "maximize",
-        "minimize",
-        "maximise",
-        "minimise",
-        "det",
-        "Pr",
-    }
-)
-_COMMAND_END = re.compile(r"\\[A-Za-z]+$")
 _EQUATION_NUMBER = re.compile(r"^\(([A-Z]?\d{1,3}(?:[.\-]\d{1,3})?[a-z]?|[A-Z]\.\d{1,3}|[*†‡]+)\)$")
 
 
@@ -108,8 +89,6 @@ def _merge_pieces(glyphs: list[Glyph]) -> list[Glyph]:
 
 def _place_big(glyphs: list[Glyph]) -> None:
     """Big operators and delimiters sit on the axis: their baseline is read from their ink's middle."""
-    from library.structure.symbols import is_extension_font
-
     for g in glyphs:
         if g.role in ("op", "open", "close", "fence") and (
             g.y1 - g.y0 > 1.2 * g.size or is_extension_font(g.font)
@@ -162,8 +141,6 @@ def _accents(glyphs: list[Glyph]) -> list[Glyph]:
 
 
 def _accent_command(token: str) -> str:
-    from library.structure.symbols import ACCENTS
-
     if token.startswith("\\") and token in (r"\hat", r"\tilde"):
         return token
     return ACCENTS.get(token, r"\hat")
@@ -411,23 +388,41 @@ def items_of(glyphs: list[Glyph], base: float, size: float) -> list[_Item]:
     """A line's glyphs as nuclei with the scripts attached to each."""
     items: list[_Item] = []
     for g in sorted(glyphs, key=lambda g: (g.x0, g.y0)):
+        if items:
+            item = items[-1]
+            # A glyph smaller than a script just before it, and set as a script of that script
+            # (the prime of s' in a subscript, "model" in d_{model}), stays with it.
+            owner = _script_owner(g, item.sups + item.subs)
+            if owner is not None:
+                (item.sups if any(owner is h for h in item.sups) else item.subs).append(g)
+                continue
         if not items or _on_level(g, base, size):
             items.append(_Item(g))
             continue
         item = items[-1]
         nucleus = item.nucleus
-        # A glyph smaller than the script just before it is that script's own script (the prime
-        # of s' in a subscript): it stays with it, whatever its height from the nucleus.
-        prev = max(item.sups + item.subs, key=lambda h: h.x1, default=None)
-        if prev is not None and g.size < 0.9 * prev.size and g.x0 >= prev.x0 and g.x0 - prev.x1 < 0.3 * size:
-            (item.sups if any(prev is h for h in item.sups) else item.subs).append(g)
-            continue
         rel = g.base - (nucleus.base if nucleus.role not in ("built",) else base)
         if g.base < nucleus.base - 0.1 * size or (rel < 0 and g.y1 < nucleus.cy):
             item.sups.append(g)
         else:
             item.subs.append(g)
     return items
+
+
+def _script_owner(g: Glyph, scripts: list[Glyph]) -> Glyph | None:
+    best = None
+    best_gap = 0.0
+    for h in scripts:
+        if g.size >= 0.9 * h.size:
+            continue
+        gap = g.x0 - h.x1
+        if not -0.3 * h.size <= gap <= 0.3 * h.size:
+            continue
+        sup = g.base < h.base - 0.1 * h.size and g.y1 > h.y0
+        sub = g.base > h.base + 0.05 * h.size and g.y0 < h.y1
+        if (sup or sub) and (best is None or abs(gap) < best_gap):
+            best, best_gap = h, abs(gap)
+    return best
 
 
 def render(glyphs: list[Glyph], reference: tuple[float, float] | None = None) -> str:
@@ -518,16 +513,6 @@ def _dots(items: list[_Item]) -> list[_Item]:
                 merged.space_before = first.space_before
                 del out[-3:]
                 out.append(_Item(merged))
-    return out
-
-
-def join_tokens(parts: list[str]) -> str:
-    """Tokens joined, with a space after a command name that a letter follows (``\\gamma r``)."""
-    out = ""
-    for part in parts:
-        if out and _COMMAND_END.search(out) and part[:1].isalpha():
-            out += " "
-        out += part
     return out
 
 
@@ -690,9 +675,9 @@ def inline_text(glyphs: list[Glyph], rules: list[Rule], base: float, size: float
     run: list[str] = []  # the maths being collected
     pending: list[str] = []  # text between maths that may yet join it ("=", "(", digits)
     prev: _Item | None = None
+    prev_math = False
     for item in items:
-        space = prev is not None and (item.nucleus.space_before or item.x0 - prev.x1 > 0.25 * size)
-        prev = item
+        gap = item.x0 - prev.x1 if prev is not None else 0.0
         marker = _footnote_mark(item)
         if marker is not None:
             text = item.nucleus.text + marker
@@ -700,6 +685,13 @@ def inline_text(glyphs: list[Glyph], rules: list[Rule], base: float, size: float
         else:
             text = _render_items([item], size)
             is_math = item.nucleus.math or bool(item.sups or item.subs) or item.nucleus.role != "ord"
+        space = prev is not None and (item.nucleus.space_before or gap > 0.25 * size)
+        if prev is not None and not space and is_math != prev_math and gap > 0.02 * size:
+            # Between maths and a word, the advance widths of the fonts eat the space: "≻ are".
+            space = (text[:1].isalnum() and not is_math) or (
+                is_math and out[-1:] != [] and out[-1][-1:].isalnum()
+            )
+        prev, prev_math = item, is_math
         piece = (" " if space else "") + text
         if is_math:
             if not run and out and pending:
@@ -712,15 +704,33 @@ def inline_text(glyphs: list[Glyph], rules: list[Rule], base: float, size: float
             pending.append(piece)
         else:
             if run:
+                run.extend(_closing(run, pending))
                 out.append(_wrap(run))
                 run = []
             out.extend(pending)
             pending = []
             out.append(piece)
     if run:
+        run.extend(_closing(run, pending))
         out.append(_wrap(run))
     out.extend(pending)
     return "".join(out)
+
+
+def _closing(run: list[str], pending: list[str]) -> list[str]:
+    """The closing brackets (taken off ``pending``) that balance brackets opened in the maths."""
+    text = "".join(run)
+    depth = text.count("(") - text.count(")") + text.count("[") - text.count("]")
+    taken: list[str] = []
+    while depth > 0 and pending and pending[0].strip() in (")", "]", "),", ")."):
+        piece = pending.pop(0)
+        if piece.strip()[1:]:  # ")," or ").": the bracket joins, the punctuation stays text
+            taken.append(piece.rstrip()[:-1])
+            pending.insert(0, piece.rstrip()[-1])
+        else:
+            taken.append(piece)
+        depth -= 1
+    return taken
 
 
 def _wrap(run: list[str]) -> str:

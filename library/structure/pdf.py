@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from library.structure import errors, regions
+from library.structure import errors, footnotes, regions
 from library.structure.headings import (
     is_known_unnumbered,
     level_of,
@@ -63,6 +63,7 @@ _FOOTNOTE_MARK = re.compile(r"^(\d{1,2}|[*∗†‡§¶])\s?\S")
 _EQUATION_NUMBER = re.compile(r"\(\d{1,3}\)$")
 _ROMAN = re.compile(r"[IVX]+")
 _DIGIT = re.compile(r"\d")
+_NUMBERS_ONLY = re.compile(r"^[\s\d.,%()\-−+^{}_]*$")
 
 
 @dataclass
@@ -457,7 +458,9 @@ def _kind_of(rows: list[Row], text: str, stats: DocStats, page_height: float) ->
     if math > 0.45 or (math > 0.2 and len(text) < 200 and _EQUATION_NUMBER.search(text)):
         return "equation"
     if avg_len < 60 and len(_DIGIT.findall(text)) > 0.3 * (len(text) - text.count(" ")):
-        return "table"
+        # Numbers alone (a plot's tick labels, an orphan equation number) are figure text; tables
+        # are found whole, with their rows, by library.structure.tables.
+        return None if _NUMBERS_ONLY.match(text) else "paragraph"
     if _BULLET.match(text):
         return "list_item"
     return "paragraph"
@@ -574,6 +577,7 @@ def _build_blocks(
             blocks.append(Block(page=page, kind=block_kind, text=text, index=len(blocks), bbox=pbox))
     for block in blocks:
         block.text, block.math = regions.math_ranges(block.text)
+    footnotes.place(blocks, headings)
     return blocks, headings
 
 
@@ -611,7 +615,7 @@ def _split_items(group: list[Row]) -> list[list[Row]]:
 
 def _continues(blocks: list[Block], text: str) -> int | None:
     """Index of the paragraph that ``text`` continues across a column or page break, if any."""
-    if not text[:1].islower():
+    if not (text[:1].islower() or text.startswith(regions.MATH_OPEN)):
         return None
     for k in range(len(blocks) - 1, max(-1, len(blocks) - 5), -1):
         b = blocks[k]

@@ -23,40 +23,30 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from library.structure import symbols
-from library.structure.glyphs import FontNames, Glyph, PageReader
+from library.structure import footnotes, symbols, tables
+from library.structure.glyphs import FontNames, Glyph, PageReader, Span
 from library.structure.layout import DocStats, Page, Row, two_columns
 from library.structure.linear import (
     MATH_CLOSE,
     MATH_OPEN,
     display_lines,
     inline_text,
-    join_tokens,
     split_number,
 )
 from library.structure.model import Block
 
 _NUMBER_AT_END = re.compile(r"\(\s*(?:[A-Z]\.?)?\d{1,3}(?:[.\-]\d{1,3})?[a-z]?\s*\)$")
 _BULLET = re.compile(r"^[•◦▪‣∙]")
-_COMPLEX_CHARS = re.compile("[\ufffd\ue000-\uf8ff√ˆ˜¯˙¨ˇ˘⃗]")
+_FIGURE_CAPTION = re.compile(r"^(figure|fig\.)\s*[A-Z]?\d+", re.I)
+_COMMAND_END = re.compile(r"\\[A-Za-z]+$")
+_SPECIAL = re.compile("[\ufffd\ue000-\uf8ff√ˆ˜¯˙¨ˇ˘∑∏∐∫∮⋃⋂]")
 _MATH_RANGE = re.compile(MATH_OPEN + "(.*?)" + MATH_CLOSE, re.S)
 
 # Chunk numbers for merged and made-up rows: above any block number PyMuPDF gives a page.
 _CHUNK_BASE = 1_000_000
-
-
-@dataclass(slots=True)
-class Span:
-    text: str
-    font: str
-    size: float
-    base: float
-    x0: float
-    y0: float
-    x1: float
-    y1: float
 
 
 @dataclass
@@ -66,24 +56,43 @@ class _Column:
 
 
 def apply(doc, pages: list[Page], stats: DocStats) -> None:
-    """Display equations into blocks and inline maths into ``row.tex``, page by page, in place."""
+    """Tables, display equations and footnotes into blocks, inline maths into ``row.tex``, in place."""
     fonts = FontNames(doc)
     counter = [_CHUNK_BASE]
+
+    def new_chunk() -> int:
+        counter[0] += 1
+        return counter[0]
+
     for page in pages:
-        data = page.text_dict
-        page.text_dict = None  # the spans are not needed after this: let them go
+        data, textpage = page.text_dict, page.textpage
+        page.text_dict = page.textpage = None  # not needed after this: let them go
         if data is None or not page.rows:
             continue
         spans = _spans_by_row(page, data)
+        reader = PageReader(doc, page.number, textpage, stats.body_font, fonts)
+        if any(_has_maths(s, stats) for s in spans.values()):
+            spans = _merge_visual_lines(page, spans, stats)
+        tables.find(
+            page,
+            reader.page,
+            spans,
+            stats,
+            _TableText(reader),
+            new_chunk,
+        )
         if not any(_has_maths(s, stats) for s in spans.values()):
             continue
-        reader = PageReader(doc, page.number, stats.body_font, fonts)
-        spans = _merge_visual_lines(page, spans, stats, counter)
-        _displays(page, spans, stats, reader, counter)
+        _displays(page, spans, stats, reader, new_chunk)
         for row in page.rows:
             row_spans = spans.get(id(row))
             if row.block is None and row_spans and _has_maths(row_spans, stats):
-                row.tex = _inline(row, row_spans, stats, reader)
+                row.tex = _inline(row_spans, stats, reader)
+        footnotes.find(page, spans, stats, new_chunk, _text)
+
+
+def _text(row: Row) -> str:
+    return row.text if row.tex is None else row.tex
 
 
 def math_ranges(text: str) -> tuple[str, list[tuple[int, int]] | None]:
@@ -99,6 +108,8 @@ def math_ranges(text: str) -> tuple[str, list[tuple[int, int]] | None]:
         out.append(before)
         length += len(before)
         inner = m.group(1).replace(MATH_OPEN, "").replace(MATH_CLOSE, "")
+        if _COMMAND_END.search(inner) and text[m.end() : m.end() + 1].isalpha():
+            inner += " "  # "\\succ are", not "\\succare"
         if inner:
             ranges.append((length, length + len(inner)))
         out.append(inner)
@@ -133,7 +144,8 @@ def _spans_by_row(page: Page, data: dict) -> dict[int, list[Span]]:
             for s in line["spans"]:
                 if s["text"]:
                     x0, y0, x1, y1 = s["bbox"]
-                    spans.append(Span(s["text"], s["font"], s["size"], s["origin"][1], x0, y0, x1, y1))
+                    ox, oy = s["origin"]
+                    spans.append(Span(s["text"], s["font"], s["size"], s["flags"], ox, oy, x0, y0, x1, y1))
     return out
 
 
@@ -178,13 +190,10 @@ def _has_maths(spans: list[Span], stats: DocStats) -> bool:
 # --- 1. visual lines ---------------------------------------------------------------------------------
 
 
-def _merge_visual_lines(
-    page: Page, spans: dict[int, list[Span]], stats: DocStats, counter: list[int]
-) -> dict[int, list[Span]]:
+def _merge_visual_lines(page: Page, spans: dict[int, list[Span]], stats: DocStats) -> dict[int, list[Span]]:
     """Rows on one printed line, cut apart by MuPDF at scripts, merged into one row (and chunk)."""
     rows = sorted(page.rows, key=lambda r: r.x0)
     merged_into: dict[int, Row] = {}
-    chunk_of: dict[int, int] = {}
     groups: list[list[Row]] = []
     group_of: dict[int, list[Row]] = {}
     for row in rows:
@@ -207,34 +216,28 @@ def _merge_visual_lines(
                     break
     out = dict(spans)
     new_rows: list[Row] = []
+    parent: dict[int, int] = {}  # union-find over chunk numbers: chunks sharing a printed line
+
+    def root(c: int) -> int:
+        while parent.get(c, c) != c:
+            c = parent[c]
+        return c
+
     for group in groups:
         if len(group) == 1:
             new_rows.append(group[0])
             continue
         group.sort(key=lambda r: r.x0)
-        chunks = {r.chunk for r in group}
         row = _merged_row(group)
         out[id(row)] = [s for r in group for s in spans.get(id(r), [])]
         for r in group:
             merged_into[id(r)] = row
-        if len(chunks) > 1:
-            counter[0] += 1
-            for c in chunks:
-                chunk_of[c] = counter[0]
+            parent[root(r.chunk)] = root(group[0].chunk)
         new_rows.append(row)
     if not merged_into:
         return spans
-    # Chunks that share a printed line are one chunk (transitively).
-    for _ in range(3):
-        changed = False
-        for c, target in list(chunk_of.items()):
-            if target in chunk_of and chunk_of[target] != target:
-                chunk_of[c] = chunk_of[target]
-                changed = True
-        if not changed:
-            break
     for row in new_rows:
-        row.chunk = chunk_of.get(row.chunk, row.chunk)
+        row.chunk = root(row.chunk)
     # Keep the page's row order: a merged row takes the place of its first part.
     order = {id(r): i for i, r in enumerate(page.rows)}
     place: dict[int, int] = {}
@@ -355,7 +358,13 @@ def _attachable(row: Row, spans: list[Span], stats: DocStats) -> bool:
     return _NUMBER_AT_END.fullmatch(row.text.strip()) is not None
 
 
-def _displays(page: Page, spans: dict[int, list[Span]], stats: DocStats, reader: PageReader, counter) -> None:
+def _displays(
+    page: Page,
+    spans: dict[int, list[Span]],
+    stats: DocStats,
+    reader: PageReader,
+    new_chunk: Callable[[], int],
+) -> None:
     columns = _columns(page, stats)
     rows = sorted(page.rows, key=lambda r: (r.y0, r.x0))
     column = {id(r): _column_of(r, columns) for r in rows}
@@ -369,6 +378,7 @@ def _displays(page: Page, spans: dict[int, list[Span]], stats: DocStats, reader:
     taken: set[int] = set()
     regions: list[list[Row]] = []
     body = stats.body_size
+    seed_ids = {id(r) for r in seeds}
     for seed in seeds:
         if id(seed) in taken:
             continue
@@ -383,38 +393,53 @@ def _displays(page: Page, spans: dict[int, list[Span]], stats: DocStats, reader:
             y0 = min(r.y0 for r in region)
             y1 = max(r.y1 for r in region)
             for r in rows:
-                if id(r) in taken or column[id(r)] is not col:
+                if r.y1 < y0 - body or id(r) in taken or column[id(r)] is not col:
                     continue
+                if r.y0 > y1 + body:
+                    break  # rows are in order from the top: the rest are further down
                 gap = max(r.y0 - y1, y0 - r.y1)
-                if _beside(r, region) and len(r.text) <= 60:
+                if len(r.text) <= 60 and _beside(r, region):
                     region.append(r)  # words on the display's own line: "maximize", "where", "(3)"
                     taken.add(id(r))
                     grew = True
                     continue
                 if gap > 0.75 * body or min(r.x1, x1) - max(r.x0, x0) < -0.5 * body:
                     continue
-                is_seed = _is_display_row(r, spans.get(id(r), []), col, stats) if col else False
-                if is_seed or (_attachable(r, spans.get(id(r), []), stats) and gap < 0.5 * body):
+                row_spans = spans.get(id(r), [])
+                if id(r) in seed_ids or (gap < 0.5 * body and _attachable(r, row_spans, stats)):
                     region.append(r)
                     taken.add(id(r))
                     grew = True
         regions.append(region)
     regions = _join_interjections(regions, rows, taken, column, body)
-    zones = reader.figure_zones()
+    # Maths in a plot's labels is no display: left to the figure (and dropped with it). Drawings
+    # are read (a run of the page's content) only where a figure caption says there is a figure.
+    has_figure = any(_FIGURE_CAPTION.match(r.text) for r in page.rows)
     replace: dict[int, list[Row]] = {}
     for region in regions:
-        if zones and _in_figure(region, zones):
-            continue  # maths in a plot's labels: left to the figure (and dropped with it)
+        if has_figure and _in_figure(region, reader.figure_zones()):
+            continue
         region_spans = [s for r in region for s in spans.get(id(r), [])]
         blocks = _equation_blocks(region, region_spans, reader, page.number)
         if not blocks:
             continue
         made = []
         for block in blocks:
-            counter[0] += 1
             x0, y0, x1, y1 = block.bbox or (0, 0, 0, 0)
             row = Row(
-                page.number, counter[0], x0, y0, x1, y1, block.text, body, body, 0.0, 1.0, "", len(block.text)
+                page.number,
+                new_chunk(),
+                x0,
+                y0,
+                x1,
+                y1,
+                block.text,
+                body,
+                body,
+                0.0,
+                1.0,
+                "",
+                len(block.text),
             )
             row.block = block
             made.append(row)
@@ -491,10 +516,10 @@ def _equation_blocks(
     y0 = min(r.y0 for r in region)
     x1 = max(r.x1 for r in region)
     y1 = max(r.y1 for r in region)
-    glyphs = reader.glyphs((x0, y0, x1, y1), only=[(s.font, s.size, s.base, s.x0, s.x1) for s in spans])
+    glyphs = reader.char_glyphs((x0, y0, x1, y1), only=spans)
     if not glyphs:
         return []
-    rules = reader.rules_in((x0, y0, x1, y1))
+    rules = reader.rules_in((x0, y0, x1, y1)) if _stacked(spans) else []
     numbers: list[tuple[str, float]] = []
     rest = glyphs
     while True:
@@ -560,16 +585,74 @@ def _cut_between(glyphs: list[Glyph], top: float, bottom: float) -> float:
 # --- 3. inline maths --------------------------------------------------------------------------------
 
 
-def _inline(row: Row, spans: list[Span], stats: DocStats, reader: PageReader) -> str:
+def _inline(spans: list[Span], stats: DocStats, reader: PageReader) -> str:
     """A row's text with its maths laid out and marked."""
     base, size = _baseline(spans)
-    if _complex(spans):
-        only = [(s.font, s.size, s.base, s.x0, s.x1) for s in spans]
-        glyphs = reader.glyphs(row.bbox, text_tokens=False, only=only)
-        rules = reader.rules_in(row.bbox)
-        if glyphs:
-            return inline_text(glyphs, rules, base, size)
-    return inline_text(_span_glyphs(spans, stats), [], base, size)
+    if _needs_characters(spans, size):
+        box = (
+            min(s.x0 for s in spans),
+            min(s.y0 for s in spans),
+            max(s.x1 for s in spans),
+            max(s.y1 for s in spans),
+        )
+        glyphs = reader.char_glyphs(box, text_tokens=False, only=spans)
+        return inline_text(glyphs, reader.rules_in(box) if _stacked(spans) else [], base, size)
+    return inline_text(reader.span_glyphs(spans), [], base, size)
+
+
+def _needs_characters(spans: list[Span], size: float) -> bool:
+    """Whether a row's maths must be read character by character, not span by span: glyphs stacked
+    or special (radicals, accents, unnamed glyphs), or a script after a space (MuPDF puts the
+    space, and the span's origin with it, on the previous glyph's baseline)."""
+    for s in spans:
+        if _SPECIAL.search(s.text) or symbols.is_extension_font(s.font):
+            return True
+        if s.text[:1] == " " and s.text.strip() and (s.flags & 1 or s.size < 0.85 * size):
+            return True
+    return _stacked(spans)
+
+
+class _TableText:
+    """Table cells' text, from the characters of the table, maths laid out (tables.CellText)."""
+
+    def __init__(self, reader: PageReader) -> None:
+        self.reader = reader
+
+    def glyphs(self, box: tuple[float, float, float, float]) -> list[Glyph]:
+        return self.reader.char_glyphs(box, text_tokens=False)
+
+    def vertical_rules(self, box: tuple[float, float, float, float]) -> int:
+        """How many vertical lines are drawn inside ``box`` (a ruled table's column separators)."""
+        return self.reader.vertical_rules(box)
+
+    def line_text(self, glyphs: list[Glyph]) -> str:
+        """A printed line of a cell (no maths marks: a cell is shown whole through the notation)."""
+        base, size = _line_base(glyphs)
+        if all(not g.math and g.role == "ord" and abs(g.base - base) < 0.1 for g in glyphs):
+            # Words only (most cells): no layout to do.
+            return _plain(glyphs)
+        text, _ranges = math_ranges(inline_text(glyphs, [], base, size))
+        return " ".join(text.split())
+
+
+def _plain(glyphs: list[Glyph]) -> str:
+    """Words on one baseline, spaced where the text had spaces or gaps."""
+    out = ""
+    prev = None
+    for g in sorted(glyphs, key=lambda g: g.x0):
+        if prev is not None and (g.space_before or g.x0 - prev.x1 > 0.2 * g.size):
+            out += " "
+        out += g.text
+        prev = g
+    return out
+
+
+def _line_base(line: list[Glyph]) -> tuple[float, float]:
+    weights: dict[tuple[float, float], int] = {}
+    for g in line:
+        key = (round(g.base, 1), round(g.size, 1))
+        weights[key] = weights.get(key, 0) + 1
+    return max(weights, key=weights.__getitem__)
 
 
 def _baseline(spans: list[Span]) -> tuple[float, float]:
@@ -582,11 +665,10 @@ def _baseline(spans: list[Span]) -> tuple[float, float]:
     return base, size
 
 
-def _complex(spans: list[Span]) -> bool:
-    """Whether a row's maths needs characters: unnamed or special glyphs, or glyphs stacked up."""
-    for s in spans:
-        if _COMPLEX_CHARS.search(s.text) or symbols.is_extension_font(s.font):
-            return True
+def _stacked(spans: list[Span]) -> bool:
+    """Whether some of a row's glyphs sit one above another (a fraction, a radical, limits)."""
+    if any("√" in s.text for s in spans):
+        return True
     maths = [s for s in spans if s.text.strip()]
     for i, a in enumerate(maths):
         for b in maths[i + 1 :]:
@@ -594,40 +676,5 @@ def _complex(spans: list[Span]) -> bool:
             if overlap > 0.6 * min(a.x1 - a.x0, b.x1 - b.x0) and abs(a.base - b.base) > 0.6 * max(
                 a.size, b.size
             ):
-                return True  # one above the other: a fraction or limits
+                return True
     return False
-
-
-def _span_glyphs(spans: list[Span], stats: DocStats) -> list[Glyph]:
-    """Spans as glyphs (a span is one run of one font on one baseline), boxes from baseline and size."""
-    out: list[Glyph] = []
-    space = False
-    for s in sorted(spans, key=lambda s: s.x0):
-        text = s.text
-        lead = text[: len(text) - len(text.lstrip())]
-        body = text.strip()
-        if not body:
-            space = True
-            continue
-        is_math = s.font != stats.body_font and symbols.is_math_font(s.font)
-        if is_math:
-            token_text = join_tokens([" " if c == " " else symbols.char_token(c, s.font) for c in body])
-        else:
-            token_text = body
-        out.append(
-            Glyph(
-                token_text,
-                s.x0,
-                s.base - 0.7 * s.size,
-                s.x1,
-                s.base + 0.2 * s.size,
-                s.base,
-                s.size,
-                s.font,
-                "ord",
-                is_math,
-                bool(lead) or space,
-            )
-        )
-        space = text != text.rstrip()
-    return out

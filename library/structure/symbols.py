@@ -14,6 +14,7 @@ notation whatever the source: a label, a search or the HTML side's KaTeX annotat
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -346,12 +347,11 @@ _FRAKTUR_FONT = re.compile(r"^(eufm|eufb|.*Fraktur)", re.I)
 # the Symbol fonts of word processors. Upright CM (CMR) counts: TeX papers in Times set their
 # maths in it; a paper whose body is set in CMR is told apart by its body font.
 MATH_FONT = re.compile(
-    r"^(CM(MI|SY|EX|R|BSY|MIB|MIB)\d|CMMIB|MSBM|MSAM|rsfs|esint|eufm|eus[mb]|stmary|wasy|"
+    r"^(CM(MI|SY|EX|R|BSY|MIB)\d|CMMIB|MSBM|MSAM|rsfs|esint|eufm|eus[mb]|stmary|wasy|"
     r".*Math|.*MT(Extra|Symbol)|Symbol|tx(mi|sy|ex|sym)|px(mi|sy|ex|sym)|MnSymbol|LMMath|Euler|"
     r"STIX|.*Size[1-5])",
     re.I,
 )
-_ITALIC_MATH_FONT = re.compile(r"^(CMMI|LMMathItalic|txmi|pxmi|.*MathMI|.*Math-?Italic)", re.I)
 
 # Unicode's mathematical alphanumerics by style, for the double-struck and script letters.
 _STYLE_COMMAND = {"DOUBLE-STRUCK": r"\mathbb", "SCRIPT": r"\mathcal", "FRAKTUR": r"\mathfrak"}
@@ -359,16 +359,14 @@ _DOUBLE_STRUCK_BMP = {"ℝ": "R", "ℕ": "N", "ℤ": "Z", "ℚ": "Q", "ℂ": "C"
 _SCRIPT_BMP = {"ℬ": "B", "ℰ": "E", "ℱ": "F", "ℋ": "H", "ℐ": "I", "ℒ": "L", "ℳ": "M", "ℛ": "R"}
 
 
+@functools.cache
 def is_math_font(font: str) -> bool:
     return MATH_FONT.match(font) is not None
 
 
+@functools.cache
 def is_extension_font(font: str) -> bool:
     return _EXTENSION_FONT.match(font) is not None
-
-
-def is_italic_math_font(font: str) -> bool:
-    return _ITALIC_MATH_FONT.match(font) is not None
 
 
 def glyph_name_token(name: str) -> tuple[str, str, str] | None:
@@ -398,6 +396,7 @@ def private_piece_name(char: str) -> str | None:
     return _PRIVATE_PIECES.get(ord(char)) or _UNICODE_PIECES.get(char)
 
 
+@functools.lru_cache(maxsize=4096)
 def char_token(char: str, font: str) -> str:
     """The TeX-like token for one character set in ``font`` (a maths font or not)."""
     if "A" <= char <= "Z" or "a" <= char <= "z":
@@ -430,3 +429,36 @@ def _styled_letter(char: str) -> str:
                 return command + "{" + plain + "}"
         return TEX_OF_CHAR.get(plain, plain)
     return char
+
+
+# Operator names set upright that take limits below them in displays (max_{a}, arg min_{θ}).
+OPERATOR_WORDS = frozenset(
+    {
+        "max",
+        "min",
+        "sup",
+        "inf",
+        "lim",
+        "limsup",
+        "liminf",
+        "argmax",
+        "argmin",
+        "maximize",
+        "minimize",
+        "maximise",
+        "minimise",
+        "det",
+        "Pr",
+    }
+)
+_COMMAND_END = re.compile(r"\\[A-Za-z]+$")
+
+
+def join_tokens(parts: list[str]) -> str:
+    """Tokens joined, with a space after a command name that a letter follows (``\\gamma r``)."""
+    out = ""
+    for part in parts:
+        if out and _COMMAND_END.search(out) and part[:1].isalpha():
+            out += " "
+        out += part
+    return out
