@@ -251,30 +251,27 @@ def _merge_visual_lines(page: Page, spans: dict[int, list[Span]], stats: DocStat
 
 
 def _same_line(a: Row, b: Row, spans: dict[int, list[Span]], stats: DocStats) -> bool:
-    """Whether row ``b`` continues row ``a`` on the same printed line (right of it, touching)."""
+    """Whether row ``b`` continues row ``a`` on the same printed line (right of it, or stacked in it)."""
     gap = b.x0 - a.x1
     size = max(a.main_size, b.main_size, 1.0)
-    if gap > 1.2 * size:
-        return False
-    overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
-    # Pieces of one line overlap in height; where they also overlap in width (a fraction's parts
-    # stacked inside the line), they must overlap in height all the more.
-    if overlap < (0.45 if gap > -2.0 else 0.6) * min(a.y1 - a.y0, b.y1 - b.y0):
+    if gap > 1.2 * size or min(a.y1, b.y1) - max(a.y0, b.y0) <= 0:
         return False
     # Only where maths split the line: plain text pieces side by side (table cells) stay apart.
     sa, sb = spans.get(id(a), []), spans.get(id(b), [])
     if not sa or not sb or not (_has_maths(sa, stats) or _has_maths(sb, stats)):
         return False
-    # And on one baseline: a radical or a subscript makes the next printed line's box overlap.
-    # Pieces of one line share a baseline of full-size text, or one is all scripts near the other's.
-    (ba, za), (bb, zb) = _baseline(sa), _baseline(sb)
-    if min(za, zb) >= 0.85 * max(za, zb):
-        size = max(za, zb)
-        lines_a = {round(s.base) for s in sa if s.size >= 0.85 * size and s.text.strip()}
-        return any(abs(s.base - b) < 0.25 * size for s in sb if s.size >= 0.85 * size for b in lines_a)
-    big_base, big = (ba, za) if za > zb else (bb, zb)
-    small_base = bb if za > zb else ba
-    return big_base - 0.9 * big <= small_base <= big_base + 0.6 * big
+    if min(a.main_size, b.main_size) < 0.85 * size:
+        # Script-size pieces (a fraction's numerator, limits, an exponent run) within the band of
+        # the full-size line: above its baseline by an em, below it by most of one.
+        big, other = (a, b) if a.main_size >= b.main_size else (b, a)
+        base, big_size = _baseline(spans.get(id(big), []))
+        return base - 1.0 * big_size <= other.y0 and other.y1 <= base + 0.75 * big_size
+    # Two full-size pieces share a baseline (a radical or a script may make the next printed
+    # line's box overlap this one: that is not enough).
+    if min(a.y1, b.y1) - max(a.y0, b.y0) < 0.45 * min(a.y1 - a.y0, b.y1 - b.y0):
+        return False
+    lines_a = {round(s.base) for s in sa if s.size >= 0.85 * size and s.text.strip()}
+    return any(abs(s.base - y) < 0.25 * size for s in sb if s.size >= 0.85 * size for y in lines_a)
 
 
 def _merged_row(group: list[Row]) -> Row:
@@ -343,7 +340,8 @@ def _is_display_row(row: Row, spans: list[Span], col: _Column, stats: DocStats) 
         return True
     if full and not numbered:
         return share >= 0.85
-    return share >= 0.5 and (indented or row.x1 <= col.right - 3 * stats.body_size)
+    # A short line of maths at the left margin ends a paragraph ("… a linear function of PE_pos.").
+    return share >= 0.5 and indented
 
 
 def _attachable(row: Row, spans: list[Span], stats: DocStats) -> bool:

@@ -241,8 +241,23 @@ def content_dict(content: SectionContent) -> dict:
         "start_page": content.start_page,
         "end_page": content.end_page,
         "text": content.text,
-        "blocks": [{"page": b.page, "kind": b.kind, "text": b.text} for b in content.blocks],
+        "blocks": [block_dict(b) for b in content.blocks],
     }
+
+
+def block_dict(block: Block) -> dict:
+    """A block for JSON: page, kind and text (maths in the TeX-like form), and what the kind adds:
+    ``math`` ranges, an equation's ``number``, a table's ``rows``, a footnote's ``marker``."""
+    out: dict = {"page": block.page, "kind": block.kind, "text": block.text}
+    if block.math:
+        out["math"] = [list(r) for r in block.math]
+    if block.number:
+        out["number"] = block.number
+    if block.rows:
+        out["rows"] = block.rows
+    if block.marker:
+        out["marker"] = block.marker
+    return out
 
 
 def sections_list(structure: DocumentStructure) -> list[dict]:

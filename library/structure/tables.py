@@ -24,6 +24,7 @@ from library.structure.glyphs import Glyph
 from library.structure.headings import looks_like_title, split_number
 from library.structure.layout import DocStats, Page, Row
 from library.structure.model import Block
+from library.structure.notation import markdown_table
 
 _TABLE_CAPTION = re.compile(r"^(table|tab\.)\s*([A-Z]?\d+|[IVXL]+)(\.\d+)?\s*[:.|]", re.I)
 _ANY_CAPTION = re.compile(r"^(figure|fig\.|table|tab\.|algorithm|listing)\s*[A-Z]?\d+(\.\d+)?\s*[:.|]", re.I)
@@ -80,7 +81,7 @@ def find(
             continue
         bx0, by0, bx1, by1 = _glyph_box(glyphs)
         block = Block(
-            page=page.number, kind="table", text=markdown(rows), bbox=(bx0, by0, bx1, by1), rows=rows
+            page=page.number, kind="table", text=markdown_table(rows), bbox=(bx0, by0, bx1, by1), rows=rows
         )
         made = Row(
             page.number,
@@ -108,18 +109,6 @@ def find(
         for r in page.rows:
             out.extend(replaced.get(id(r), [r]))
         page.rows = out
-
-
-def markdown(rows: list[list[str]]) -> str:
-    """A GitHub-style Markdown table, the first row its header, one row a line."""
-    width = max(len(r) for r in rows)
-    lines = []
-    for i, row in enumerate(rows):
-        cells = [c.replace("|", r"\|").replace("\n", " ") for c in row] + [""] * (width - len(row))
-        lines.append("| " + " | ".join(cells) + " |")
-        if i == 0:
-            lines.append("|" + "---|" * width)
-    return "\n".join(lines)
 
 
 # --- where the table is ---------------------------------------------------------------------------
