@@ -134,9 +134,17 @@ class PageReader:
         """Boxes of the page's images and drawings (plots), where text is a figure's labels."""
         if self._zones is None:
             zones = [tuple(box) for kind, box in self._drawn() if kind.endswith("image")]
-            paths = [box for kind, box in self._drawn() if kind.endswith("path") and not _thin(box)]
+            page_area = self.page.rect.width * self.page.rect.height
+            paths = [
+                box
+                for kind, box in self._drawn()
+                if kind.endswith("path")
+                and not _thin(box)
+                and (box[2] - box[0]) * (box[3] - box[1]) < 0.5 * page_area
+            ]
             zones.extend(_clusters(paths))
-            self._zones = [z for z in zones if (z[2] - z[0]) * (z[3] - z[1]) > 1500]
+            # Not the tiny (a bullet, a box) nor the page-sized (a background, a clip).
+            self._zones = [z for z in zones if 1500 < (z[2] - z[0]) * (z[3] - z[1]) < 0.5 * page_area]
         return self._zones
 
     def rules_in(self, box: tuple[float, float, float, float], margin: float = 1.0) -> list[Rule]:

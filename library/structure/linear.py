@@ -377,7 +377,9 @@ class _Item:
 
 
 def _on_level(g: Glyph, base: float, size: float) -> bool:
-    if g.role in ("built", "op", "open", "close", "fence", "radical"):
+    if g.role == "op" and g.size < 0.88 * size and g.y1 - g.y0 < 1.2 * g.size:
+        pass  # an operator name set small ("max" in ε_max) is a script like any other glyph
+    elif g.role in ("built", "op", "open", "close", "fence", "radical"):
         return abs(g.base - base) < 0.45 * size or g.size >= 0.9 * size
     if g.size >= 0.88 * size:
         return abs(g.base - base) <= 0.22 * size
@@ -646,6 +648,9 @@ def _cases(line: list[Glyph]) -> str | None:
     if not tall:
         return None
     brace = min(tall, key=lambda g: g.x0)
+    # A bracket closed by one as tall groups a formula ("[(N_c/N)^{α} + D_c/D]^{α_D}"): no cases.
+    if any(g.role == "close" and g.x0 > brace.x1 and g.y1 - g.y0 > 0.8 * (brace.y1 - brace.y0) for g in line):
+        return None
     right = [g for g in line if g.x0 >= brace.x1 - 0.5 and g is not brace]
     left = [g for g in line if g.x1 <= brace.x0 + 0.5 and g is not brace]
     rows = _lines(right) if right else []

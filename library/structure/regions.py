@@ -253,25 +253,47 @@ def _merge_visual_lines(page: Page, spans: dict[int, list[Span]], stats: DocStat
 def _same_line(a: Row, b: Row, spans: dict[int, list[Span]], stats: DocStats) -> bool:
     """Whether row ``b`` continues row ``a`` on the same printed line (right of it, or stacked in it)."""
     gap = b.x0 - a.x1
-    size = max(a.main_size, b.main_size, 1.0)
-    if gap > 1.2 * size or min(a.y1, b.y1) - max(a.y0, b.y0) <= 0:
+    if gap > 1.2 * max(a.main_size, b.main_size, 1.0):
         return False
     # Only where maths split the line: plain text pieces side by side (table cells) stay apart.
     sa, sb = spans.get(id(a), []), spans.get(id(b), [])
     if not sa or not sb or not (_has_maths(sa, stats) or _has_maths(sb, stats)):
         return False
-    if min(a.main_size, b.main_size) < 0.85 * size:
-        # Script-size pieces (a fraction's numerator, limits, an exponent run) within the band of
-        # the full-size line: above its baseline by an em, below it by most of one.
-        big, other = (a, b) if a.main_size >= b.main_size else (b, a)
-        base, big_size = _baseline(spans.get(id(big), []))
-        return base - 1.0 * big_size <= other.y0 and other.y1 <= base + 0.75 * big_size
-    # Two full-size pieces share a baseline (a radical or a script may make the next printed
-    # line's box overlap this one: that is not enough).
-    if min(a.y1, b.y1) - max(a.y0, b.y0) < 0.45 * min(a.y1 - a.y0, b.y1 - b.y0):
+    (ba, za), (bb, zb) = _baseline(sa), _baseline(sb)
+    base, size, other, other_spans = (ba, za, b, sb) if za >= zb else (bb, zb, a, sa)
+    full = [
+        s
+        for s in other_spans
+        if s.size >= 0.85 * size and s.text.strip() and not symbols.is_extension_font(s.font)
+    ]
+    if not full:
+        # Script-size pieces (a fraction's numerator, limits, an exponent run, a big bracket)
+        # within the band of the full-size line: up to a displayed fraction's numerator above
+        # its baseline, most of an em below.
+        if not (base - 1.35 * size <= other.y0 and other.y1 <= base + 0.75 * size):
+            return False
+        # Beside the line, or stacked within its width and touching it (the line above may hold
+        # the piece in its band too, as a subscript would sit: it is not stacked over that line).
+        return gap >= -1.0 or min(a.y1, b.y1) - max(a.y0, b.y0) > 0
+    if min(a.y1, b.y1) - max(a.y0, b.y0) <= 0:
         return False
-    lines_a = {round(s.base) for s in sa if s.size >= 0.85 * size and s.text.strip()}
-    return any(abs(s.base - y) < 0.25 * size for s in sb if s.size >= 0.85 * size for y in lines_a)
+    # Two full-size pieces share a baseline (a radical or a script may make the next printed
+    # line's box overlap this one: that is not enough) ...
+    if min(a.y1, b.y1) - max(a.y0, b.y0) >= 0.45 * min(a.y1 - a.y0, b.y1 - b.y0) and any(
+        abs(s.base - base) < 0.25 * size for s in full
+    ):
+        return True
+    # ... or one is a short piece of maths stacked inside the other's width (a displaystyle
+    # fraction's numerator or denominator set in the line).
+    short, long_ = (a, b) if a.x1 - a.x0 < b.x1 - b.x0 else (b, a)
+    math, total = _math_chars(sa if short is a else sb, stats)
+    return (
+        total > 0
+        and math >= 0.5 * total
+        and short.x1 - short.x0 < 0.4 * (long_.x1 - long_.x0)
+        and long_.x0 - 1 <= short.x0
+        and short.x1 <= long_.x1 + 1
+    )
 
 
 def _merged_row(group: list[Row]) -> Row:
@@ -654,11 +676,17 @@ def _line_base(line: list[Glyph]) -> tuple[float, float]:
 
 
 def _baseline(spans: list[Span]) -> tuple[float, float]:
-    """The row's main baseline and size: those of most of its characters."""
+    """The row's main baseline and size: those of most of its characters (a big operator's or
+    bracket's origin is its top, and a span after a space may sit on the glyph before: neither
+    counts when there is anything else)."""
     weights: dict[tuple[float, float], int] = {}
     for s in spans:
-        key = (round(s.base, 1), round(s.size, 1))
-        weights[key] = weights.get(key, 0) + len(s.text.strip())
+        n = len(s.text.strip())
+        if n and not symbols.is_extension_font(s.font) and not (s.text[0] == " " and n == 1):
+            key = (round(s.base, 1), round(s.size, 1))
+            weights[key] = weights.get(key, 0) + n
+    if not weights:
+        return max(((s.base, s.size) for s in spans), key=lambda bs: bs[1], default=(0.0, 10.0))
     (base, size) = max(weights, key=weights.__getitem__)
     return base, size
 
