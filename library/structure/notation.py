@@ -346,7 +346,7 @@ def markdown_table(rows: list[list[str]]) -> str:
     lines = []
     for i, row in enumerate(rows):
         cells = [c.replace("|", r"\|").replace("\n", " ") for c in row] + [""] * (width - len(row))
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append("|" + "|".join(f" {c} " if c else " " for c in cells) + "|")
         if i == 0:
             lines.append("|" + "---|" * width)
     return "\n".join(lines)

@@ -60,7 +60,6 @@ _LABEL_ONLY = re.compile(r"^(?:chapter|appendix|part|section)\s+(\d{1,2}|[A-Z])\
 _BULLET = re.compile(r"^([•◦▪‣∙·\-–—*]\s|\(?[a-z0-9ivx]{1,3}\)\s|\d{1,2}\.\s)")
 _ITEM_START = re.compile(r"^[•◦▪‣∙]\s")
 _FOOTNOTE_MARK = re.compile(r"^(\d{1,2}|[*∗†‡§¶])\s?\S")
-_EQUATION_NUMBER = re.compile(r"\(\d{1,3}\)$")
 _ROMAN = re.compile(r"[IVX]+")
 _DIGIT = re.compile(r"\d")
 _NUMBERS_ONLY = re.compile(r"^[\s\d.,%()\-−+^{}_]*$")
@@ -450,13 +449,12 @@ def _kind_of(rows: list[Row], text: str, stats: DocStats, page_height: float) ->
         size = sum(r.main_size * r.chars for r in rows) / chars
         avg_len = sum(len(r.text) for r in rows) / len(rows)
     small = size < stats.body_size - 0.7
-    if small and rows[0].y0 > page_height * 0.6 and _FOOTNOTE_MARK.match(text):
-        return "footnote"
+    if small and rows[0].y0 > page_height * 0.6 and _FOOTNOTE_MARK.match(text) and len(text.split()) >= 4:
+        return "footnote"  # (a plot's "40M Frames" at the foot of the page is no footnote)
     if size < stats.body_size * 0.8 and avg_len < 30:
         return None  # labels and ticks inside a figure
-    math = sum(r.math * r.chars for r in rows) / chars
-    if math > 0.45 or (math > 0.2 and len(text) < 200 and _EQUATION_NUMBER.search(text)):
-        return "equation"
+    # Display equations are made into blocks before this (library.structure.regions): rows of
+    # maths left here are running text with inline maths.
     if avg_len < 60 and len(_DIGIT.findall(text)) > 0.3 * (len(text) - text.count(" ")):
         # Numbers alone (a plot's tick labels, an orphan equation number) are figure text; tables
         # are found whole, with their rows, by library.structure.tables.
@@ -554,25 +552,6 @@ def _build_blocks(
                 blocks[prev].text = join_paragraphs(blocks[prev].text, text)
                 if page != blocks[prev].page:
                     blocks[prev].end_page = page
-                continue
-            last = blocks[-1] if blocks else None
-            if (
-                block_kind == "equation"
-                and last is not None
-                and last.kind == "equation"
-                and last.page == page
-                and last.bbox is not None
-                and pbox[1] - last.bbox[3] < 12
-                and pbox[3] > last.bbox[1]
-            ):
-                # A display equation set as several pieces (fraction bars, numbered lines) is one block.
-                last.text = f"{last.text} {text}"
-                last.bbox = (
-                    min(last.bbox[0], pbox[0]),
-                    last.bbox[1],
-                    max(last.bbox[2], pbox[2]),
-                    max(last.bbox[3], pbox[3]),
-                )
                 continue
             blocks.append(Block(page=page, kind=block_kind, text=text, index=len(blocks), bbox=pbox))
     for block in blocks:
