@@ -340,7 +340,8 @@ def _among(span: dict, only: Sequence[Span]) -> bool:
 def _named_glyph(name: str | None, font: str, size: float, base: float) -> Glyph:
     """A glyph known by its glyph name (extension fonts, pieces, glyphs PyMuPDF could not map)."""
     if name:
-        known = symbols.glyph_name_token(name)
+        # "summationtext" and its variants ("summationtext.1", "summation.text") are one glyph.
+        known = symbols.glyph_name_token(name) or symbols.glyph_name_token(re.sub(r"[^A-Za-z]", "", name))
         if known is not None:
             token, role, piece = known
             return Glyph(token, 0, 0, 0, 0, base, size, font, "piece" if piece else role, True, piece=piece)

@@ -318,7 +318,12 @@ def _limit_row(glyphs: list[Glyph], op: Glyph, *, up: bool) -> list[Glyph]:
     others = [o for o in glyphs if o.role == "op" and o is not op]
 
     def owned_by_other(g: Glyph) -> bool:
-        return any(min(g.x1, o.x1) - max(g.x0, o.x0) > 0 and abs(g.cy - o.cy) < 2 * size for o in others)
+        # Under (over) another operator, or nearer its middle than this one's.
+        return any(
+            abs(g.cy - o.cy) < 2 * size
+            and (min(g.x1, o.x1) - max(g.x0, o.x0) > 0 or abs(g.cx - o.cx) < abs(g.cx - op.cx))
+            for o in others
+        )
 
     # Grow sideways along the limit's baseline (a limit can be wider than its operator).
     changed = True
@@ -393,8 +398,9 @@ def items_of(glyphs: list[Glyph], base: float, size: float) -> list[_Item]:
         if items:
             item = items[-1]
             # A glyph smaller than a script just before it, and set as a script of that script
-            # (the prime of s' in a subscript, "model" in d_{model}), stays with it.
-            owner = _script_owner(g, item.sups + item.subs)
+            # (the prime of s' in a subscript, "model" in d_{model}), stays with it; so does one
+            # that goes on along that script's own baseline ("in" of p^{in}).
+            owner = _script_owner(g, item.sups + item.subs) or _script_run(g, item)
             if owner is not None:
                 (item.sups if any(owner is h for h in item.sups) else item.subs).append(g)
                 continue
@@ -409,6 +415,22 @@ def items_of(glyphs: list[Glyph], base: float, size: float) -> list[_Item]:
         else:
             item.subs.append(g)
     return items
+
+
+def _script_run(g: Glyph, item: _Item) -> Glyph | None:
+    """The script ``g`` continues: the last one, same size, same baseline, right after it."""
+    scripts = item.sups + item.subs
+    if not scripts:
+        return None
+    last = max(scripts, key=lambda h: h.x1)
+    if (
+        abs(g.size - last.size) < 0.1 * last.size
+        and abs(g.base - last.base) < 0.12 * last.size
+        and -0.3 * last.size < g.x0 - last.x1 < 0.6 * last.size
+        and g.size < 0.88 * item.nucleus.size
+    ):
+        return last
+    return None
 
 
 def _script_owner(g: Glyph, scripts: list[Glyph]) -> Glyph | None:

@@ -491,8 +491,10 @@ def _in_figure(region: list[Row], zones: list[tuple[float, float, float, float]]
     y0 = min(r.y0 for r in region)
     x1 = max(r.x1 for r in region)
     y1 = max(r.y1 for r in region)
+    # A plot's tick labels and axis titles sit just outside its drawing.
     return any(
-        zx0 - 2 <= x0 and x1 <= zx1 + 2 and zy0 - 2 <= y0 and y1 <= zy1 + 2 for zx0, zy0, zx1, zy1 in zones
+        zx0 - 25 <= x0 and x1 <= zx1 + 25 and zy0 - 14 <= y0 and y1 <= zy1 + 14
+        for zx0, zy0, zx1, zy1 in zones
     )
 
 

@@ -143,7 +143,7 @@ TEX_OF_CHAR: dict[str, str] = {
     "⪅": r"\lessapprox",
     "⪆": r"\gtrapprox",
     "∣": "|",
-    "∥": r"\parallel",
+    "∥": r"\|",  # CMSY's double bar: a norm's ‖x‖ far more often than "parallel"
     "≔": ":=",
     # Arrows.
     "→": r"\rightarrow",
@@ -349,7 +349,7 @@ _FRAKTUR_FONT = re.compile(r"^(eufm|eufb|.*Fraktur)", re.I)
 MATH_FONT = re.compile(
     r"^(CM(MI|SY|EX|R|BSY|MIB)\d|CMMIB|MSBM|MSAM|rsfs|esint|eufm|eus[mb]|stmary|wasy|"
     r".*Math|.*MT(Extra|Symbol)|Symbol|tx(mi|sy|ex|sym)|px(mi|sy|ex|sym)|MnSymbol|LMMath|Euler|"
-    r"STIX|.*Size[1-5])",
+    r"STIX(Two)?Math|STIXSize|.*Size[1-5])",
     re.I,
 )
 
