@@ -59,7 +59,7 @@ _CAPTION = re.compile(r"^(figure|fig\.|table|algorithm|listing|exhibit)\s*[A-Z]?
 _LABEL_ONLY = re.compile(r"^(?:chapter|appendix|part|section)\s+(\d{1,2}|[A-Z])\.?$", re.I)
 _BULLET = re.compile(r"^([•◦▪‣∙·\-–—*]\s|\(?[a-z0-9ivx]{1,3}\)\s|\d{1,2}\.\s)")
 _ITEM_START = re.compile(r"^[•◦▪‣∙]\s")
-_FOOTNOTE_MARK = re.compile(r"^(\d{1,2}|[*∗†‡§¶])\s?\S")
+_FOOTNOTE_MARK = re.compile(r"^(\d{1,2}|[*∗†‡§¶])\s?(?:[^\W\d_]|[“\"(])")  # a mark, then words
 _ROMAN = re.compile(r"[IVX]+")
 _DIGIT = re.compile(r"\d")
 _NUMBERS_ONLY = re.compile(r"^[\s\d.,%()\-−+^{}_]*$")
@@ -449,13 +449,16 @@ def _kind_of(rows: list[Row], text: str, stats: DocStats, page_height: float) ->
         size = sum(r.main_size * r.chars for r in rows) / chars
         avg_len = sum(len(r.text) for r in rows) / len(rows)
     small = size < stats.body_size - 0.7
+    digits = len(_DIGIT.findall(text))
+    if small and digits > 0.3 * (len(text) - text.count(" ")):
+        return None  # a plot's axis: ticks and a title ("0 5000 10000 Training Iterations")
     if small and rows[0].y0 > page_height * 0.6 and _FOOTNOTE_MARK.match(text) and len(text.split()) >= 4:
         return "footnote"  # (a plot's "40M Frames" at the foot of the page is no footnote)
     if size < stats.body_size * 0.8 and avg_len < 30:
         return None  # labels and ticks inside a figure
     # Display equations are made into blocks before this (library.structure.regions): rows of
     # maths left here are running text with inline maths.
-    if avg_len < 60 and len(_DIGIT.findall(text)) > 0.3 * (len(text) - text.count(" ")):
+    if avg_len < 60 and digits > 0.3 * (len(text) - text.count(" ")):
         # Numbers alone (a plot's tick labels, an orphan equation number) are figure text; tables
         # are found whole, with their rows, by library.structure.tables.
         return None if _NUMBERS_ONLY.match(text) else "paragraph"
