@@ -712,7 +712,26 @@ def inline_text(glyphs: list[Glyph], rules: list[Rule], base: float, size: float
         else:
             text = _render_items([item], size)
             is_math = item.nucleus.math or bool(item.sups or item.subs) or item.nucleus.role != "ord"
-        space = prev is not None and (item.nucleus.space_before or gap > 0.25 * size)
+            words = item.nucleus.text.rstrip()
+            if is_math and not item.nucleus.math and " " in words:
+                # A run of text ending in a power ("The scale is 8.8 × 10" with 13 raised): only
+                # its last word carries the script; the words before are prose.
+                cut = words.rindex(" ") + 1
+                head = words[:cut]
+                space = prev is not None and (item.nucleus.space_before or gap > 0.25 * size)
+                if run:
+                    run.extend(_closing(run, pending))
+                    out.append(_wrap(run))
+                    run = []
+                out.extend(pending)
+                pending = []
+                out.append((" " if space else "") + head)
+                item.nucleus.text = words[cut:]
+                item.nucleus.space_before = False
+                gap = 0.0
+                prev, prev_math = item, False
+                text = _render_items([item], size)
+        space = prev is not None and prev is not item and (item.nucleus.space_before or gap > 0.25 * size)
         if prev is not None and not space and is_math != prev_math and gap > 0.02 * size:
             # Between maths and a word, the advance widths of the fonts eat the space: "≻ are".
             space = (text[:1].isalnum() and not is_math) or (

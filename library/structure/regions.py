@@ -261,10 +261,15 @@ def _same_line(a: Row, b: Row, spans: dict[int, list[Span]], stats: DocStats) ->
         return False
     (ba, za), (bb, zb) = _baseline(sa), _baseline(sb)
     base, size, other, other_spans = (ba, za, b, sb) if za >= zb else (bb, zb, a, sa)
+    # Full-size text of the other piece (not a big bracket, whose origin is its top, nor a lone
+    # character after a space, which MuPDF sets on the baseline of the glyph before).
     full = [
         s
         for s in other_spans
-        if s.size >= 0.85 * size and s.text.strip() and not symbols.is_extension_font(s.font)
+        if s.size >= 0.85 * size
+        and s.text.strip()
+        and not symbols.is_extension_font(s.font)
+        and not (s.text[0] == " " and len(s.text.strip()) == 1)
     ]
     if not full:
         # Script-size pieces (a fraction's numerator, limits, an exponent run, a big bracket)

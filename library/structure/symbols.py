@@ -348,7 +348,7 @@ _FRAKTUR_FONT = re.compile(r"^(eufm|eufb|.*Fraktur)", re.I)
 # maths in it; a paper whose body is set in CMR is told apart by its body font.
 MATH_FONT = re.compile(
     r"^(CM(MI|SY|EX|R|BSY|MIB)\d|CMMIB|MSBM|MSAM|rsfs|esint|eufm|eus[mb]|stmary|wasy|"
-    r".*Math|.*MT(Extra|Symbol)|Symbol|tx(mi|sy|ex|sym)|px(mi|sy|ex|sym)|MnSymbol|LMMath|Euler|"
+    r".*Math|.*MT(Extra|Symbol)|Symbol|StandardSymbols|tx(mi|sy|ex|sym)|px(mi|sy|ex|sym)|MnSymbol|LMMath|Euler|"
     r"STIX(Two)?Math|STIXSize|.*Size[1-5])",
     re.I,
 )
