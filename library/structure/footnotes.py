@@ -10,7 +10,8 @@ marker, so a footnote never lands between the two halves of a sentence or in ano
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
 from library.structure.layout import DocStats, Page, Row
 from library.structure.model import Block
@@ -21,8 +22,8 @@ _MARK = re.compile(r"^(\d{1,2}|[*∗†‡§¶]{1,3})")
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
-class SpanLike:
-    """What :func:`find` reads of a span (``regions.Span`` has these)."""
+class SpanLike(Protocol):
+    """What :func:`find` reads of a span (``glyphs.Span`` has these)."""
 
     text: str
     size: float
@@ -32,7 +33,7 @@ class SpanLike:
 
 def find(
     page: Page,
-    spans: dict[int, Sequence[SpanLike]],
+    spans: Mapping[int, Sequence[SpanLike]],
     stats: DocStats,
     new_chunk: Callable[[], int],
     text_of: Callable[[Row], str],

@@ -135,12 +135,11 @@ def _spans_by_row(page: Page, data: dict) -> dict[int, list[Span]]:
             if dx < 0.9 or abs(dy) > 0.1:
                 continue
             box = line["bbox"]
-            row = _containing(candidates, box) if candidates else None
-            if row is None:
-                row = _containing(page.rows, box)
-            if row is None:
+            found = _containing(candidates, box) if candidates else None
+            owner = found if found is not None else _containing(page.rows, box)
+            if owner is None:
                 continue
-            spans = out.setdefault(id(row), [])
+            spans = out.setdefault(id(owner), [])
             for s in line["spans"]:
                 if s["text"]:
                     x0, y0, x1, y1 = s["bbox"]
@@ -242,9 +241,9 @@ def _merge_visual_lines(page: Page, spans: dict[int, list[Span]], stats: DocStat
     order = {id(r): i for i, r in enumerate(page.rows)}
     place: dict[int, int] = {}
     for part in page.rows:
-        row = merged_into.get(id(part))
-        if row is not None:
-            place[id(row)] = min(place.get(id(row), order[id(part)]), order[id(part)])
+        merged = merged_into.get(id(part))
+        if merged is not None:
+            place[id(merged)] = min(place.get(id(merged), order[id(part)]), order[id(part)])
     new_rows.sort(key=lambda r: place.get(id(r), order.get(id(r), 0)))
     page.rows = new_rows
     return out
@@ -396,7 +395,7 @@ def _displays(
     seeds = [
         r
         for r in rows
-        if column[id(r)] is not None and _is_display_row(r, spans.get(id(r), []), column[id(r)], stats)
+        if (col := column[id(r)]) is not None and _is_display_row(r, spans.get(id(r), []), col, stats)
     ]
     if not seeds:
         return

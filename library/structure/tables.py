@@ -17,7 +17,7 @@ import functools
 import inspect
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
 from library.structure.glyphs import Glyph
@@ -53,7 +53,7 @@ class CellText(Protocol):
 def find(
     page: Page,
     pdf_page,
-    spans: dict[int, Sequence[SpanLike]],
+    spans: Mapping[int, Sequence[SpanLike]],
     stats: DocStats,
     text: CellText,
     new_chunk: Callable[[], int],
@@ -129,7 +129,7 @@ def _lines(rows: list[Row]) -> list[list[Row]]:
     return lines
 
 
-def _line_pieces(line: list[Row], spans: dict[int, Sequence[SpanLike]]) -> list[str]:
+def _line_pieces(line: list[Row], spans: Mapping[int, Sequence[SpanLike]]) -> list[str]:
     """A printed line's text cut where the gap is wider than a word space."""
     ordered = sorted((s for r in line for s in spans.get(id(r), ()) if s.text.strip()), key=lambda s: s.x0)
     if not ordered:
@@ -145,13 +145,13 @@ def _line_pieces(line: list[Row], spans: dict[int, Sequence[SpanLike]]) -> list[
     return pieces
 
 
-def _cell_count(line: list[Row], spans: dict[int, Sequence[SpanLike]]) -> int:
+def _cell_count(line: list[Row], spans: Mapping[int, Sequence[SpanLike]]) -> int:
     """How many pieces a printed line falls into, split at gaps wider than a word space."""
     return len(_line_pieces(line, spans))
 
 
 def _region(
-    page: Page, caption: Row, spans: dict[int, Sequence[SpanLike]], stats: DocStats, taken: set[int]
+    page: Page, caption: Row, spans: Mapping[int, Sequence[SpanLike]], stats: DocStats, taken: set[int]
 ) -> list[Row]:
     """The rows of the table a caption names: the tabular lines next to it, below or above."""
     body = stats.body_size
@@ -199,7 +199,9 @@ def _region(
     return min(options, key=lambda o: (o[0], o[1]))[2] if options else []
 
 
-def _table_line(line: list[Row], spans: dict[int, Sequence[SpanLike]], width: float, stats: DocStats) -> bool:
+def _table_line(
+    line: list[Row], spans: Mapping[int, Sequence[SpanLike]], width: float, stats: DocStats
+) -> bool:
     """Whether a printed line can be part of a table: not prose, not a caption or a heading."""
     text = " ".join(r.text for r in sorted(line, key=lambda r: r.x0))
     if _ANY_CAPTION.match(text):

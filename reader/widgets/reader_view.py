@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich import box
+from rich.console import RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -17,15 +20,19 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from library.structure.model import Block
+from library.structure.notation import readable, to_unicode
 from library.textclean import strip_escapes
 from reader.messages import BlockFocused, NoteRequested
 
 KIND_PREFIX = {"list_item": "• "}
 
 
-def block_text(block: Block) -> Text:
-    """How one block reads on screen."""
-    body = strip_escapes(block.text).strip()
+def block_text(block: Block, *, tex: bool = False) -> RenderableType:
+    """How one block reads on screen: maths rendered to Unicode where exact (its TeX-like form with
+    ``tex``), a table as a grid, a footnote set apart with its marker."""
+    if block.kind == "table" and block.rows:
+        return _table_grid(block, tex=tex)
+    body = strip_escapes(readable(block, tex=tex)).strip()
     if block.kind == "heading":
         text = Text()
         if block.section and not body.startswith(block.section):
@@ -36,14 +43,28 @@ def block_text(block: Block) -> Text:
         return Text(body, style="italic")
     if block.kind == "equation":
         return Text(body, style="italic")
+    if block.kind == "footnote":
+        return Text(f"[{block.marker}] " + body if block.marker else body, style="dim")
     return Text(KIND_PREFIX.get(block.kind, "") + body)
+
+
+def _table_grid(block: Block, *, tex: bool) -> Table:
+    """A table block as a Rich grid: its first row the header, each cell's maths rendered."""
+    rows = [[strip_escapes(cell if tex else to_unicode(cell)) for cell in row] for row in block.rows or []]
+    width = max(len(row) for row in rows)
+    grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+    for cell in rows[0] + [""] * (width - len(rows[0])):
+        grid.add_column(Text(cell, style="bold"))
+    for row in rows[1:]:
+        grid.add_row(*[Text(cell) for cell in row + [""] * (width - len(row))])
+    return grid
 
 
 class BlockView(Static):
     """One block of the document. ``position`` is its place in the view, ``block`` its data."""
 
-    def __init__(self, block: Block, position: int) -> None:
-        super().__init__(block_text(block), classes=f"block block-{block.kind}", markup=False)
+    def __init__(self, block: Block, position: int, *, tex: bool = False) -> None:
+        super().__init__(block_text(block, tex=tex), classes=f"block block-{block.kind}", markup=False)
         self.block = block
         self.position = position
 
@@ -69,6 +90,8 @@ class ReaderView(VerticalScroll, can_focus=True):
         Binding("right_square_bracket", "next_heading", "Next heading", show=False),
         Binding("left_square_bracket", "previous_heading", "Previous heading", show=False),
         Binding("n", "note", "Note", show=True),
+        Binding("m", "toggle_tex", "Maths: rendered/TeX", show=False),
+        Binding("O", "open_page", "Open page in PDF viewer", show=False),
     ]
 
     cursor: reactive[int] = reactive(-1, init=False)
@@ -80,6 +103,8 @@ class ReaderView(VerticalScroll, can_focus=True):
         self.noted: dict[int, int] = {}
         self.reading_id: str | None = None
         self.fetchable = False
+        # Maths shown in its TeX-like form rather than rendered to Unicode (the m key).
+        self.tex = False
 
     # --- what to show --------------------------------------------------------------------------------
 
@@ -97,7 +122,7 @@ class ReaderView(VerticalScroll, can_focus=True):
             if block.page != page:
                 page = block.page
                 widgets.append(PageMarker(page))
-            view = BlockView(block, position)
+            view = BlockView(block, position, tex=self.tex)
             if block.index in self.noted:
                 view.add_class("-noted")
             self._views.append(view)
@@ -240,6 +265,50 @@ class ReaderView(VerticalScroll, can_focus=True):
             widget = widget.parent
         if isinstance(widget, BlockView):
             self.set_cursor(widget.position)
+
+    # --- maths and the page itself -----------------------------------------------------------------
+
+    def action_toggle_tex(self) -> None:
+        """Show maths rendered (softmax(QKᵀ/√dₖ)V) or as its TeX-like source."""
+        self.tex = not self.tex
+        for view in self._views:
+            view.update(block_text(view.block, tex=self.tex))
+        self.notify("Maths as TeX" if self.tex else "Maths rendered", timeout=2)
+
+    def action_open_page(self) -> None:
+        """Open the current block's page in the system PDF viewer (the fallback that always works)."""
+        from library import curricula, store
+        from library.errors import SyllabusError
+        from library.viewer import start, viewer_command
+
+        block = self.current_block
+        if block is None or block.bbox is None or self.reading_id is None:
+            self.notify("Move to a block of a PDF to open its page.", severity="warning")
+            return
+        app = self.app
+        try:
+            reading = curricula.find(app.curriculum, self.reading_id).reading  # type: ignore[attr-defined]
+            if reading is None:
+                return
+            doc = store.document_for_reading(
+                app.conn,  # type: ignore[attr-defined]
+                reading.id,
+                arxiv_id=reading.arxiv_id,
+                url=reading.url,
+                version=reading.arxiv_version,
+            )
+            if doc is None or doc.path is None or not doc.is_pdf:
+                self.notify("This reading has no PDF to open.", severity="warning")
+                return
+            command, supports_page = viewer_command(doc.path, block.page)
+            start(command)
+        except SyllabusError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        where = (
+            f"at page {block.page}" if supports_page else f"(this viewer cannot be told page {block.page})"
+        )
+        self.notify(f"Opened {command[0]} {where}", timeout=3)
 
     # --- requests to the screen ----------------------------------------------------------------------
 
