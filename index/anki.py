@@ -14,8 +14,9 @@ import sqlite3
 from pathlib import Path
 
 from index.notes import Note, list_notes
-from library import atomic, curricula
+from library import atomic, curricula, scratch
 from library.errors import NotFound, UsageError
+from library.textclean import strip_escapes
 
 # Fixed ids: Anki identifies a note type and a deck by these, so re-imports land in place.
 MODEL_ID = 1_607_392_319
@@ -80,12 +81,35 @@ def export_deck(
     if path.suffix != ".apkg":
         raise UsageError(f"{path}: an Anki deck file ends in .apkg")
     with atomic.replacing(path) as tmp:
-        genanki.Package(deck).write_to_file(str(tmp))
+        _write_package(genanki.Package(deck), tmp)
     return len(notes)
 
 
+def _write_package(package, target: Path) -> None:
+    """``package`` as an .apkg at ``target``: genanki's ``write_to_file`` with its working database
+    in the data home and removed (genanki's own puts it in $TMPDIR and leaves it there, notes and all)."""
+    import itertools
+    import json
+    import sqlite3
+    import time
+    import zipfile
+
+    with scratch.scratch_file("anki-") as database:
+        conn = sqlite3.connect(database)
+        try:
+            now = time.time()
+            package.write_to_db(conn.cursor(), now, itertools.count(int(now * 1000)))
+            conn.commit()
+        finally:
+            conn.close()
+        with zipfile.ZipFile(target, "w") as archive:
+            archive.write(database, "collection.anki2")
+            archive.writestr("media", json.dumps({}))  # the deck has no media files
+
+
 def _esc(value: str) -> str:
-    return html.escape(value).replace("\n", "<br>")
+    """A field of a card: HTML-escaped, and without escape sequences (exports are shown too)."""
+    return html.escape(strip_escapes(value)).replace("\n", "<br>")
 
 
 def _reading_label(conn: sqlite3.Connection, note: Note, cache: dict[str, dict[str, str]]) -> str:

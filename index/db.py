@@ -7,24 +7,19 @@ The library layer only knows its own migrations; this module registers the index
 
 from __future__ import annotations
 
-import importlib
 import sqlite3
 from pathlib import Path
 
+# The three *schema modules are imported for their @migration registrations: the library layer cannot
+# know the index's tables.
+from index import import_batches, review_schema, schema, search_schema  # noqa: F401
 from library import db as library_db
-
-_SCHEMA_MODULES = ("index.schema", "index.search_schema", "index.review_schema")
-
-
-def register_schemas() -> None:
-    for name in _SCHEMA_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
 
 
 def connect(path: Path | None = None) -> sqlite3.Connection:
-    register_schemas()
-    return library_db.connect(path)
+    """A connection to the database (``path``, or the data home's), with every migration applied;
+    an import that a killed process left half-done is undone first."""
+    conn = library_db.connect(path)
+    if not getattr(conn, "read_only", False):
+        import_batches.recover(conn)
+    return conn

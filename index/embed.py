@@ -30,10 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from index import private_runtime
 from library.errors import SyllabusError
 
 if TYPE_CHECKING:
     import numpy as np
+    from sentence_transformers import SentenceTransformer
 
 SETTING_KEY = "embedding_model"
 ENV_VAR = "SYLLABUS_EMBEDDING_MODEL"
@@ -42,8 +44,14 @@ DEFAULT_NAME = "all-MiniLM-L6-v2"
 
 
 class Embedder(Protocol):
-    name: str
-    dim: int
+    """What indexing and search need of a model: its name (recorded with vectors), its dimension
+    and the vectors of some texts. Read-only, so a backend may compute them."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def dim(self) -> int: ...
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Rows of float32, L2-normalised, one per text."""
@@ -116,12 +124,13 @@ class SentenceTransformerEmbedder:
         self.spec = spec
         self.name = spec.name
         self.batch_size = batch_size
-        self._model = None
+        self._model: SentenceTransformer | None = None
 
     @property
-    def model(self):
+    def model(self) -> SentenceTransformer:
         if self._model is None:
             _offline()
+            private_runtime.torch_caches_in_home()
             # ~6.5 s to import sentence-transformers (torch included) on this machine; only here.
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
@@ -140,11 +149,17 @@ class SentenceTransformerEmbedder:
             getattr(self.model, "get_embedding_dimension", None)
             or self.model.get_sentence_embedding_dimension
         )
-        return int(get())
+        dim = get()
+        if dim is None:
+            raise SyllabusError(f"embedding model {self.spec.source!r} does not say its dimension")
+        return int(dim)
 
     @property
     def max_seq_length(self) -> int:
-        return int(self.model.max_seq_length)
+        length = self.model.max_seq_length
+        if length is None:
+            raise SyllabusError(f"embedding model {self.spec.source!r} does not say its maximum length")
+        return int(length)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         import numpy as np  # cheap once anything above has run
@@ -163,13 +178,14 @@ class SentenceTransformerEmbedder:
 
 # One loaded model per process and backend: loading costs seconds, a model is read-only.
 _LOADED: dict[tuple[str, ...], Embedder] = {}
+_REFERENCE: dict[tuple[str, str], SentenceTransformerEmbedder] = {}
 
 
 def reference_embedder(spec: ModelSpec) -> SentenceTransformerEmbedder:
-    key = ("st", spec.name, spec.source)
-    if key not in _LOADED:
-        _LOADED[key] = SentenceTransformerEmbedder(spec)
-    return _LOADED[key]  # type: ignore[return-value]
+    key = (spec.name, spec.source)
+    if key not in _REFERENCE:
+        _REFERENCE[key] = SentenceTransformerEmbedder(spec)
+    return _REFERENCE[key]
 
 
 def get_embedder(

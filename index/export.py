@@ -8,8 +8,8 @@
   ``TextQuoteSelector`` and a ``FragmentSelector`` for the page; what the model has no field for
   (reading id, chapter, section, block) sits under the ``syllabus:note`` key.
 - :func:`import_annotations` reads such JSON back. It validates every annotation before writing
-  anything, writes in one transaction, and skips annotations whose id it already holds, so
-  importing the same file twice adds nothing.
+  anything, writes all of it or none (an import batch of short transactions), and skips
+  annotations whose id it already holds, so importing the same file twice adds nothing.
 """
 
 from __future__ import annotations
@@ -22,15 +22,16 @@ import uuid as uuid_module
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
-from index.notes import Anchor, Note, add_note, list_notes, normalize_tags, reading_key
-from library import atomic
+from index import import_batches
+from index.notes import Anchor, AnchorStatus, Note, add_note, list_notes, normalize_tags
+from library import atomic, store
 from library.catalogue import Curriculum, Reading
-from library.db import write
 from library.errors import NotFound, UsageError
+from library.inputs import NOTES_LIMIT, read_input
 
 W3C_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 EXTRAS_KEY = "syllabus:note"
@@ -191,7 +192,7 @@ def export_markdown(conn: sqlite3.Connection, curriculum: Curriculum, out_dir: P
             _front_matter(fields) + "# Notes\n\n" + "\n".join(_note_markdown(n) for n in standalone)
         )
     for path, text in files.items():
-        atomic.write_text(path, text)
+        atomic.write_export(path, text)
     return list(files)
 
 
@@ -269,15 +270,21 @@ def export_annotations_json(conn: sqlite3.Connection, curriculum: Curriculum | N
 # --- import --------------------------------------------------------------------------------------
 
 
+# What SQLite can store as an INTEGER; a larger number in a file is refused, not a crash.
+_SQL_INT = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+MAX_PAGE = 1_000_000
+
+
 class _Extras(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
     curriculum: str | None = None
     reading_id: str | None = None
     reading_key: str | None = None
-    chapter: int | None = None
+    chapter: _SQL_INT | None = None
     section: str | None = None
-    block_index: int | None = None
+    block_index: _SQL_INT | None = None
     arxiv_version: str | None = None
-    anchor_status: str | None = None
+    # An unknown status fails the conversion with the field's name.
+    anchor_status: AnchorStatus | None = None
 
 
 class ImportedNote(msgspec.Struct, kw_only=True):
@@ -401,9 +408,11 @@ def _parse_one(item: Any, where: str, curriculum: Curriculum | None) -> Imported
                 value = _text(selector.get("value"), where, "FragmentSelector value") or ""
                 m = re.fullmatch(r"page=(\d+)", value.strip())
                 if m:
-                    page = int(m.group(1))
+                    page = int(m.group(1)[:12])
                     if page < 1:
                         raise UsageError(f"{where}: page {page}: pages start at 1")
+                    if page > MAX_PAGE:
+                        raise UsageError(f"{where}: page {m.group(1)[:20]}: no document has that many pages")
     else:
         raise UsageError(f"{where}: target must be an IRI or an object")
 
@@ -411,8 +420,6 @@ def _parse_one(item: Any, where: str, curriculum: Curriculum | None) -> Imported
         extras = msgspec.convert(item.get(EXTRAS_KEY) or {}, _Extras)
     except msgspec.ValidationError as exc:
         raise UsageError(f"{where}: {EXTRAS_KEY}: {exc}") from None
-    if extras.anchor_status not in (None, "attached", "orphan", "none"):
-        raise UsageError(f"{where}: unknown anchor status {extras.anchor_status!r}")
 
     times = {}
     for field in ("created", "modified"):
@@ -431,21 +438,21 @@ def _parse_one(item: Any, where: str, curriculum: Curriculum | None) -> Imported
         from library import curricula
 
         if curriculum is not None and reading_id is None:
-            key_guess = _key_from_url(source) or ""
-            query = key_guess[len("arxiv:") :] if key_guess.startswith("arxiv:") else source
+            arxiv = store.split_arxiv(source)
+            query = arxiv[0] if arxiv else source
             try:
                 found = curricula.find(curriculum, query)
             except NotFound:
                 found = None
             if found is not None and found.reading is not None:
                 reading_id, chapter = found.reading.id, found.chapter.number
-                key = reading_key(found.reading.arxiv_id, found.reading.url)
+                key = store.key_of(found.reading)
         if key is None:
-            key = _key_from_url(source)
+            key = store.key_of_link(source)
 
     anchor = None
     if exact or page or extras.section:
-        status = extras.anchor_status or ("attached" if exact else "none")
+        status: AnchorStatus = extras.anchor_status or ("attached" if exact else "none")
         anchor = Anchor(
             arxiv_version=extras.arxiv_version,
             section=extras.section,
@@ -472,19 +479,18 @@ def _parse_one(item: Any, where: str, curriculum: Curriculum | None) -> Imported
     )
 
 
-def _key_from_url(url: str) -> str | None:
-    from library import store
-
-    split = store.split_arxiv(url)
-    return reading_key(split[0], None) if split else reading_key(None, url)
-
-
 def parse_annotations(data: Any, curriculum: Curriculum | None = None) -> list[ImportedNote]:
     """Validate a whole Web Annotation document; raises UsageError naming the first bad annotation."""
     parsed: list[ImportedNote] = []
     seen: set[str] = set()
     for i, item in enumerate(_items(data)):
         note = _parse_one(item, f"annotation {i + 1}", curriculum)
+        try:
+            msgspec.json.encode(note)  # every string is text SQLite can store
+        except UnicodeEncodeError:
+            raise UsageError(
+                f"annotation {i + 1}: holds text that is not valid Unicode (a lone surrogate such as \\ud800)"
+            ) from None
         if note.uuid not in seen:  # the same annotation twice in one file counts once
             seen.add(note.uuid)
             parsed.append(note)
@@ -494,28 +500,41 @@ def parse_annotations(data: Any, curriculum: Curriculum | None = None) -> list[I
 def import_annotations(
     conn: sqlite3.Connection, data: Any, *, curriculum: Curriculum | None = None
 ) -> ImportReport:
-    """Add the annotations of a W3C document as notes, all or none, skipping ids already present."""
+    """Add the annotations of a W3C document as notes, all or none, skipping ids already present.
+
+    The whole document is validated first. The notes are then written in an import batch
+    (:mod:`index.import_batches`): short transactions, so other writers are never locked out for
+    long, and on any failure (or a kill) the notes added so far are removed again.
+    """
     notes = parse_annotations(data, curriculum)
     report = ImportReport()
-    with write(conn):
-        for item in notes:
-            if conn.execute("SELECT 1 FROM notes WHERE uuid = ?", (item.uuid,)).fetchone():
-                report.skipped.append(f"urn:uuid:{item.uuid}")
-                continue
-            note = add_note(
-                conn,
-                body=item.body,
-                curriculum=item.curriculum,
-                reading_id=item.reading_id,
-                reading_key=item.reading_key,
-                chapter=item.chapter,
-                tags=item.tags,
-                anchor=item.anchor,
-                uuid=item.uuid,
-                created_at=item.created_at,
-                updated_at=item.updated_at,
-            )
-            report.added.append(note.id)
+
+    def add(item: ImportedNote) -> int | None:
+        if conn.execute("SELECT 1 FROM notes WHERE uuid = ?", (item.uuid,)).fetchone():
+            report.skipped.append(f"urn:uuid:{item.uuid}")
+            return None
+        return add_note(
+            conn,
+            body=item.body,
+            curriculum=item.curriculum,
+            reading_id=item.reading_id,
+            reading_key=item.reading_key,
+            chapter=item.chapter,
+            tags=item.tags,
+            anchor=item.anchor,
+            uuid=item.uuid,
+            created_at=item.created_at,
+            updated_at=item.updated_at,
+        ).id
+
+    batch = import_batches.begin(conn)
+    try:
+        report.added = import_batches.add_all(conn, batch, notes, add)
+    except BaseException:
+        report.added = []
+        import_batches.abandon(conn, batch)
+        raise
+    import_batches.finish(conn, batch)
     return report
 
 
@@ -523,16 +542,15 @@ def import_annotations_file(
     conn: sqlite3.Connection, path: Path, *, curriculum: Curriculum | None = None
 ) -> ImportReport:
     """Read ``path`` (W3C Web Annotation JSON) and import it; a bad file is one UsageError, nothing written."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    raw = read_input(Path(path), limit=NOTES_LIMIT, what="notes file")
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise UsageError(f"{path}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise UsageError(f"{path}: nested too deeply to be Web Annotation JSON") from None
     try:
         return import_annotations(conn, data, curriculum=curriculum)
     except UsageError as exc:

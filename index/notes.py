@@ -20,8 +20,12 @@ from typing import Literal
 
 import msgspec
 
-from library.db import write
+from index.anchors import Match, locate, normalize
+from library import store
+from library.catalogue import Reading
+from library.db import inserted_id, write
 from library.errors import NotFound, UsageError
+from library.structure.errors import BadDocument
 from library.structure.model import DocumentStructure
 
 AnchorStatus = Literal["attached", "orphan", "none"]
@@ -121,15 +125,6 @@ class ReanchorReport(msgspec.Struct, kw_only=True):
 
 
 # --- helpers ---------------------------------------------------------------------------------------
-
-
-def reading_key(arxiv_id: str | None, url: str | None) -> str | None:
-    """The work a reading is, whatever its id in a curriculum: the same key ``library.store`` files it under."""
-    if not arxiv_id and not url:
-        return None
-    from library import store
-
-    return store.reading_key(arxiv_id=arxiv_id, url=url)
 
 
 def normalize_tags(tags: Iterable[str]) -> list[str]:
@@ -272,11 +267,6 @@ def get_note(conn: sqlite3.Connection, note_id: int, *, include_deleted: bool = 
     return _notes_from_rows(conn, [row])[0]
 
 
-def get_note_by_uuid(conn: sqlite3.Connection, note_uuid: str) -> Note | None:
-    row = conn.execute("SELECT * FROM notes WHERE uuid = ?", (note_uuid,)).fetchone()
-    return _notes_from_rows(conn, [row])[0] if row else None
-
-
 def list_notes(
     conn: sqlite3.Connection,
     *,
@@ -374,7 +364,7 @@ def add_note(
             )
         except sqlite3.IntegrityError:
             raise UsageError(f"a note with id {note_uuid} already exists") from None
-        note_id = cur.lastrowid
+        note_id = inserted_id(cur)
         _write_tags(conn, note_id, tag_list)
         _write_anchor(conn, note_id, anchor, updated)
         note = Note(
@@ -477,35 +467,34 @@ def undo_with_action(conn: sqlite3.Connection) -> tuple[str, Note]:
 # --- documents ------------------------------------------------------------------------------------
 
 
-def reading_document(conn: sqlite3.Connection, reading) -> tuple[object | None, DocumentStructure | None]:
+def reading_document(
+    conn: sqlite3.Connection, reading: Reading
+) -> tuple[store.Document | None, DocumentStructure | None]:
     """The fetched document of a reading and its structure, each None when not available (yet).
 
     A note can be written before its reading is fetched, so a missing document is not an error.
     """
-    from library import store
+    # ~10 ms; the note commands that never read a document skip it
     from library.structure import resolve
-    from library.structure.errors import BadDocument
 
     doc = store.document_for_reading(
-        conn,
-        reading.id,
-        arxiv_id=reading.arxiv_id,
-        url=reading.url,
-        version=getattr(reading, "arxiv_version", None),
+        conn, reading.id, arxiv_id=reading.arxiv_id, url=reading.url, version=reading.arxiv_version
     )
-    if doc is None or getattr(doc, "path", None) is None:
+    path = doc.path if doc is not None else None
+    if path is None:
         return doc, None
-
     try:
         # resolve.load reads the cached structure or extracts it (PyMuPDF for PDFs: up to seconds).
-        return doc, resolve.load(doc.path)
+        return doc, resolve.load(path)
     except (BadDocument, FileNotFoundError):
         # An unreadable or missing file must not stop a note being written: it keeps its quote
         # as typed and is placed by `syllabus note reanchor` once the document reads again.
         return doc, None
 
 
-def reanchor_readings(conn: sqlite3.Connection, readings, *, strict: bool = False) -> list[ReanchorReport]:
+def reanchor_readings(
+    conn: sqlite3.Connection, readings: Iterable[Reading], *, strict: bool = False
+) -> list[ReanchorReport]:
     """Re-anchor the quoted notes of each reading (a catalogue Reading) to its current document.
 
     Called after a fetch stores a new version or a file is attached, and by `syllabus note
@@ -516,22 +505,40 @@ def reanchor_readings(conn: sqlite3.Connection, readings, *, strict: bool = Fals
     reports: list[ReanchorReport] = []
     done: set[str] = set()
     for r in readings:
-        key = reading_key(r.arxiv_id, r.url)
+        key = store.key_of(r)
         if key in done or (key not in quoted and not strict):
             continue
         done.add(key)
         doc, structure = reading_document(conn, r)
-        if structure is None:
+        if doc is None or structure is None:
             if strict:
                 raise UsageError(
                     f"{r.id} has no fetched document to anchor to: `syllabus fetch {r.id}` first"
                 )
             continue
-        reports.append(reanchor(conn, key, structure, str(doc.id), getattr(doc, "arxiv_version", None)))
+        reports.append(reanchor(conn, key, structure, str(doc.id), doc.arxiv_version))
     return reports
 
 
 # --- anchors ---------------------------------------------------------------------------------------
+
+
+def orphan_notes_of(conn: sqlite3.Connection, reading_key: str) -> list[Note]:
+    """Mark every note on a work whose document or reading is gone as an orphan (``syllabus detach``,
+    ``remove``): kept with its quote and page, listed by ``note orphans``, never deleted."""
+    now = _now()
+    changed = []
+    with write(conn):
+        for note in list_notes(conn, reading_key=reading_key, include_deleted=True):
+            anchor = note.anchor or Anchor()
+            if anchor.status == "orphan":
+                continue
+            orphaned = msgspec.structs.replace(anchor, status="orphan")
+            _write_anchor(conn, note.id, orphaned, now)
+            note = msgspec.structs.replace(note, anchor=orphaned)
+            _record(conn, note, "reanchor", now)
+            changed.append(note)
+    return changed
 
 
 def anchor_for_quote(
@@ -539,16 +546,17 @@ def anchor_for_quote(
     quote: str,
     *,
     page: int | None = None,
+    block_index: int | None = None,
     document_id: str | None = None,
     arxiv_version: str | None = None,
 ) -> Anchor:
-    """An anchor for a quote typed by the user; raises UsageError when the document does not contain it.
+    """An anchor for a quote the user gives a note; raises UsageError when the document does not
+    contain it. The one rule for the CLI (``note add --quote``) and the app (``n`` on a paragraph).
 
-    Without a fetched document the quote is kept as given (with the page, if any) and is placed
-    when the document arrives and :func:`reanchor` runs.
+    ``page`` and ``block_index`` (the paragraph under the app's cursor) break ties between equal
+    matches. Without a fetched document the quote is kept as given (with the page, if any) and is
+    placed when the document arrives and :func:`reanchor` runs.
     """
-    from index.anchors import locate, normalize
-
     if structure is None:
         return Anchor(
             document_id=document_id,
@@ -559,9 +567,14 @@ def anchor_for_quote(
         )
     if page is not None and structure.page_count and page > structure.page_count:
         raise UsageError(f"page {page} is past the end of the document ({structure.page_count} pages)")
-    match = locate(structure, quote, page=page)
+    match = locate(structure, quote, page=page, block_index=block_index)
     if match is None:
         raise UsageError(f"quote not found in the document: {normalize(quote)[:60]!r}")
+    return _attached(match, document_id, arxiv_version)
+
+
+def _attached(match: Match, document_id: str | None, arxiv_version: str | None) -> Anchor:
+    """The anchor of a note whose quote was found at ``match`` in a document."""
     return Anchor(
         document_id=document_id,
         arxiv_version=arxiv_version,
@@ -588,8 +601,6 @@ def reanchor(
     becomes an orphan, keeping its old quote and page so the reader can place it by hand.
     Only changed anchors are written, each with a 'reanchor' history row.
     """
-    from index.anchors import locate
-
     report = ReanchorReport(reading_key=reading_key, document_id=document_id)
     notes = [
         n
@@ -612,17 +623,7 @@ def reanchor(
             new = msgspec.structs.replace(old, status="orphan")
             report.orphaned.append(note.id)
         else:
-            new = Anchor(
-                document_id=document_id,
-                arxiv_version=arxiv_version,
-                section=match.section,
-                page=match.page,
-                exact=match.exact,
-                prefix=match.prefix,
-                suffix=match.suffix,
-                block_index=match.block_index,
-                status="attached",
-            )
+            new = _attached(match, document_id, arxiv_version)
             (report.fuzzy if match.fuzzy else report.exact).append(note.id)
             if (old.page, old.section, old.block_index) != (new.page, new.section, new.block_index):
                 report.moved.append(note.id)

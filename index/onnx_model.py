@@ -20,12 +20,13 @@ import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from library import atomic, paths
 
 if TYPE_CHECKING:
     import numpy as np
+    from tokenizers import Tokenizer
 
     from index.embed import ModelSpec
 
@@ -203,13 +204,20 @@ class OnnxEmbedder:
         self.status = status
         self.directory = directory or export_dir(spec)
         self.batch_size = batch_size
-        self._session = None
-        self._tokenizer = None
+        # Loaded on the first embed (onnxruntime ships no type information: the session is Any).
+        self._session: Any = None
+        self._tokenizer: Tokenizer | None = None
 
-    def _load(self) -> None:
+    def _load(self) -> tuple[Any, Tokenizer]:
+        """The inference session and the tokenizer, loaded once."""
+        if self._session is not None and self._tokenizer is not None:
+            return self._session, self._tokenizer
         # ~0.15 s to import onnxruntime, ~0.25 s to load the 90 MB graph; no torch anywhere.
-        import onnxruntime
         from tokenizers import Tokenizer
+
+        from index.private_runtime import import_onnxruntime
+
+        onnxruntime = import_onnxruntime()
 
         tokenizer = Tokenizer.from_file(str(self.directory / "tokenizer.json"))
         tokenizer.enable_truncation(max_length=self.status["max_seq_length"])
@@ -219,22 +227,22 @@ class OnnxEmbedder:
         # Idle worker threads sleep instead of spinning: indexing runs beside the app (and other
         # programs); spinning measured slower here whenever the two cores were shared.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(
+        session = onnxruntime.InferenceSession(
             str(self.directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
-        self._tokenizer = tokenizer
+        self._session, self._tokenizer = session, tokenizer
+        return session, tokenizer
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         import numpy as np
 
-        if self._session is None:
-            self._load()
+        session, tokenizer = self._load()
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         # Batches of similar length waste less work on padding.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
             chosen = order[start : start + self.batch_size]
-            encodings = self._tokenizer.encode_batch([texts[i] for i in chosen])
+            encodings = tokenizer.encode_batch([texts[i] for i in chosen])
             feeds = {}
             mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
             for name in self.status["inputs"]:
@@ -244,7 +252,7 @@ class OnnxEmbedder:
                     feeds[name] = mask
                 else:
                     feeds[name] = np.array([e.type_ids for e in encodings], dtype=np.int64)
-            hidden = self._session.run(None, feeds)[0]
+            hidden = session.run(None, feeds)[0]
             weights = mask[..., None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
             pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)

@@ -19,7 +19,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-from library.db import write
+from library.db import inserted_id, write
 from library.structure.model import Block, DocumentStructure, Section
 
 # Bump when the splitting rules change: every document is then re-split by `index update`.
@@ -230,7 +230,7 @@ def replace_passages(
                     p.hash,
                 ),
             )
-            new_id = cur.lastrowid
+            new_id = inserted_id(cur)
             for (h, model), row in carried.items():
                 if h == p.hash:
                     conn.execute(

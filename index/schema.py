@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from library.db import migration, run_script
+from library.migrations import run_script
+from library.schema import migration
 
 # One statement that rewrites the FTS row of note ``{id}`` from the tables; deleted notes get none,
 # so search never finds them. A regular (content-storing) FTS5 table, because the indexed text
@@ -96,4 +97,29 @@ def m001_notes(conn: sqlite3.Connection) -> None:
         + _trigger("notes_fts_anchors_ai", "INSERT", "anchors", "new.note_id")
         + _trigger("notes_fts_anchors_au", "UPDATE OF exact", "anchors", "new.note_id")
         + _trigger("notes_fts_anchors_ad", "DELETE", "anchors", "old.note_id"),
+    )
+
+
+@migration("index", 2)
+def m002_import_batches(conn: sqlite3.Connection) -> None:
+    # A notes import in progress (``index.import_batches``): its notes are written in short
+    # transactions, each recording which notes it added, so other writers are never locked out
+    # for long; an import that fails or is killed has exactly those notes removed again. A batch
+    # is finished by one update of its state.
+    run_script(
+        conn,
+        """
+        CREATE TABLE import_batches (
+            id TEXT PRIMARY KEY,
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            started_at REAL NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('running', 'done'))
+        );
+        CREATE TABLE import_batch_notes (
+            note_id INTEGER PRIMARY KEY REFERENCES notes (id) ON DELETE CASCADE,
+            batch TEXT NOT NULL REFERENCES import_batches (id) ON DELETE CASCADE
+        );
+        CREATE INDEX import_batch_notes_batch ON import_batch_notes (batch);
+        """,
     )

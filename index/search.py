@@ -30,6 +30,11 @@ from collections.abc import Iterable, Sequence
 
 import msgspec
 
+from index import vectors
+from index.embed import from_blobs, get_embedder
+from index.notes import get_note, normalize_tags
+from index.update import sync_note_embeddings
+from library import curricula, store
 from library.errors import NotFound, UsageError
 
 RRF_K = 60
@@ -131,12 +136,15 @@ class Hit(msgspec.Struct, kw_only=True):
     snippet: str  # the best window of text, matched words marked «like this»
     note_id: int | None = None
     chapter: int | None = None
+    # Where it is in the document's structure: a passage's first block, a note's anchored block.
+    block_index: int | None = None
 
     @property
     def where(self) -> str:
-        parts = []
-        if self.reading or self.reading_key:
-            parts.append(self.reading or self.reading_key)
+        parts: list[str] = []
+        work = self.reading or self.reading_key
+        if work:
+            parts.append(work)
         if self.section or self.section_title:
             label = " ".join(p for p in (self.section, self.section_title) if p)
             parts.append(f"§{label}" if self.section else label)
@@ -196,8 +204,6 @@ _READINGS_CACHE: dict[tuple, dict[str, tuple[str, int]]] = {}
 def reading_map(conn: sqlite3.Connection) -> dict[str, tuple[str, int]]:
     """reading_key -> (reading id, chapter number) in the active curriculum; a chapter's own reading
     is preferred over an exercise resource for the same work."""
-    from library import curricula
-
     name = curricula.active_name(conn)
     row = conn.execute("SELECT updated_at FROM curricula WHERE name = ?", (name,)).fetchone()
     added = conn.execute("SELECT max(id) FROM user_readings WHERE curriculum = ?", (name,)).fetchone()
@@ -213,22 +219,13 @@ def reading_map(conn: sqlite3.Connection) -> dict[str, tuple[str, int]]:
         out: dict[str, tuple[str, int]] = {}
         for with_resources in (False, True):
             for chapter, reading in curriculum.all_readings(with_resources=with_resources):
-                out.setdefault(reading_key_of(reading), (reading.id, chapter.number))
+                out.setdefault(store.key_of(reading), (reading.id, chapter.number))
         _READINGS_CACHE.clear()
         _READINGS_CACHE[key] = out
     return _READINGS_CACHE[key]
 
 
-def reading_key_of(reading) -> str:
-    """The work a curriculum reading names (see :func:`library.store.key_of`)."""
-    from library.store import key_of
-
-    return key_of(reading)
-
-
 def chapter_keys(conn: sqlite3.Connection, chapter: int) -> list[str]:
-    from library import curricula
-
     curriculum = curricula.active(conn)
     curriculum.chapter(chapter)  # raises a UsageError naming the chapters that exist
     return [k for k, (_, n) in reading_map(conn).items() if n == chapter]
@@ -260,8 +257,6 @@ class _Filters:
             self.passage_params.append(reading_key)
             self.restricted = True
         if tag is not None:
-            from index.notes import normalize_tags
-
             self.note_sql.append("n.id IN (SELECT note_id FROM note_tags WHERE tag = ?)")
             self.note_params.append(normalize_tags([tag])[0])
             self.kinds = tuple(k for k in self.kinds if k == "note")  # passages have no tags
@@ -330,8 +325,6 @@ def vector_ranked(
     limit: int,
     allowed: set[int] | None = None,
 ) -> list[tuple[int, float]]:
-    from index import vectors
-
     index = vectors.open_index(conn, kind, embedder.name, embedder.dim)
     if allowed is None and filters is not None:
         allowed = filters.allowed(conn, kind)
@@ -355,9 +348,6 @@ def _notes_signature(conn: sqlite3.Connection) -> tuple:
 
 def ensure_note_vectors(conn: sqlite3.Connection, embedder) -> int:
     """Embed notes added or edited since their vectors were made; returns how many."""
-    from index import vectors
-    from index.update import sync_note_embeddings
-
     key = (vectors._db_file(conn), embedder.name)
     # Nothing committed anywhere since the last check (another connection bumps data_version,
     # this one total_changes): the notes cannot have changed. O(1), where the signature below
@@ -438,8 +428,6 @@ def search(
                 leaders.append((kind, scored[0][0]))
     if mode in ("hybrid", "vector") and _anything(conn, filters.kinds):
         if embedder is None:
-            from index.embed import get_embedder
-
             embedder = get_embedder(conn)
         if "note" in filters.kinds:
             ensure_note_vectors(conn, embedder)
@@ -474,8 +462,6 @@ def hydrate(
 
 
 def _rows(conn: sqlite3.Connection, items: list[tuple[str, int]]) -> dict[tuple[str, int], object]:
-    from index.notes import get_note
-
     out: dict[tuple[str, int], object] = {}
     note_ids = [i for kind, i in items if kind == "note"]
     passage_ids = [i for kind, i in items if kind == "passage"]
@@ -512,6 +498,7 @@ def _hit(kind: str, row, score: float, readings: dict, terms: list[str]) -> Hit:
             text=note.body,
             snippet=snippet(note.body, terms),
             chapter=note.chapter if note.chapter is not None else chapter,
+            block_index=anchor.block_index if anchor else None,
         )
     reading_id, chapter = readings.get(row["reading_key"], (None, None))
     return Hit(
@@ -527,6 +514,7 @@ def _hit(kind: str, row, score: float, readings: dict, terms: list[str]) -> Hit:
         text=row["text"],
         snippet=snippet(row["text"], terms),
         chapter=chapter,
+        block_index=row["block_start"],
     )
 
 
@@ -613,16 +601,12 @@ def related(
     """
     import numpy as np
 
-    from index.embed import from_blobs, get_embedder
-
     if sum(x is not None for x in (note_id, reading_key, text)) != 1:
         raise UsageError("related needs exactly one of a note, a reading or a text")
     embedder = embedder or get_embedder(conn)
     ensure_note_vectors(conn, embedder)
     exclude: set[tuple[str, int]] = set()
     if note_id is not None:
-        from index.notes import get_note
-
         get_note(conn, note_id)  # NotFound for a wrong id
         row = conn.execute(
             "SELECT vector, dim FROM embeddings WHERE kind = 'note' AND item_id = ? AND model = ?",

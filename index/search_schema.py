@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from library.db import migration, run_script
+from library.migrations import run_script
+from library.schema import migration
 
 
 @migration("index-search", 1)

@@ -23,8 +23,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from index import passages as passages_mod
+from index import vectors
 from index.embed import Embedder, get_embedder, model_spec, to_blob
+from index.notes import list_notes
+from library import paths, store
 from library.db import write
+from library.structure.resolve import CACHE_VERSION, load
 
 Progress = Callable[[str, int, int], None]
 BATCH = 64
@@ -77,10 +81,6 @@ def input_hash(text: str) -> str:
 def current_documents(conn: sqlite3.Connection) -> list:
     """Fetched documents that are the current version of their work and whose file exists."""
     try:
-        from library import store
-    except ModuleNotFoundError:  # the library layer without a document store: nothing to index
-        return []
-    try:
         docs = store.documents(conn)
     except sqlite3.OperationalError:  # no documents table yet
         return []
@@ -95,8 +95,6 @@ def current_documents(conn: sqlite3.Connection) -> list:
 
 
 def _document_fingerprint(doc) -> str:
-    from library.structure.resolve import CACHE_VERSION
-
     content = getattr(doc, "sha256", None)
     if not content:
         st = doc.path.stat()
@@ -117,8 +115,6 @@ def unindexed_documents(conn: sqlite3.Connection) -> list:
 
 
 def sync_passages(conn: sqlite3.Connection, report: UpdateReport, progress: Progress | None = None) -> None:
-    from library.structure.resolve import load  # PyMuPDF (~0.2 s) loads with it, only when splitting
-
     docs = current_documents(conn)
     current_ids = {d.id for d in docs}
     for row in conn.execute("SELECT document_id FROM passage_sources").fetchall():
@@ -210,8 +206,6 @@ def _embed_missing(
 
 
 def note_inputs(conn: sqlite3.Connection) -> dict[int, str]:
-    from index.notes import list_notes
-
     return {n.id: note_input(n) for n in list_notes(conn)}
 
 
@@ -237,8 +231,6 @@ def sync_passage_embeddings(
 
 
 def refresh_faiss(conn: sqlite3.Connection, embedder: Embedder) -> dict[str, str]:
-    from index import vectors
-
     states = {}
     for kind in ("note", "passage"):
         states[kind] = vectors.open_index(conn, kind, embedder.name, embedder.dim).state
@@ -272,9 +264,6 @@ def rebuild(
     conn: sqlite3.Connection, *, progress: Progress | None = None, embedder: Embedder | None = None
 ) -> UpdateReport:
     """Re-split every document and rebuild the FAISS files (vectors of unchanged text are kept)."""
-    from index import vectors
-    from library import paths
-
     with write(conn):
         conn.execute("UPDATE passage_sources SET fingerprint = 'rebuild'")
     vectors.forget()
@@ -286,6 +275,7 @@ def rebuild(
 
 def status(conn: sqlite3.Connection) -> dict:
     """Counts, the model and the state of each cache, without loading any model."""
+    # onnx_model and vectors: ~10 ms; `index status` only
     from index import onnx_model, vectors
 
     spec = model_spec(conn)

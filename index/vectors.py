@@ -31,7 +31,7 @@ import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from library import atomic, paths
 
@@ -120,7 +120,7 @@ class VectorIndex:
     kind: str
     model: str
     dim: int
-    index: object  # faiss.IndexIDMap
+    index: Any  # a faiss.IndexIDMap (faiss is untyped for mypy: see pyproject.toml)
     checksum: str
     generation: int
     ids: dict[int, str] = field(default_factory=dict)  # item_id -> content_hash

@@ -16,6 +16,7 @@ import msgspec
 from library.catalogue import Chapter, Curriculum, Reading
 from library.db import write
 from library.errors import UsageError
+from library.store import key_of
 
 ADDITIONS_CHAPTER = 100
 ADDITIONS_TITLE = "Your additions"
@@ -29,7 +30,6 @@ def merge_into(conn: sqlite3.Connection, curriculum: Curriculum) -> Curriculum:
     if not rows:
         return curriculum
     taken = {r.id for _, r in curriculum.all_readings()} | {e.id for _, e in curriculum.all_exercises()}
-    from library.store import key_of
 
     works = {key_of(r) for _, r in curriculum.all_readings(with_resources=False)}
     extra: dict[int, list[Reading]] = {}
@@ -72,8 +72,6 @@ def free_id(curriculum: Curriculum, wanted: str) -> str:
 
 def add(conn: sqlite3.Connection, curriculum: Curriculum, reading: Reading, chapter: int | None) -> None:
     """Store ``reading`` for ``curriculum`` (already merged with earlier additions)."""
-    from library.store import key_of
-
     if chapter is not None:
         curriculum.chapter(chapter)  # raises UsageError naming the chapters that exist
     for _, existing in curriculum.all_readings():
@@ -85,3 +83,40 @@ def add(conn: sqlite3.Connection, curriculum: Curriculum, reading: Reading, chap
             "INSERT INTO user_readings (curriculum, chapter, reading_json, added_at) VALUES (?, ?, ?, ?)",
             (curriculum.name, chapter, msgspec.json.encode(reading).decode(), time.time()),
         )
+
+
+def _row_of(conn: sqlite3.Connection, curriculum: str, reading_id: str) -> tuple[int, Reading]:
+    """The user_readings row holding reading ``reading_id``; a curriculum reading is refused."""
+    for row in conn.execute(
+        "SELECT id, reading_json FROM user_readings WHERE curriculum = ? ORDER BY id", (curriculum,)
+    ):
+        reading = msgspec.json.decode(row["reading_json"], type=Reading)
+        if reading.id == reading_id:
+            return row["id"], reading
+    raise UsageError(
+        f"{reading_id} is part of the curriculum {curriculum}, not one of your additions: "
+        "only readings added with `syllabus add` can be removed or renamed"
+    )
+
+
+def remove(conn: sqlite3.Connection, curriculum: str, reading_id: str) -> Reading:
+    """Delete an added reading from ``curriculum``; returns it. Its statuses stay (harmless)."""
+    row_id, reading = _row_of(conn, curriculum, reading_id)
+    with write(conn):
+        conn.execute("DELETE FROM user_readings WHERE id = ?", (row_id,))
+    return reading
+
+
+def rename(conn: sqlite3.Connection, curriculum: str, reading_id: str, title: str) -> Reading:
+    """Give an added reading a new title (its id, and so its notes and statuses, stay)."""
+    title = " ".join(title.split())
+    if not title:
+        raise UsageError("a title cannot be empty")
+    row_id, reading = _row_of(conn, curriculum, reading_id)
+    renamed = msgspec.structs.replace(reading, title=title)
+    with write(conn):
+        conn.execute(
+            "UPDATE user_readings SET reading_json = ? WHERE id = ?",
+            (msgspec.json.encode(renamed).decode(), row_id),
+        )
+    return renamed

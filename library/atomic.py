@@ -26,7 +26,8 @@ def replacing(target: Path) -> Iterator[Path]:
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        # The pid in the name lets the next start sweep it if this process is killed (library.sweep).
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}-", suffix=".tmp")
     except OSError as exc:
         # Name the file the user asked for, not our temporary.
         raise OSError(exc.errno, exc.strerror, str(target)) from None
@@ -57,7 +58,30 @@ def write_bytes(target: Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
+def write_export(target: Path, text: str) -> None:
+    """A file written for people and other tools (an export): atomically, and with terminal escape
+    sequences, control characters and bidi overrides removed, as everything Syllabus shows is."""
+    from library.textclean import strip_escapes
+
+    write_text(target, strip_escapes(text))
+
+
 def write_text(target: Path, text: str) -> None:
     """UTF-8 with ``\\n`` line endings on every platform (exports are diffed and synced)."""
     with replacing(target) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(text)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or link in ``directory`` durable (best effort: some platforms cannot open a
+    directory, and the rename is atomic either way)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

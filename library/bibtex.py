@@ -34,6 +34,24 @@ def escape(text: str) -> str:
     return "".join(_SPECIAL.get(ch, ch) for ch in " ".join(text.split()))
 
 
+# What a URL may hold as it is; anything else (braces, a backslash, spaces, quotes, non-ASCII) is
+# percent-encoded, so a URL cannot close its field or smuggle a LaTeX command into the .bib.
+_URL_SAFE = "-._~:/?#[]@!$&'()*+,;=%"
+
+
+def url_field(url: str) -> str:
+    """A URL for a BibTeX field: only characters a URL may hold, and ``%`` only in ``%XX`` escapes."""
+    from urllib.parse import quote
+
+    return re.sub(r"%(?![0-9A-Fa-f]{2})", "%25", quote(url, safe=_URL_SAFE))
+
+
+def url_command(url: str) -> str:
+    """``\\url{...}`` for a field's text: as :func:`url_field`, with ``%`` and ``#`` escaped as
+    hyperref asks when ``\\url`` sits in the argument of another command."""
+    return "\\url{" + url_field(url).replace("%", "\\%").replace("#", "\\#") + "}"
+
+
 def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
@@ -86,11 +104,11 @@ def entry_for(reading: Reading, doc: store.Document | None, used: set[str]) -> s
             ("author", _authors(authors)),
             ("year", str(year) if year else None),
             ("journal", escape(meta["journal_ref"]) if meta.get("journal_ref") else None),
-            ("eprint", reading.arxiv_id + (version or "")),
+            ("eprint", escape(reading.arxiv_id + (version or ""))),
             ("archivePrefix", "arXiv"),
-            ("primaryClass", meta.get("primary_category")),
-            ("doi", meta.get("doi")),
-            ("url", f"https://arxiv.org/abs/{reading.arxiv_id}"),
+            ("primaryClass", escape(meta["primary_category"]) if meta.get("primary_category") else None),
+            ("doi", escape(meta["doi"]) if meta.get("doi") else None),
+            ("url", url_field(f"https://arxiv.org/abs/{reading.arxiv_id}")),
         ]
         return _entry(
             "article" if meta.get("journal_ref") else "misc", _key(authors, year, title, used), fields
@@ -102,8 +120,8 @@ def entry_for(reading: Reading, doc: store.Document | None, used: set[str]) -> s
         ("title", "{" + escape(title) + "}"),
         ("author", _authors(authors)),
         ("year", str(year) if year else None),
-        ("howpublished", "\\url{" + reading.url + "}"),
-        ("url", reading.url),
+        ("howpublished", url_command(reading.url)),
+        ("url", url_field(reading.url)),
         ("urldate", fetched),
     ]
     return _entry("misc", _key(authors, year, title, used), fields)
@@ -116,7 +134,7 @@ def bibtex_for(conn: sqlite3.Connection, curriculum: Curriculum) -> str:
     seen: set[str] = set()
     skipped = 0
     for _, reading in curriculum.all_readings():
-        work = store.reading_key(arxiv_id=reading.arxiv_id, url=reading.url)
+        work = store.key_of(reading)
         if work in seen:
             continue
         seen.add(work)

@@ -1,7 +1,7 @@
 """The curriculum model: chapters, readings, exercises, and how they are validated.
 
 A curriculum is a TOML file (the bundled one is ``library/data/deep-learning.toml``) or
-the result of importing a markdown reading list (``library.markdown_import``). Both are
+the result of importing a markdown reading list (``library.markdown``). Both are
 decoded into these structs by msgspec, which checks every type; :func:`validate` then
 checks what types cannot (unique ids, known chapter numbers, parseable pointers) and
 reports every problem with the path to the offending field.
@@ -129,7 +129,7 @@ class Curriculum(msgspec.Struct, kw_only=True, omit_defaults=True):
         )
 
     def all_readings(self, *, with_resources: bool = True) -> list[tuple[Chapter, Reading]]:
-        out = []
+        out: list[tuple[Chapter, Reading]] = []
         for chapter in self.chapters:
             out.extend((chapter, r) for r in chapter.readings)
             if with_resources:
@@ -141,9 +141,10 @@ class Curriculum(msgspec.Struct, kw_only=True, omit_defaults=True):
         return [(c, e) for c in self.chapters for e in c.exercises]
 
     def importance_order(self) -> list[int]:
-        numbers = [c.number for c in self.chapters]
-        ranked = [n for n in self.importance if n in numbers]
-        return ranked + sorted(n for n in numbers if n not in ranked)
+        numbers = {c.number for c in self.chapters}
+        ranked = list(dict.fromkeys(n for n in self.importance if n in numbers))
+        placed = set(ranked)
+        return ranked + sorted(n for n in numbers if n not in placed)
 
     def helpers_of(self, number: int) -> list[int]:
         """Chapters that help with chapter ``number``."""
@@ -162,9 +163,10 @@ def validate(curriculum: Curriculum, origin: str = "curriculum") -> Curriculum:
     problems: list[str] = []
     if not re.fullmatch(r"[a-z0-9][a-z0-9\-_.]*", curriculum.name):
         problems.append(f"name {curriculum.name!r}: use lowercase letters, digits, '-', '_' or '.'")
-    numbers = [c.number for c in curriculum.chapters]
-    if len(set(numbers)) != len(numbers):
-        problems.append("chapter numbers repeat: " + ", ".join(str(n) for n in numbers))
+    listed = [c.number for c in curriculum.chapters]
+    numbers = set(listed)  # a set: "in numbers" runs once per link, and curricula can be long
+    if len(numbers) != len(listed):
+        problems.append("chapter numbers repeat: " + ", ".join(str(n) for n in listed))
     for n in curriculum.importance:
         if n not in numbers:
             problems.append(f"importance names chapter {n}, which does not exist")
@@ -220,6 +222,8 @@ def decode_toml(text: str, origin: str) -> Curriculum:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogueError(f"{origin}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise CatalogueError(f"{origin}: nested too deeply to be a curriculum") from None
     return from_builtins(data, origin)
 
 
@@ -271,10 +275,12 @@ def _parse_bundled(name: str) -> dict:
 
 
 def load_file(path: Path) -> Curriculum:
+    from library.inputs import CURRICULUM_LIMIT, read_input
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CatalogueError(f"{path}: cannot read: {exc.strerror}") from None
+        text = read_input(path, limit=CURRICULUM_LIMIT, what="curriculum").decode("utf-8")
+    except UsageError as exc:
+        raise CatalogueError(str(exc)) from None
     except UnicodeDecodeError:
         raise CatalogueError(f"{path}: not UTF-8 text") from None
     return decode_toml(text, str(path))

@@ -51,6 +51,7 @@ def load(conn: sqlite3.Connection, name: str, *, with_additions: bool = True) ->
     # them); each is appended to its chapter, or to a "Your additions" chapter (number 100).
     if not with_additions:
         return curriculum
+    # with the store it imports, ~8 ms that `import reader.cli` skips
     from library.additions import merge_into
 
     return merge_into(conn, curriculum)
@@ -92,12 +93,6 @@ class ImportReport:
         }
 
 
-def _work_key(reading: Reading) -> str:
-    from library.store import key_of  # hashlib and URL parsing: only when installing or finding
-
-    return key_of(reading)
-
-
 def install(conn: sqlite3.Connection, curriculum: Curriculum, *, source: str | None = None) -> ImportReport:
     """Store ``curriculum`` (new, or replacing an earlier import of the same name) in one transaction."""
     report = ImportReport(curriculum.name)
@@ -106,13 +101,15 @@ def install(conn: sqlite3.Connection, curriculum: Curriculum, *, source: str | N
         previous = load(conn, curriculum.name, with_additions=False)
     except NotFound:
         previous = None
+    # with the store it imports, ~8 ms that `import reader.cli` skips
     from library.additions import merge_into
+    from library.store import key_of  # ~7 ms (hashlib, json, URL parsing) that `import reader.cli` skips
 
     listed_ids = {r.id for _, r in curriculum.all_readings()} | {e.id for _, e in curriculum.all_exercises()}
     # Ids still present afterwards: the new version's, plus the user's own additions.
     merged = merge_into(conn, curriculum)
     new_ids = {r.id for _, r in merged.all_readings()} | {e.id for _, e in merged.all_exercises()}
-    new_by_work = {_work_key(r): r.id for _, r in curriculum.all_readings()}
+    new_by_work = {key_of(r): r.id for _, r in curriculum.all_readings()}
     now = time.time()
     with write(conn):
         if previous is not None:
@@ -124,7 +121,7 @@ def install(conn: sqlite3.Connection, curriculum: Curriculum, *, source: str | N
                 if item_id in new_ids:
                     continue
                 old = old_by_id.get(item_id)
-                target = new_by_work.get(_work_key(old)) if old else None
+                target = new_by_work.get(key_of(old)) if old else None
                 taken = (
                     target
                     and conn.execute(
@@ -172,17 +169,26 @@ def remove(conn: sqlite3.Connection, name: str) -> None:
 
 @dataclass(frozen=True)
 class Found:
+    """A reading or an exercise, with the chapter it is in."""
+
     chapter: Chapter
-    reading: Reading | None = None
-    exercise: Exercise | None = None
+    item: Reading | Exercise
+
+    @property
+    def reading(self) -> Reading | None:
+        return self.item if isinstance(self.item, Reading) else None
+
+    @property
+    def exercise(self) -> Exercise | None:
+        return self.item if isinstance(self.item, Exercise) else None
 
     @property
     def id(self) -> str:
-        return self.reading.id if self.reading else self.exercise.id  # type: ignore[union-attr]
+        return self.item.id
 
     @property
     def kind(self) -> str:
-        return "reading" if self.reading else "exercise"
+        return "reading" if isinstance(self.item, Reading) else "exercise"
 
 
 def find(curriculum: Curriculum, query: str) -> Found:
@@ -190,7 +196,7 @@ def find(curriculum: Curriculum, query: str) -> Found:
 
     An unknown query raises :class:`NotFound` naming the closest ids.
     """
-    from library.store import normalize_url, split_arxiv
+    from library.store import normalize_url, split_arxiv  # ~7 ms that `import reader.cli` skips
 
     q = query.strip()
     arxiv = split_arxiv(q)
@@ -198,10 +204,10 @@ def find(curriculum: Curriculum, query: str) -> Found:
     url = normalize_url(q) if "://" in q else None
     for chapter, reading in curriculum.all_readings():
         if q == reading.id:
-            return Found(chapter, reading=reading)
+            return Found(chapter, reading)
     for chapter, exercise in curriculum.all_exercises():
         if q == exercise.id:
-            return Found(chapter, exercise=exercise)
+            return Found(chapter, exercise)
     for chapter, reading in curriculum.all_readings():
         if (bare and bare == reading.arxiv_id) or (url and url == normalize_url(reading.url)):
             # The same work may be a chapter reading and an exercise resource: prefer the reading.
@@ -211,11 +217,11 @@ def find(curriculum: Curriculum, query: str) -> Found:
 
 def _prefer_reading(curriculum: Curriculum, reading: Reading, chapter: Chapter) -> Found:
     if reading.role != "resource":
-        return Found(chapter, reading=reading)
+        return Found(chapter, reading)
     for other_chapter, other in curriculum.all_readings(with_resources=False):
         if other.arxiv_id and other.arxiv_id == reading.arxiv_id and other.id != reading.id:
-            return Found(other_chapter, reading=other)
-    return Found(chapter, reading=reading)
+            return Found(other_chapter, other)
+    return Found(chapter, reading)
 
 
 def _suggest(curriculum: Curriculum, query: str) -> str:

@@ -25,9 +25,19 @@ def data_home() -> Path:
 
 
 def ensure_home() -> Path:
-    """Create the data home (and its parents) if needed and return it."""
+    """Create the data home (and its parents) if needed and return it.
+
+    A new home is private (0700): notes, reading history and documents are nobody else's business,
+    and the files inside are created with the usual umask.
+    """
     home = data_home()
-    home.mkdir(parents=True, exist_ok=True)
+    if not home.is_dir():
+        home.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            home.mkdir(mode=0o700)
+            os.chmod(home, 0o700)  # whatever the umask
+        except FileExistsError:
+            pass  # another process made it first
     return home
 
 

@@ -154,22 +154,23 @@ class Plan:
         return data
 
 
-def _chapter_work(chapter: Chapter) -> list[Reading | Exercise]:
-    """What finishing ``chapter`` means: its recommended readings and exercises. A chapter with
-    neither counts all its readings if the curriculum gives it an effort (an imported list
-    with no roles), and nothing otherwise (a shelf of optional prerequisites)."""
-    work = [*chapter.recommended, *chapter.exercises]
-    if not work and chapter.effort_days:
-        work = list(chapter.readings)
-    return work
+def _chapter_work(chapter: Chapter) -> list[progress.Unit]:
+    """What finishing ``chapter`` means (:func:`library.progress.chapter_work`: recommended
+    readings, exercises with alternatives once). A chapter that asks for neither is planned only
+    if the curriculum gives it an effort (an imported list with no roles); otherwise it is a shelf
+    of optional prerequisites and has no work to plan."""
+    if chapter.recommended or chapter.exercises or chapter.effort_days:
+        return progress.chapter_work(chapter)
+    return []
 
 
 def _status(rows: dict, item: Reading | Exercise) -> str:
     return progress.status_of(rows, item.id, "reading" if isinstance(item, Reading) else "exercise")
 
 
-def _finished(status: str, item: Reading | Exercise) -> bool:
-    return status in progress.FINISHED if isinstance(item, Reading) else status == "done"
+def _started_first(unit: progress.Unit, rows: dict) -> Reading | Exercise:
+    """The item of ``unit`` to plan: the alternative already started, else the first."""
+    return next((i for i in unit if _status(rows, i) in ("reading", "doing")), unit[0])
 
 
 def _pace(done: int, total: int, window_start: date, target: date, today: date) -> str:
@@ -217,6 +218,7 @@ def build(
     }
     logged = studylog.totals_by_chapter(conn, curriculum.name)
     rows = progress.statuses(conn, curriculum.name)
+    names = progress.status_names(rows)
     chapters: list[ChapterPlan] = []
     # The chain runs in fractional days, so short chapters (a sprint's hour-long videos) share a day.
     cursor = 0.0
@@ -232,7 +234,7 @@ def build(
             target = start + timedelta(days=max(math.ceil(cursor) - 1, 0))
         window_start = min(window_start, target)
         work = _chapter_work(chapter)
-        done = sum(_finished(_status(rows, item), item) for item in work)
+        done = progress.tally(work, names).done
         chapters.append(
             ChapterPlan(
                 number,
@@ -271,10 +273,12 @@ def _next_days(
         if plan.status in ("done", "optional"):
             continue
         chapter = curriculum.chapter(plan.number)
-        items = [i for i in _chapter_work(chapter) if not _finished(_status(rows, i), i)]
+        names = progress.status_names(rows)
+        units = [u for u in _chapter_work(chapter) if not progress.unit_done(u, names)]
         # Started work first within the chapter, keeping the curriculum's order otherwise.
-        items.sort(key=lambda i: _status(rows, i) not in ("reading", "doing"))
-        for item in items:
+        units.sort(key=lambda u: _status(rows, _started_first(u, rows)) not in ("reading", "doing"))
+        for unit in units:
+            item = _started_first(unit, rows)
             if isinstance(item, Reading):
                 queue.append(
                     PlanItem(
@@ -289,23 +293,23 @@ def _next_days(
                     )
                 )
             else:
-                queue.append(
-                    PlanItem(plan.number, item.id, item.title, "exercise", _status(rows, item), None)
-                )
+                others = [i.title for i in unit if i is not item]
+                title = item.title + (f" (or: {'; '.join(others)})" if others else "")
+                queue.append(PlanItem(plan.number, item.id, title, "exercise", _status(rows, item), None))
     budget = hours * 60
     out: list[DayPlan] = []
     day_items: list[PlanItem] = []
     used = 0
-    for item in queue:
+    for planned in queue:
         if len(out) >= days:
             break
-        cost = item.minutes or (EXERCISE_MINUTES if item.kind == "exercise" else UNKNOWN_MINUTES)
+        cost = planned.minutes or (EXERCISE_MINUTES if planned.kind == "exercise" else UNKNOWN_MINUTES)
         if day_items and used + cost > budget:
             out.append(DayPlan((today + timedelta(days=len(out))).isoformat(), day_items, used))
             day_items, used = [], 0
             if len(out) >= days:
                 break
-        day_items.append(item)
+        day_items.append(planned)
         used += cost
     if day_items and len(out) < days:
         out.append(DayPlan((today + timedelta(days=len(out))).isoformat(), day_items, used))

@@ -178,7 +178,10 @@ _CARDINALS = {
 _PROSE_NUMBER = r"(?:\d+(?:\.\d+)*|(?-i:[A-Z])(?:\.\d+)*)\b"
 _PROSE_LIST = rf"{_PROSE_NUMBER}(?:\s*(?:,\s*and|,|and|&|-|–)\s*{_PROSE_NUMBER})*"
 
-_PROSE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+# What a prose pattern finds: a pointer kind, or a page range ("pages 10-20") that becomes kind "pages".
+_ProseKind = Literal["chapters", "sections", "pages", "page-range"]
+
+_PROSE_PATTERNS: list[tuple[re.Pattern[str], _ProseKind]] = [
     # "Chapter 3 covers ... and chapter 13 covers ..."  (both chapter mentions are collected)
     (re.compile(r"\bchapters?\s+(\d+\b(?:\s*(?:,\s*and|,|and|&|-|–)\s*\d+\b)*)", re.I), "chapters"),
     # "Section 2 of this paper", "section 3.1", "Sections 1-2", "Section 9.3 of this paper", "§ 4"
@@ -220,9 +223,9 @@ def search_prose(text: str) -> ProseMatch | None:
         start, end = found[0].start(), found[-1].end()
         if kind == "pages":
             word = found[0].group(1).lower()
-            n = int(word) if word.isdigit() else _CARDINALS[word]
+            count = int(word) if word.isdigit() else _CARDINALS[word]
             return ProseMatch(
-                Pointer(kind="pages", first_page=1, last_page=n, version=version), start, found[0].end()
+                Pointer(kind="pages", first_page=1, last_page=count, version=version), start, found[0].end()
             )
         if kind == "page-range":
             first, last = (int(x) for x in re.findall(r"\d+", found[0].group(1)))
@@ -236,10 +239,10 @@ def search_prose(text: str) -> ProseMatch | None:
         numbers: list[str] = []
         for match in found:
             group = re.sub(r",\s*and\b", ",", match.group(1))
-            for n in _numbers(group):
-                if n not in numbers:
-                    numbers.append(n)
-        return ProseMatch(Pointer(kind=kind, numbers=tuple(numbers), version=version), start, end)  # type: ignore[arg-type]
+            for number in _numbers(group):
+                if number not in numbers:
+                    numbers.append(number)
+        return ProseMatch(Pointer(kind=kind, numbers=tuple(numbers), version=version), start, end)
     return None
 
 

@@ -1,10 +1,17 @@
-"""The library layer's numbered migrations. Never edit a shipped one: add the next number."""
+"""The registry of numbered migrations, and the library layer's own. Never edit a shipped one: add the next number.
+
+:data:`MIGRATIONS` holds every layer's migrations: the index layer registers its scopes on it
+(``index/schema.py`` and friends) and :mod:`library.db` applies what a database still needs.
+"""
 
 from __future__ import annotations
 
 import sqlite3
 
-from library.db import migration, run_script
+from library.migrations import Migrations, run_script
+
+MIGRATIONS = Migrations()
+migration = MIGRATIONS.register
 
 
 @migration("library", 1)

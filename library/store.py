@@ -24,10 +24,14 @@ import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from library import paths
 from library.db import write
+
+if TYPE_CHECKING:
+    from library.catalogue import Reading
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,9 @@ def normalize_url(url: str) -> str:
 
 
 def reading_key(*, arxiv_id: str | None = None, url: str | None = None) -> str:
+    """The key the store files a work under: ``arxiv:<bare id>`` for a paper (any version, any
+    spelling of its id), else ``url:<normalized url>``. The one definition of a reading's work:
+    :func:`key_of` and :func:`key_of_link` spell it from a reading or a bare link."""
     if arxiv_id:
         split = split_arxiv(arxiv_id)
         return f"arxiv:{split[0] if split else arxiv_id}"
@@ -130,13 +137,20 @@ def reading_key(*, arxiv_id: str | None = None, url: str | None = None) -> str:
     raise ValueError("a reading key needs an arXiv id or a URL")
 
 
-def key_of(reading) -> str:
+def key_of(reading: Reading) -> str:
     """The work a curriculum reading names (``arxiv:<id>`` or ``url:<normalized url>``), whatever its id.
 
     The one spelling used by the store, notes, search and the app, so the same paper is the same
     work everywhere.
     """
     return reading_key(arxiv_id=reading.arxiv_id, url=None if reading.arxiv_id else reading.url)
+
+
+def key_of_link(link: str) -> str:
+    """The work a bare link names: an arXiv id or arXiv URL (any spelling) is its paper, any other
+    link its URL (an imported annotation's target, say)."""
+    split = split_arxiv(link)
+    return reading_key(arxiv_id=split[0]) if split else reading_key(url=link)
 
 
 def _url_digest(url: str) -> str:
@@ -238,15 +252,6 @@ def document_for_reading(
     return max(
         ok, key=lambda d: (d.superseded_by is None, _version_number(d.arxiv_version), d.fetched_at, d.id)
     )
-
-
-def link_only_for(conn: sqlite3.Connection, key: str) -> Document | None:
-    row = conn.execute(
-        "SELECT * FROM documents WHERE reading_key = ? AND status = 'link_only' AND superseded_by IS NULL"
-        " ORDER BY id DESC LIMIT 1",
-        (key,),
-    ).fetchone()
-    return _from_row(row) if row else None
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -351,3 +356,22 @@ def update_metadata(conn: sqlite3.Connection, document_id: int, metadata: dict) 
             "UPDATE documents SET metadata = ? WHERE id = ?",
             (json.dumps(metadata, ensure_ascii=False, sort_keys=True), document_id),
         )
+
+
+def forget(conn: sqlite3.Connection, document_id: int) -> Document:
+    """Take one document out of the library (``syllabus detach``, ``remove``): its record, then its
+    files. An older version it had superseded becomes current again. Notes and passages are the
+    index layer's to update (see ``index.library_edits``)."""
+    from library.errors import NotFound
+
+    doc = get(conn, document_id)
+    if doc is None:
+        raise NotFound(f"no document {document_id}")
+    with write(conn):
+        conn.execute("UPDATE documents SET superseded_by = NULL WHERE superseded_by = ?", (document_id,))
+        conn.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+    # After the commit: a crash in between leaves an unlisted file, never a record without its file.
+    for path in (doc.path, doc.text_path):
+        if path is not None:
+            path.unlink(missing_ok=True)
+    return doc

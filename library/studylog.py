@@ -20,12 +20,12 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
 from library import curricula
-from library.db import write
+from library.db import inserted_id, write
 from library.errors import NotFound, UsageError
 
 SpanKind = Literal["study", "break"]
@@ -109,16 +109,25 @@ def parse_when(text: str, *, now: float | None = None) -> float:
         moment = datetime.fromisoformat(raw)
         if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
             raise ValueError
-        return moment.timestamp()  # naive = local time
+        when = moment.timestamp()  # naive = local time
     except (ValueError, OverflowError, OSError):
         raise UsageError(
             f"cannot read time {text!r}: write a date between {EARLIEST_YEAR} and {LATEST_YEAR} "
             'like "2026-11-20 14:00", or "14:00" for today'
         ) from None
+    _not_in_future(when, now, f"{text.strip()} is in the future: the log records what has happened")
+    return when
 
 
-def clock(ts: float) -> str:
-    return datetime.fromtimestamp(ts).strftime("%H:%M")
+def _not_in_future(when: float, now: float | None, message: str) -> None:
+    # A minute of slack: a clock read a moment ago, or one a little behind another's.
+    if when > (now if now is not None else time.time()) + 60:
+        raise UsageError(message)
+
+
+def clock(ts: float | None) -> str:
+    """The local time of day ("14:05"); "now" for the end of a span still running (None)."""
+    return "now" if ts is None else datetime.fromtimestamp(ts).strftime("%H:%M")
 
 
 def local_day(ts: float) -> str:
@@ -146,6 +155,7 @@ class Span:
     end: float | None
     source: str
     note: str | None = None
+    kept: bool = True  # False for a span just ended under a minute, and so dropped
 
     @property
     def running(self) -> bool:
@@ -196,7 +206,8 @@ def spans(
     until: float | None = None,
 ) -> list[Span]:
     """Spans in time order, optionally of one curriculum and starting in [since, until)."""
-    sql, args = "SELECT * FROM study_spans WHERE 1 = 1", []
+    sql = "SELECT * FROM study_spans WHERE 1 = 1"
+    args: list[str | float] = []
     if curriculum is not None:
         sql += " AND curriculum = ?"
         args.append(curriculum)
@@ -273,6 +284,7 @@ def add_span(
         raise UsageError(f"unknown span source {source!r}: use app or manual")
     if not end > start:
         raise UsageError("a span must end after it starts")
+    _not_in_future(end, None, f"it would end in the future ({clock(end)}): the log records what has happened")
     if kind == "study" and item_id is None and chapter is None:
         raise UsageError("a study span needs a reading, an exercise or a chapter")
     item_id, chapter = _resolve(conn, curriculum, item_id, chapter)
@@ -283,7 +295,7 @@ def add_span(
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (curriculum, item_id, chapter, kind, start, end, source, note),
         )
-        span_id = cur.lastrowid
+        span_id = inserted_id(cur)
     return get_span(conn, span_id)
 
 
@@ -352,15 +364,30 @@ def start(
                 raise UsageError(f"already logging {what} since {clock(current.start)}; `log stop` first")
             if at < current.start:
                 raise UsageError(f"the break running since {clock(current.start)} started after {clock(at)}")
-            conn.execute('UPDATE study_spans SET "end" = ? WHERE id = ?', (at, current.id))
+            _close(conn, current, at)
         _check_free(conn, at, None)
         cur = conn.execute(
             'INSERT INTO study_spans (curriculum, item_id, chapter, kind, start, "end", source, note)'
             " VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
             (curriculum, item_id, chapter, kind, at, source, note),
         )
-        span_id = cur.lastrowid
+        span_id = inserted_id(cur)
     return get_span(conn, span_id)
+
+
+# A manual span ended within this many seconds of its start (`log start` then `log stop` at once)
+# is dropped: it holds no study, and kept it would block `log add … 10m` over the last minutes.
+MIN_KEPT_SECONDS = 60.0
+
+
+def _close(conn: sqlite3.Connection, span: Span, at: float) -> Span:
+    """End ``span`` at ``at`` (inside the caller's transaction); a span under a minute is dropped.
+    Returns the span as ended (``kept`` says which)."""
+    if at - span.start < MIN_KEPT_SECONDS:
+        conn.execute("DELETE FROM study_spans WHERE id = ?", (span.id,))
+        return replace(span, end=at, kept=False)
+    conn.execute('UPDATE study_spans SET "end" = ? WHERE id = ?', (at, span.id))
+    return replace(span, end=at)
 
 
 def stop(conn: sqlite3.Connection, *, at: float | None = None) -> Span:
@@ -372,8 +399,7 @@ def stop(conn: sqlite3.Connection, *, at: float | None = None) -> Span:
             raise UsageError("nothing is being logged; start with `syllabus log start ID`")
         if at < current.start:
             raise UsageError(f"{current.what} started at {clock(current.start)}, after {clock(at)}")
-        conn.execute('UPDATE study_spans SET "end" = ? WHERE id = ?', (at, current.id))
-    return get_span(conn, current.id)
+        return _close(conn, current, at)
 
 
 def take_break(
@@ -386,14 +412,13 @@ def take_break(
     with write(conn):
         current = running(conn)
         chapter = None
-        ended = None
+        ended: Span | None = None
         if current is not None:
             if current.kind == "break":
                 raise UsageError(f"already on a break since {clock(current.start)}")
             if at < current.start:
                 raise UsageError(f"{current.what} started at {clock(current.start)}, after {clock(at)}")
-            conn.execute('UPDATE study_spans SET "end" = ? WHERE id = ?', (at, current.id))
-            ended = current.id
+            ended = _close(conn, current, at)
             chapter = current.chapter
             curriculum = current.curriculum
         _check_free(conn, at, None)
@@ -402,8 +427,8 @@ def take_break(
             " VALUES (?, NULL, ?, 'break', ?, NULL, 'manual')",
             (curriculum, chapter, at),
         )
-        span_id = cur.lastrowid
-    return (get_span(conn, ended) if ended else None), get_span(conn, span_id)
+        span_id = inserted_id(cur)
+    return ended, get_span(conn, span_id)
 
 
 def remove_span(conn: sqlite3.Connection, span_id: int) -> Span:
@@ -546,15 +571,14 @@ def report(
             result.break_seconds += span.seconds(now)
     if by == "day":
         for span in log:
-            title = (
-                "break"
-                if span.kind == "break"
-                else (
-                    items.get(span.item_id, span.item_id)
-                    if span.item_id
-                    else chapters.get(span.chapter, span.what)
-                )
-            )
+            if span.kind == "break":
+                title = "break"
+            elif span.item_id:
+                title = items.get(span.item_id, span.item_id)
+            elif span.chapter is not None:
+                title = chapters.get(span.chapter, span.what)
+            else:
+                title = span.what
             result.rows.append(
                 ReportRow(
                     group=local_day(span.start),
@@ -611,11 +635,31 @@ def report(
     return result
 
 
-def write_csv(result: Report, stream) -> None:
-    """The report as CSV (``csv`` module quoting) for spreadsheets."""
-    import csv
+# A spreadsheet runs a cell that starts with one of these as a formula ("CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-    writer = csv.writer(stream)
+
+def csv_cell(value: object) -> object:
+    """A value fit for a CSV cell: text that a spreadsheet would run as a formula (a title such as
+    ``=HYPERLINK(...)``) is prefixed with ``'``, which spreadsheets show as text. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _CellWriter:
+    def __init__(self, stream) -> None:
+        import csv
+
+        self._writer = csv.writer(stream)
+
+    def writerow(self, row: list) -> None:
+        self._writer.writerow([csv_cell(v) for v in row])
+
+
+def write_csv(result: Report, stream) -> None:
+    """The report as CSV (``csv`` module quoting) for spreadsheets; no cell can run as a formula."""
+    writer = _CellWriter(stream)
     if result.by == "day":
         writer.writerow(
             ["date", "what", "title", "kind", "minutes", "start", "end", "chapter", "source", "entry", "note"]

@@ -13,11 +13,14 @@ them all to list every command. Each module costs 5-20 ms of imports at start-up
 from __future__ import annotations
 
 import importlib
+import os
+import sqlite3
 import sys
 
 import click
 
 from library.errors import SyllabusError
+from reader.output import protect_streams
 from reader.session import Session
 
 # Which module of reader/commands/ defines each command, so `syllabus CMD` imports only that
@@ -25,14 +28,28 @@ from reader.session import Session
 # tests/test_cli_lazy.py checks that this table and the modules' COMMANDS agree.
 COMMAND_MODULES: dict[str, str] = {
     **dict.fromkeys(("chapters", "show", "mark", "progress", "next", "curriculum"), "catalogue_cmds"),
-    **dict.fromkeys(("fetch", "add", "attach", "open"), "documents"),
+    **dict.fromkeys(("fetch", "add", "attach", "remove", "rename", "detach"), "documents"),
+    "open": "viewer",
     **dict.fromkeys(("extract", "read"), "reading"),
-    **dict.fromkeys(("note", "backup", "import"), "notes"),
+    "note": "notes",
+    **dict.fromkeys(("backup", "import"), "backup"),
     **dict.fromkeys(("search", "related", "index"), "search"),
-    **dict.fromkeys(("log", "plan", "review", "solutions"), "study"),
+    **dict.fromkeys(("log", "plan"), "study"),
+    **dict.fromkeys(("review", "solutions"), "review"),
     "export": "export",
 }
-MODULE_ORDER = ("catalogue_cmds", "documents", "reading", "notes", "search", "study", "export")
+MODULE_ORDER = (
+    "catalogue_cmds",
+    "documents",
+    "viewer",
+    "reading",
+    "notes",
+    "backup",
+    "search",
+    "study",
+    "review",
+    "export",
+)
 
 
 class LazyGroup(click.Group):
@@ -46,13 +63,7 @@ class LazyGroup(click.Group):
         if module_name in self._loaded:
             return
         self._loaded.add(module_name)
-        try:
-            module = importlib.import_module(f"reader.commands.{module_name}")
-        except ModuleNotFoundError as exc:
-            # Optional groups: each owns one module; absent ones are simply not offered yet.
-            if exc.name != f"reader.commands.{module_name}":
-                raise
-            return
+        module = importlib.import_module(f"reader.commands.{module_name}")
         for command in module.COMMANDS:
             self.add_command(command)
 
@@ -87,10 +98,12 @@ def cli(ctx: click.Context, curriculum_name: str | None) -> None:
 
     Run without a command to open the app.
     """
+    protect_streams()  # again here for callers of `cli` that bypass main() (click's test runner)
     session = Session(curriculum_name)
     ctx.obj = session
     ctx.call_on_close(session.close)
     if ctx.invoked_subcommand is None:
+        # Textual and the app: ~0.5 s that every other command skips
         from reader.app import run_app
 
         run_app(curriculum_name=curriculum_name)
@@ -98,16 +111,18 @@ def cli(ctx: click.Context, curriculum_name: str | None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the CLI, turning user errors into one-line messages."""
+    protect_streams()
     try:
-        cli.main(args=argv, prog_name="syllabus", standalone_mode=False)
+        # Under standalone_mode=False click does not exit: a command's `ctx.exit(code)` (and --help,
+        # --version) comes back as the return value, so it is passed on here or the shell sees 0.
+        # Commands return None; anything else they returned would not be an exit code.
+        code = cli.main(args=argv, prog_name="syllabus", standalone_mode=False)
     except SyllabusError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
@@ -115,15 +130,36 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("interrupted", err=True)
         sys.exit(130)
     except BrokenPipeError:
-        # `syllabus read ... | head`: the pager went away; not an error worth a traceback.
-        sys.stderr.close()
+        # `syllabus read ... | head`: the pager went away; not an error worth a traceback. Output
+        # still buffered would fail again at exit, so stdout now goes nowhere (Python's documented way).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
+    except sqlite3.DatabaseError as exc:
+        # A damaged database, a full disk, a read-only home: one line naming what to do (a damaged
+        # database is also remembered, so no later run writes to it). Anything else is a bug.
+        from library import dbhealth
+
+        translated = dbhealth.translate(exc)
+        if translated is None:
+            raise
+        click.echo(f"error: {translated}", err=True)
+        sys.exit(translated.exit_code)
+    except UnicodeEncodeError as exc:
+        # An argument with bytes that are not UTF-8 (Python keeps them as lone surrogates): such
+        # text cannot be stored or shown. A file name like that still works where a path is asked.
+        around = exc.object[max(0, exc.start - 20) : exc.end + 20]
+        click.echo(f"error: {around!r}: not valid UTF-8 text", err=True)
+        sys.exit(2)
+    except OverflowError:
+        click.echo(f"error: a number is too large (at most {2**63 - 1})", err=True)
+        sys.exit(2)
     except OSError as exc:
         # A destination the user named that cannot be written (no such folder, no permission,
         # a full disk). Writes are atomic, so nothing half-written was left behind.
         where = f": {exc.filename}" if exc.filename else ""
         click.echo(f"error: {exc.strerror or exc}{where}", err=True)
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

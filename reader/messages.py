@@ -9,9 +9,16 @@ thread.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
+
+if TYPE_CHECKING:
+    # Types only: a message module must not import the domain (search loads numpy, FAISS later).
+    from index.review import ReviewItem, ReviewStats
+    from index.search import Hit
+    from library.store import Document
+    from library.structure.model import DocumentStructure, SectionContent
 
 
 @dataclass
@@ -36,16 +43,16 @@ class StatusRequested(Message):
 
 @dataclass
 class FetchRequested(Message):
+    """The user asked to fetch a reading (f): the app runs the fetch and reports its progress."""
+
     reading_id: str
 
 
 @dataclass
-class StatusChanged(Message):
-    """A reading's or exercise's status was written to the database."""
+class ReadingOpened(Message):
+    """The main screen opened a reading: the app's activity clock now counts time on it."""
 
-    item_id: str
-    kind: str
-    status: str
+    reading_id: str
 
 
 @dataclass
@@ -53,13 +60,12 @@ class DocumentLoaded(Message):
     """A worker found and extracted the document of a reading (or found that it has none)."""
 
     reading_id: str
-    # "ok": structure and content are set; "missing": not fetched yet; "unavailable": the store
-    # or extraction module is not installed; "link": nothing to download (a video, a tool);
-    # "error": extraction failed (``detail`` says why).
+    # "ok": structure and content are set; "missing": not fetched yet; "link": nothing to
+    # download (a video, a tool); "error": extraction failed (``detail`` says why).
     state: str
-    structure: Any = None
-    content: Any = None
-    document: Any = None
+    structure: DocumentStructure | None = None
+    content: SectionContent | None = None
+    document: Document | None = None
     detail: str = ""
     block_index: int | None = None
     whole: bool = False
@@ -89,16 +95,10 @@ class NoteRequested(Message):
 
 
 @dataclass
-class NoteSaved(Message):
-    note_id: int
-    reading_id: str | None
-
-
-@dataclass
 class NotesChanged(Message):
-    """Notes of the open reading changed (saved, edited, deleted, restored)."""
+    """Notes changed (saved, edited, deleted, restored): the app brings the search index up to date."""
 
-    reading_id: str | None
+    note_id: int
 
 
 @dataclass
@@ -125,14 +125,14 @@ class BlockFocused(Message):
 @dataclass
 class SearchResults(Message):
     query: str
-    hits: list[Any] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
     error: str = ""
 
 
 @dataclass
 class RelatedResults(Message):
     block_index: int
-    hits: list[Any] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
     error: str = ""
 
 
@@ -160,7 +160,7 @@ class ModelReady(Message):
 class HitChosen(Message):
     """A search or related hit was chosen: jump to its passage or note."""
 
-    hit: Any
+    hit: Hit
 
 
 @dataclass
@@ -178,10 +178,10 @@ class StudyTotalsLoaded(Message):
 class ReviewLoaded(Message):
     """A worker picked the next note to review (``item`` None: nothing due but skipped ones)."""
 
-    item: Any = None  # index.review.ReviewItem
+    item: ReviewItem | None = None
     page: int | None = None  # where the note's passage is, from its anchor
     section: str | None = None
-    stats: Any = None  # index.review.ReviewStats
+    stats: ReviewStats | None = None
     error: str = ""
 
 

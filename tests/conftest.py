@@ -44,18 +44,27 @@ def hilton() -> Path:
 def onnx_cache(tmp_path_factory) -> Path:
     """``index/onnx`` of a data home where the default model is exported to ONNX and verified.
 
-    Made once per test session (the export takes ~20 s); tests link it into their own home.
+    Made once per test run (the export takes ~20 s): under pytest-xdist the workers share one
+    export in the run's common temporary folder, the first to arrive making it under a lock.
+    Tests link it into their own home (the ``model`` fixture).
     """
+    import fcntl
+
     from index import onnx_model
     from index.embed import model_spec
 
-    root = tmp_path_factory.getbasetemp() / "syllabus-model-cache"
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root = shared / "syllabus-model-cache"
+    root.mkdir(exist_ok=True)
     saved = os.environ.get("SYLLABUS_HOME")
     os.environ["SYLLABUS_HOME"] = str(root)
     try:
-        spec = model_spec(None)
-        if onnx_model.verified_export(spec) is None:
-            assert onnx_model.export(spec) is not None, onnx_model.export_failed(spec)
+        with open(shared / "syllabus-model-cache.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            spec = model_spec(None)
+            if onnx_model.verified_export(spec) is None:
+                assert onnx_model.export(spec) is not None, onnx_model.export_failed(spec)
     finally:
         if saved is None:
             os.environ.pop("SYLLABUS_HOME", None)

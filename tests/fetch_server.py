@@ -121,6 +121,7 @@ class Paper:
 class Route:
     body: bytes = b""
     status: int = 200
+    reason: str | None = None  # the status line's reason phrase (a hostile server's, say)
     content_type: str = "application/octet-stream"
     delay: float = 0.0  # before the status line
     drip: float = 0.0  # between chunks
@@ -294,7 +295,7 @@ class FetchServer:
 
     def _send(self, h, path: str, route: Route) -> None:
         try:
-            h.send_response(route.status)
+            h.send_response(route.status, route.reason)
             h.send_header("Content-Type", route.content_type)
             h.send_header("Content-Length", str(route.declared_length or len(route.body)))
             if route.declared_length:

@@ -7,6 +7,7 @@ The embedding model is not loaded (``warm_model=False``) except in the one test 
 from __future__ import annotations
 
 import pytest
+from apptools import attach_attention, notifications, open_reading, screen_text, settle
 from textual.widgets import Input, Static
 
 from library import curricula, progress
@@ -16,38 +17,6 @@ from reader.screens.progress import ProgressScreen
 from reader.screens.search import SearchScreen
 from reader.widgets.curriculum_tree import CurriculumTree
 from reader.widgets.reader_view import BlockView, ReaderView
-
-
-def screen_text(app) -> str:
-    """Everything on the screen now, as plain text: what a user reads."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
-async def settle(app, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def attach_attention(corpus):
-    """Register the corpus copy of "Attention Is All You Need" as the attention reading's document."""
-    from index.db import connect
-    from library.fetch.local import attach
-
-    conn = connect()
-    reading = curricula.find(curricula.active(conn), "attention").reading
-    attach(conn, reading, corpus / "arxiv" / "1706.03762.pdf")
-    conn.close()
-
-
-async def open_reading(app, pilot, reading_id: str) -> None:
-    tree = app.main.tree
-    assert tree.select_item(reading_id)
-    await pilot.pause()
-    tree.focus()
-    await pilot.press("enter")
-    await settle(app, pilot)
-
 
 # --- curriculum -----------------------------------------------------------------------------------
 
@@ -79,7 +48,7 @@ async def test_status_keys_write_progress_and_cli_changes_show_in_the_app(run_cl
         await pilot.press("d")
         await pilot.pause()
         assert progress.statuses(app.conn, "deep-learning")["attention"]["status"] == "done"
-        assert "●" in str(tree._item_nodes["attention"].label)
+        assert "●" in tree.item_label("attention")
         code, out, _ = run_cli("progress", "--json")
         assert code == 0 and '"done": 1' in out
         # Exercises take their own statuses; "s" (skimmed) is not one of them.
@@ -92,10 +61,10 @@ async def test_status_keys_write_progress_and_cli_changes_show_in_the_app(run_cl
         # The other way round: the CLI marks, the app's poll picks it up.
         code, _, _ = run_cli("mark", "scaling-laws", "skimmed")
         assert code == 0
-        app._poll_database()
+        app.poll_database()
         await pilot.pause()
         assert tree.statuses["scaling-laws"] == "skimmed"
-        assert "◑" in str(tree._item_nodes["scaling-laws"].label)
+        assert "◑" in tree.item_label("scaling-laws")
 
 
 async def test_titles_with_markup_show_literally():
@@ -203,8 +172,9 @@ async def test_progress_screen_shows_chapters_next_and_time():
         assert app.main.reading.id == expected[0].reading.id
 
 
-async def test_reading_not_fetched_offers_to_fetch_and_image_key_explains():
+async def test_reading_not_fetched_offers_to_fetch_and_image_key_explains(monkeypatch):
     app = make_app(warm_model=False)
+    shown = notifications(app, monkeypatch)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         await open_reading(app, pilot, "attention")
@@ -213,7 +183,7 @@ async def test_reading_not_fetched_offers_to_fetch_and_image_key_explains():
         assert "Press f to fetch" in screen_text(app)
         await pilot.press("i")
         await pilot.pause()
-        assert any("cannot show images" in str(n.message) for n in app._notifications)
+        assert any("cannot show images" in message for message in shown)
 
 
 # --- reading, notes, search (the corpus PDF) --------------------------------------------------------
@@ -226,9 +196,9 @@ async def test_attention_opens_on_section_3_and_returns_to_where_you_were(corpus
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         await open_reading(app, pilot, "attention")
-        main = app.main
+        pane = app.main.pane
         reader = app.query_one(ReaderView)
-        assert main.content.number == "3"
+        assert pane.content.number == "3"
         assert reader.blocks[0].kind == "heading" and "Model Architecture" in reader.blocks[0].text
         assert "Model Architecture" in screen_text(app)
         assert app.query(".page-marker")  # [p. N] landmarks
@@ -239,11 +209,11 @@ async def test_attention_opens_on_section_3_and_returns_to_where_you_were(corpus
         # Whole work and back keep the cursor on the same block.
         await pilot.press("w")
         await settle(app, pilot)
-        assert main.view == "whole" and reader.current_block.index == current
-        assert len(reader.blocks) > len(main.content.blocks)
+        assert pane.view == "whole" and reader.current_block.index == current
+        assert len(reader.blocks) > len(pane.content.blocks)
         await pilot.press("w")
         await settle(app, pilot)
-        assert main.view == "section" and reader.current_block.index == current
+        assert pane.view == "section" and reader.current_block.index == current
         # Outline: jump to a subsection heading.
         await pilot.press("o")
         await pilot.pause()
@@ -251,12 +221,12 @@ async def test_attention_opens_on_section_3_and_returns_to_where_you_were(corpus
         await pilot.pause()
         assert reader.current_block.kind == "heading"
         heading = reader.current_block.index
-        main._save_position()
+        pane.save_position()
     # A new app returns to that paragraph.
     app = make_app(warm_model=False)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        assert app.main.tree.current_item.id == "attention"
+        assert app.main.curriculum_tree.current_item.id == "attention"
         await open_reading(app, pilot, "attention")
         assert app.query_one(ReaderView).current_block.index == heading
 
@@ -316,7 +286,43 @@ async def test_note_with_n_is_marked_listed_edited_deleted_and_undone(corpus):
 
 
 @pytest.mark.corpus
-async def test_typing_in_search_never_waits_for_queries(corpus, monkeypatch):
+async def test_a_quote_the_document_does_not_contain_is_refused_and_the_draft_kept(corpus, monkeypatch):
+    """The app anchors a note's quote by the CLI's rule (index.notes.anchor_for_quote): words the
+    document does not have are refused with the reason, and the editor opens again on the draft."""
+    from textual.widgets import TextArea
+
+    from index import notes as notes_api
+    from reader.screens.note_editor import NoteEditor
+
+    attach_attention(corpus)
+    app = make_app(warm_model=False)
+    shown = notifications(app, monkeypatch)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        await open_reading(app, pilot, "attention")
+        await pilot.press("j", "n")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteEditor)
+        app.screen.query_one("#note-quote", TextArea).text = "words no paper of this corpus contains anywhere"
+        await pilot.press(*"My own note")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert notes_api.list_notes(app.conn, reading_id="attention") == []
+        assert any("quote not found in the document" in message for message in shown)
+        editor = app.screen
+        assert isinstance(editor, NoteEditor)
+        assert editor.query_one("#note-body", TextArea).text == "My own note"
+        # Trimmed back to words the paragraph has, the same draft saves, anchored to that paragraph.
+        block = app.query_one(ReaderView).current_block
+        words = " ".join(block.text.split()[:8])
+        editor.query_one("#note-quote", TextArea).text = words
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        (note,) = notes_api.list_notes(app.conn, reading_id="attention")
+        assert note.body == "My own note" and note.anchor.block_index == block.index
+
+
+async def test_typing_in_search_never_waits_for_queries(monkeypatch):
     """A slow index must not delay keystrokes: each keystroke cancels the previous query."""
     import threading
 
@@ -338,6 +344,11 @@ async def test_typing_in_search_never_waits_for_queries(corpus, monkeypatch):
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, SearchScreen)
+        shown = []
+        show_results = screen.show_results
+        monkeypatch.setattr(
+            screen, "show_results", lambda message: shown.append(message.query) or show_results(message)
+        )
         await pilot.press(*"attention heads")
         # Every key landed while queries were blocked in their threads.
         assert screen.query_one(Input).value == "attention heads"
@@ -345,12 +356,12 @@ async def test_typing_in_search_never_waits_for_queries(corpus, monkeypatch):
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert screen.last_query == "attention heads"
-        assert screen.searches_done == 1  # earlier, cancelled queries never reached the screen
+        assert shown == ["attention heads"]  # earlier, cancelled queries never reached the screen
 
 
 @pytest.mark.corpus
 @pytest.mark.slow
-async def test_note_found_by_paraphrase_and_enter_jumps_back(corpus):
+async def test_note_found_by_paraphrase_and_enter_jumps_back(corpus, model):
     attach_attention(corpus)
     app = make_app(warm_model=False)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -365,7 +376,7 @@ async def test_note_found_by_paraphrase_and_enter_jumps_back(corpus):
         await pilot.press(*"Stacked self-attention and feed-forward layers in both halves")
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        app.update_index()  # what the model-ready and note-saved hooks run
+        app.indexing.update()  # what the model-ready and note-saved hooks run
         await settle(app, pilot)
         await pilot.press("G")
         await pilot.pause()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from datetime import date, datetime, timedelta
 
+from apptools import add_note, notifications, quoted_note, screen_text, settle
 from textual.widgets import Input, OptionList
 
 from library import progress
@@ -17,46 +18,6 @@ from reader.screens.progress import ProgressScreen, day_label
 from reader.screens.review import ReviewScreen
 from reader.screens.solutions import SolutionsScreen
 from reader.widgets.bar_chart import BarChart, bar_cells
-
-
-def screen_text(app) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
-async def settle(app, pilot) -> None:
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def add_note(body: str, **kw):
-    from index.db import connect
-    from index.notes import add_note as add
-
-    conn = connect()
-    try:
-        kw.setdefault("curriculum", "deep-learning")
-        kw.setdefault("reading_id", "attention")
-        kw.setdefault("chapter", 1)
-        return add(conn, body=body, **kw)
-    finally:
-        conn.close()
-
-
-def quoted_note(body: str):
-    from index.notes import Anchor
-
-    return add_note(
-        body,
-        reading_key="arxiv:1706.03762",
-        tags=["attention"],
-        anchor=Anchor(
-            exact="We suspect that for large values of d_k the dot products grow large",
-            page=4,
-            section="3.2.1 Scaled Dot-Product Attention",
-            status="attached",
-        ),
-    )
 
 
 def card(app, note_id):
@@ -74,10 +35,11 @@ async def open_review(app, pilot) -> ReviewScreen:
 # --- review -----------------------------------------------------------------------------------------
 
 
-async def test_review_shows_cue_reveals_grades_and_moves_on():
+async def test_review_shows_cue_reveals_grades_and_moves_on(monkeypatch):
     first = quoted_note("Divide by sqrt(d_k) so the softmax keeps [bold]gradients[/bold].")
     second = add_note("Loss falls as a power law in parameters.", reading_id="scaling-laws", chapter=2)
     app = make_app(warm_model=False)
+    shown = notifications(app, monkeypatch)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_review(app, pilot)
         assert screen.item.note_id == first.id
@@ -91,7 +53,7 @@ async def test_review_shows_cue_reveals_grades_and_moves_on():
         await pilot.press("3")
         await settle(app, pilot)
         assert card(app, first.id) is None
-        assert any("Recall first" in str(n.message) for n in app._notifications)
+        assert any("Recall first" in message for message in shown)
         await pilot.press("space")
         await pilot.pause()
         text = screen_text(app)
@@ -278,7 +240,7 @@ def test_bar_cells_scale_and_never_hide_a_small_value():
 
 
 async def select(app, pilot, item_id: str) -> None:
-    tree = app.main.tree
+    tree = app.main.curriculum_tree
     assert tree.select_item(item_id)
     await pilot.pause()
     tree.focus()
@@ -378,8 +340,9 @@ async def test_own_solution_link_is_saved_from_the_dialog_and_from_the_tree(monk
         assert "yours: https://example.org/adam" in text and "shown once an exercise" in text
 
 
-async def test_chapter_without_solutions_says_so():
+async def test_chapter_without_solutions_says_so(monkeypatch):
     app = make_app(warm_model=False)
+    shown = notifications(app, monkeypatch)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         exercise = app.curriculum.chapter(0).exercises[0].id
@@ -387,7 +350,7 @@ async def test_chapter_without_solutions_says_so():
         await pilot.press("d")
         await settle(app, pilot)
         assert not isinstance(app.screen, SolutionsScreen)
-        assert any("L keeps a link" in str(n.message) for n in app._notifications)
+        assert any("L keeps a link" in message for message in shown)
         await pilot.press("S")
         await pilot.pause()
         assert "No public solutions are listed for this chapter." in screen_text(app)

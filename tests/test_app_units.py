@@ -3,6 +3,7 @@ clock, and start-up import hygiene."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -48,7 +49,7 @@ def test_positions_round_trip():
 
 
 def test_activity_clock_stops_when_idle():
-    from reader.app import ActivityClock
+    from library.activity import ActivityClock
 
     spans = []
     clock = ActivityClock(lambda item, start, end: spans.append((item, start, end)), idle=180)
@@ -88,6 +89,42 @@ def test_importing_the_app_imports_nothing_heavy():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# The first paint of a real app (model warm-up asked for, as `syllabus` does), then what it imported.
+# The model load is stubbed: it is asked for after the first frame and would import the heavy
+# libraries on purpose; what must not import them is everything before and around it.
+FIRST_PAINT = """
+import asyncio, json, sys
+from reader.app import make_app
+from reader.controllers.indexing import Indexing
+
+asked = []
+Indexing.load_model = lambda self: asked.append("model")
+
+
+async def main():
+    app = make_app(warm_model=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        chapters = len(app.main.curriculum_tree.root.children)
+    print(json.dumps({"asked": asked, "chapters": chapters, "modules": sorted(sys.modules)}))
+
+
+asyncio.run(main())
+"""
+
+
+def test_first_paint_imports_neither_torch_nor_onnxruntime_nor_pymupdf():
+    result = subprocess.run([sys.executable, "-c", FIRST_PAINT], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    painted = json.loads(result.stdout.strip().splitlines()[-1])
+    assert painted["asked"] == ["model"] and painted["chapters"] > 0  # painted, then asked for the model
+    loaded = {m.split(".")[0] for m in painted["modules"]}
+    heavy = {"torch", "onnxruntime", "fitz", "pymupdf", "sentence_transformers", "transformers", "faiss"}
+    assert not heavy & loaded, sorted(heavy & loaded)
 
 
 async def test_notes_panel_on_a_narrow_terminal_leaves_the_reader_room():

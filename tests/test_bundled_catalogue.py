@@ -1,7 +1,7 @@
 """The bundled Deep Learning Curriculum checked against the curriculum's own markdown.
 
 The markdown in the ``hilton`` fixture is parsed here with a small regex of this file's own
-(independent of ``library.markdown_import``), so a link dropped, mistyped or filed under the
+(independent of ``library.markdown``), so a link dropped, mistyped or filed under the
 wrong role in ``library/data/deep-learning.toml`` shows up as a failing test. The summaries in
 the TOML must be Syllabus's own words: none may share six consecutive words with the markdown.
 """

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from entry_point import syllabus
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def syllabus(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SYLLABUS_HOME": str(home)}
-    return subprocess.run(
-        [sys.executable, "-m", "reader.cli", *args], capture_output=True, text=True, env=env, cwd=REPO
-    )
 
 
 @pytest.mark.parametrize(
     "args",
     [
-        ["backup", "--to", "/proc/no-such-dir"],
+        ["backup", "--to", "/proc"],
         ["export", "--format", "bibtex", "-o", "/proc/x.bib"],
         ["export", "--format", "json", "-o", "/proc/x.json"],
     ],
@@ -44,6 +35,7 @@ def test_unwritable_destinations(syllabus_home, args):
             "Sections 1-99999999",
         ],
         ["show", "no-such-reading"],
+        ["backup", "--to", "/nonexistent/dir"],
         ["mark", "attention", "finished"],
         ["log", "stop"],
     ],

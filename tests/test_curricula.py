@@ -149,11 +149,17 @@ def test_any_spelling_of_a_paper_finds_its_reading(query):
     assert curricula.find(catalogue.load_bundled(), query).reading.id == "attention"
 
 
-def test_app_notes_and_cli_agree_on_a_reading_with_a_url_fragment():
-    from index.notes import reading_key
-    from library.store import key_of
-    from reader.screens.main import reading_key_of
+def test_a_reading_with_a_url_fragment_is_the_work_its_link_names():
+    from library.store import key_of, key_of_link
 
     reading = curricula.find(catalogue.load_bundled(), "pseudo-inputs").reading
     assert "#" in reading.url
-    assert reading_key_of(reading) == key_of(reading) == reading_key(None, reading.url)
+    assert key_of(reading) == key_of_link(reading.url) == key_of_link(reading.url + "/")
+
+
+def test_an_arxiv_link_in_any_spelling_is_its_paper():
+    from library.store import key_of, key_of_link
+
+    reading = curricula.find(catalogue.load_bundled(), "attention").reading
+    for link in ("1706.03762", "arXiv:1706.03762v5", "https://arxiv.org/pdf/1706.03762v2.pdf"):
+        assert key_of_link(link) == key_of(reading) == "arxiv:1706.03762"

@@ -7,6 +7,8 @@ import sqlite3
 import pytest
 
 from library import db, paths
+from library.migrations import run_script
+from library.schema import MIGRATIONS, migration
 
 
 def test_home_follows_env(syllabus_home):
@@ -44,10 +46,10 @@ def test_failed_migration_leaves_last_good_state(tmp_path):
     conn = db.connect(path)
     calls = []
 
-    @db.migration("test-broken", 1)
+    @migration("test-broken", 1)
     def broken(c: sqlite3.Connection) -> None:
         calls.append(1)
-        db.run_script(c, "CREATE TABLE half (a); INSERT INTO nope VALUES (1);")
+        run_script(c, "CREATE TABLE half (a); INSERT INTO nope VALUES (1);")
 
     try:
         with pytest.raises(sqlite3.OperationalError):
@@ -57,14 +59,14 @@ def test_failed_migration_leaves_last_good_state(tmp_path):
         assert "half" not in tables  # the whole migration rolled back
         assert not conn.execute("SELECT 1 FROM _migrations WHERE scope = 'test-broken'").fetchone()
     finally:
-        db._REGISTRY.pop("test-broken")
+        MIGRATIONS.unregister("test-broken")
 
 
 def test_backup_before_pending_migration(syllabus_home):
     conn = db.connect()
     conn.close()
 
-    @db.migration("test-extra", 1)
+    @migration("test-extra", 1)
     def extra(c: sqlite3.Connection) -> None:
         c.execute("CREATE TABLE extra (a)")
 
@@ -75,19 +77,19 @@ def test_backup_before_pending_migration(syllabus_home):
         copy = sqlite3.connect(backups[0])
         assert copy.execute("SELECT count(*) FROM _migrations WHERE scope = 'test-extra'").fetchone()[0] == 0
     finally:
-        db._REGISTRY.pop("test-extra")
+        MIGRATIONS.unregister("test-extra")
 
 
 def test_run_script_rejects_incomplete_sql():
     conn = db.connect()
     with pytest.raises((ValueError, sqlite3.Error)):
-        db.run_script(conn, "CREATE TABLE t (a")
+        run_script(conn, "CREATE TABLE t (a")
 
 
 def test_run_script_keeps_semicolons_in_strings_and_comments():
     conn = db.connect()
     with db.write(conn):
-        db.run_script(
+        run_script(
             conn, "-- a comment; with a semicolon\nCREATE TABLE t (a TEXT);\nINSERT INTO t VALUES ('x;y');"
         )
     assert conn.execute("SELECT a FROM t").fetchone()[0] == "x;y"

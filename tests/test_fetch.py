@@ -3,65 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 from fetch_server import corpus_versions, generated_pdf
-
-
-def connect() -> sqlite3.Connection:
-    from library import db
-
-    return db.connect()
-
-
-def install(toml: str) -> None:
-    """Install and activate a small curriculum written for one test."""
-    from library import catalogue, curricula
-
-    conn = connect()
-    cur = catalogue.decode_toml(toml, "test.toml")
-    curricula.install(conn, cur)
-    curricula.use(conn, cur.name)
-    conn.close()
-
-
-def reading(id: str, url: str, kind: str = "html", **extra) -> str:
-    lines = [
-        "[[chapters.readings]]",
-        f'id = "{id}"',
-        f'title = "{id} title"',
-        f'kind = "{kind}"',
-        f'url = "{url}"',
-        'role = "recommended"',
-    ]
-    lines += [f'{k} = "{v}"' for k, v in extra.items()]
-    return "\n".join(lines) + "\n"
-
-
-def curriculum(*readings: str) -> str:
-    return 'name = "t"\ntitle = "Test"\n[[chapters]]\nnumber = 1\ntitle = "One"\n' + "".join(readings)
-
-
-def files_under(home) -> list[str]:
-    root = home / "documents"
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
-
-
-def docs():
-    from library import store
-
-    conn = connect()
-    try:
-        return store.documents(conn)
-    finally:
-        conn.close()
-
-
-def rows(out: str) -> dict[str, dict]:
-    return {r["reading"]: r for r in json.loads(out)}
-
+from fetchtools import connect, curriculum, docs, files_under, install, reading, rows
 
 # --- the bundled curriculum's chapter 1, mirrored ----------------------------------------------
 
@@ -134,6 +80,20 @@ def test_html_reading_keeps_its_section_headings(server, run_cli, corpus):
     )
     assert Path(row["path"]).read_bytes() == page  # the original bytes are kept
     assert row["path"].endswith(".html") and "contrastive" not in row["path"].rsplit("/", 1)[-1]
+    assert text.count("\n$$\n") == 2 * 36  # every display equation of the page, as TeX
+
+
+def test_latin1_page_without_charset_reads_as_latin1(server, run_cli):
+    words = "Les réseaux de neurones sont optimisés par des méthodes d'apprentissage, déjà vu et naïve. " * 3
+    body = "<html><head><title>Été</title></head><body><article><h1>Résumé</h1>"
+    body += "".join(f"<h2>Partie {n}</h2><p>{words}</p>" for n in range(1, 5)) + "</article></body></html>"
+    url = server.route("/latin1/", body=body.encode("latin-1"), content_type="text/html")
+    install(curriculum(reading("latin", url)))
+    code, out, err = run_cli("fetch", "latin", "--json")
+    assert code == 0, err
+    code, out, err = run_cli("read", "latin", "--whole")
+    assert code == 0, err
+    assert "méthodes d'apprentissage, déjà vu et naïve" in out and "\ufffd" not in out
 
 
 def test_javascript_only_page_is_link_only_with_reason(server, run_cli, corpus):

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from fetch_server import generated_pdf
-from test_fetch import connect, curriculum, files_under, install, reading, rows
+from fetchtools import connect, curriculum, files_under, install, reading, rows
 
 
 def test_planner_decides_by_kind_and_host():
@@ -118,6 +118,8 @@ def test_open_builds_an_argument_list_with_the_page(server, run_cli, monkeypatch
     monkeypatch.setenv("SYLLABUS_PDF_VIEWER", "my-viewer --page={page} '{path}'")
     code, out, err = run_cli("open", "paper", "--dry-run")
     assert code == 0, err
+    assert out.startswith("my-viewer --page=2 ") and out.rstrip().endswith("documents/arxiv/2101.00001.pdf")
+    code, out, err = run_cli("open", "paper", "--dry-run", "--json")
     data = json.loads(out)
     assert data["page"] == 2
     assert data["command"][0] == "my-viewer" and data["command"][1] == "--page=2"
@@ -128,6 +130,8 @@ def test_open_builds_an_argument_list_with_the_page(server, run_cli, monkeypatch
     code, _, err = run_cli("open", "paper", "--page", "9", "--dry-run")
     assert code == 2 and err.strip() == "error: paper has 3 pages; there is no page 9"
     code, out, _ = run_cli("open", "talk", "--dry-run")
+    assert out == "browser: https://www.youtube.com/watch?v=abc\n"
+    code, out, _ = run_cli("open", "talk", "--dry-run", "--json")
     assert json.loads(out)["browser"] == "https://www.youtube.com/watch?v=abc"
     code, _, err = run_cli("open", "later")
     assert code == 2 and "syllabus fetch later" in err

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 import pytest
-from test_notes_anchors import version_one
+from anchor_documents import version_one
 
 
 def _json(run_cli, *args):

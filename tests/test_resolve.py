@@ -249,14 +249,14 @@ def _store_pdf(arxiv_id: str, version: str, source: Path):
 
 def _store_web(url: str, source: Path):
     from library import db, paths, store
-    from library.structure.html import html_to_markdown
+    from library.structure.html import article_markdown
 
     conn = db.connect()
     target = paths.documents_dir() / "web" / "page.html"
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     md = target.with_suffix(".md")
-    md.write_text(html_to_markdown(source.read_text(encoding="utf-8"), url))
+    md.write_text(article_markdown(source.read_text(encoding="utf-8"), url))
     data = target.read_bytes()
     store.record(
         conn,

@@ -6,7 +6,8 @@ import csv
 
 import pytest
 
-from library.structure.html import html_to_markdown, markdown_structure
+from library.structure.html import article_markdown
+from library.structure.markdown_page import markdown_structure
 from library.structure.resolve import load, resolve
 from library.structure.text import norm_title
 
@@ -37,7 +38,7 @@ DISTILL = """<html><body><d-title><h1>A Distill Article</h1></d-title><d-article
 
 
 def test_sphinx_headings_lose_their_pilcrows():
-    md = html_to_markdown(SPHINX)
+    md = article_markdown(SPHINX)
     assert "¶" not in md
     structure = markdown_structure(md)
     assert [s.title for s in structure.top_level()] == [
@@ -53,7 +54,7 @@ def test_sphinx_headings_lose_their_pilcrows():
 
 
 def test_custom_article_element_and_wrapped_heading():
-    structure = markdown_structure(html_to_markdown(DISTILL))
+    structure = markdown_structure(article_markdown(DISTILL))
     assert [s.title for s in structure.top_level()] == ["First Claim", "Second Claim"]
     assert "Introduction" not in [s.title for s in structure.sections]  # commented-out heading
     assert structure.sections[1].title == "A detail" and structure.sections[1].level == 2
@@ -84,7 +85,7 @@ def test_markdown_blocks():
 
 
 def test_empty_html():
-    assert html_to_markdown("").strip() == ""
+    assert article_markdown("").strip() == ""
     assert markdown_structure("").sections == []
 
 
@@ -133,7 +134,7 @@ def test_contrastive_named_section(corpus, pointer):
 
 
 def test_markdown_file_round_trip(corpus, tmp_path):
-    md = html_to_markdown((corpus / "html" / "spinningup-rl-intro.html").read_text(encoding="utf-8"))
+    md = article_markdown((corpus / "html" / "spinningup-rl-intro.html").read_text(encoding="utf-8"))
     path = tmp_path / "page.md"
     path.write_text(md)
     structure = load(path)

@@ -12,9 +12,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
+from library.fetch import network
 from library.fetch.config import FetchSettings, user_agent
 from library.fetch.http import FetchError
+from library.store import split_arxiv
 
 BATCH = 100
 
@@ -64,7 +67,8 @@ def _session(config: FetchSettings):
                 time.sleep(config.backoff * 2 ** (self.failures - 1))
             LIMITER.wait(config.arxiv_delay)
             try:
-                response = super().request(method, url, headers=headers, **kwargs)
+                response = super().request(method, url, headers=headers, stream=True, **kwargs)
+                _read_within(response, time.monotonic() + config.deadline)
             except requests.RequestException:
                 self.failures += 1
                 raise
@@ -72,6 +76,33 @@ def _session(config: FetchSettings):
             return response
 
     return PoliteSession()
+
+
+# The API answers a batch of 100 papers in well under 1 MB; anything far larger is not the API.
+MAX_FEED_BYTES = 20 * 1024 * 1024
+
+
+def _read_within(response, deadline: float) -> None:
+    """Read a streamed response's body before ``deadline`` and within :data:`MAX_FEED_BYTES`.
+
+    requests bounds each wait for bytes, not the whole body: a server dripping a byte at a time
+    would hold the metadata request for hours. The body is then where requests keeps a body it
+    read itself (``_content``), so ``response.content`` works as usual for the arxiv package.
+    """
+    import requests
+
+    parts: list[bytes] = []
+    size = 0
+    for part in response.iter_content(64 * 1024):
+        parts.append(part)
+        size += len(part)
+        if size > MAX_FEED_BYTES:
+            response.close()
+            raise requests.exceptions.ContentDecodingError(f"answer over {MAX_FEED_BYTES} bytes")
+        if time.monotonic() > deadline:
+            response.close()
+            raise requests.exceptions.ReadTimeout("the answer did not finish in time")
+    response._content = b"".join(parts)
 
 
 def client(config: FetchSettings):
@@ -86,8 +117,6 @@ def client(config: FetchSettings):
 
 def metadata_dict(result) -> dict:
     """The facts we keep from an ``arxiv.Result`` (JSON-ready)."""
-    from library.store import split_arxiv
-
     short = result.get_short_id()
     split = split_arxiv(short)
     return {
@@ -112,8 +141,6 @@ def fetch_metadata(arxiv_ids: Iterable[str], config: FetchSettings) -> dict[str,
     import arxiv
     import requests
 
-    from library.store import split_arxiv
-
     ids = sorted({i for i in arxiv_ids})
     out: dict[str, dict] = {}
     c = client(config)
@@ -125,9 +152,8 @@ def fetch_metadata(arxiv_ids: Iterable[str], config: FetchSettings) -> dict[str,
                 if split:
                     out[split[0]] = metadata_dict(result)
         except requests.exceptions.ConnectionError as exc:
-            raise FetchError(
-                f"cannot reach the arXiv API (offline?): {_first_line(exc)}", offline=True
-            ) from None
+            why = network.describe(exc, urlsplit(config.arxiv_api_url).hostname or "the arXiv API")
+            raise FetchError(f"the arXiv API: {why}", offline=True) from None
         except requests.exceptions.Timeout:
             raise FetchError(f"the arXiv API timed out (no response within {config.timeout:g} s)") from None
         except arxiv.HTTPError as exc:

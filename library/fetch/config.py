@@ -5,6 +5,8 @@
 ``SYLLABUS_ARXIV_PDF_URL``  base of arXiv PDF links (default ``https://arxiv.org/pdf``)
 ``SYLLABUS_ARXIV_DELAY``    seconds between two requests to arXiv (default 3, arXiv's terms)
 ``SYLLABUS_HTTP_TIMEOUT``   seconds to wait for a connection or for the next bytes (default 30)
+``SYLLABUS_HTTP_DEADLINE``  seconds one download may take in all, retries included (default 600):
+                            a server that drips a byte at a time cannot hold a fetch for hours
 ``SYLLABUS_HTTP_RETRIES``   retries after a 5xx, 429, timeout or connection error (default 3)
 ``SYLLABUS_HTTP_BACKOFF``   first backoff in seconds, doubled on each retry (default 1)
 ``SYLLABUS_MAX_DOWNLOAD_MB`` largest document accepted (default 200)
@@ -20,6 +22,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cache
+
+from library.errors import UsageError
 
 
 @cache
@@ -46,8 +50,6 @@ def _float(name: str, default: float) -> float:
     try:
         value = float(raw)
     except ValueError:
-        from library.errors import UsageError
-
         raise UsageError(f"{name}={raw!r} is not a number") from None
     return max(0.0, value)
 
@@ -58,6 +60,7 @@ class FetchSettings:
     arxiv_pdf_url: str
     arxiv_delay: float
     timeout: float
+    deadline: float
     retries: int
     backoff: float
     max_bytes: int
@@ -86,6 +89,7 @@ def settings() -> FetchSettings:
         ).rstrip("/"),
         arxiv_delay=_float("SYLLABUS_ARXIV_DELAY", 3.0),
         timeout=_float("SYLLABUS_HTTP_TIMEOUT", 30.0) or 30.0,
+        deadline=_float("SYLLABUS_HTTP_DEADLINE", 600.0) or 600.0,
         retries=int(_float("SYLLABUS_HTTP_RETRIES", 3)),
         backoff=_float("SYLLABUS_HTTP_BACKOFF", 1.0),
         max_bytes=int(_float("SYLLABUS_MAX_DOWNLOAD_MB", 200) * 1024 * 1024),

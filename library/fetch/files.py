@@ -3,7 +3,7 @@
 A :class:`PendingFile` is written in its final directory but stays invisible until
 :meth:`~PendingFile.commit`: on Linux it is an anonymous ``O_TMPFILE`` inode, so a process
 killed mid-download (even by ``kill -9``) leaves nothing behind; elsewhere it is a hidden
-``.<random>.<pid>.part`` file that :func:`sweep_partials` removes on the next run once its
+``.<random>.<pid>.part`` file that :func:`library.sweep.sweep` removes on the next run once its
 process is gone. Commit is fsync, link/rename into place, fsync of the directory.
 """
 
@@ -14,7 +14,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from library import paths
+from library import atomic, paths
 
 PART_SUFFIX = ".part"
 
@@ -91,7 +91,7 @@ class PendingFile:
             temp = final.parent / f".{final.name}.{os.getpid()}{PART_SUFFIX}"
             temp.unlink(missing_ok=True)
             try:
-                os.link(f"/proc/self/fd/{self._file.fileno()}", temp)
+                _link_anonymous(self._file.fileno(), temp)
             except OSError:
                 # Some kernels and sandboxes refuse to link a /proc fd: copy the finished bytes to the
                 # hidden name instead (a short window, swept on the next run if the process dies in it).
@@ -101,7 +101,7 @@ class PendingFile:
             os.replace(self._name, final)
             self._name = None
         self._file.close()
-        _fsync_dir(final.parent)
+        atomic.fsync_dir(final.parent)
         self.committed = True
         return final
 
@@ -137,57 +137,21 @@ class PendingFile:
             self.discard()
 
 
-def _fsync_dir(directory: Path) -> None:
+def _link_anonymous(fd: int, name: Path) -> None:
+    """Give the O_TMPFILE inode behind ``fd`` the name ``name``: ``linkat`` with AT_SYMLINK_FOLLOW.
+
+    ``/proc/self/fd/N`` is a symlink on another filesystem, and a plain ``link()`` links the
+    symlink itself (EXDEV). Passing ``dst_dir_fd`` makes Python call ``linkat``, which follows it
+    to the inode when asked to.
+    """
+    dir_fd = os.open(name.parent, os.O_RDONLY)
     try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # some platforms cannot open directories; the rename is still atomic
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
+        os.link(f"/proc/self/fd/{fd}", name.name, dst_dir_fd=dir_fd, follow_symlinks=True)
     finally:
-        os.close(fd)
+        os.close(dir_fd)
 
 
 def write_atomic(final: Path, data: bytes) -> Path:
     with PendingFile(final.parent) as pending:
         pending.write(data)
         return pending.commit(final)
-
-
-def copy_atomic(source: Path, final: Path, *, max_bytes: int | None = None) -> PendingFile:
-    """Copy ``source`` to ``final``; returns the committed PendingFile (for its sha256 and size)."""
-    with PendingFile(final.parent) as pending, open(source, "rb") as src:
-        while chunk := src.read(1 << 20):
-            pending.write(chunk)
-            if max_bytes is not None and pending.size > max_bytes:
-                raise ValueError(f"larger than the {max_bytes // (1024 * 1024)} MB limit")
-        pending.commit(final)
-        return pending
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def sweep_partials(root: Path) -> int:
-    """Remove ``*.part`` files left under ``root`` by processes that no longer run. Returns how many."""
-    if not root.is_dir():
-        return 0
-    removed = 0
-    for part in root.rglob(f".*{PART_SUFFIX}"):
-        try:
-            pid = int(part.name[: -len(PART_SUFFIX)].rsplit(".", 1)[-1])
-        except ValueError:
-            continue
-        if not _alive(pid):
-            part.unlink(missing_ok=True)
-            removed += 1
-    return removed

@@ -1,9 +1,10 @@
-"""An article's main content as Markdown-like text, headings kept, and a check for empty shells.
+"""Whether a fetched page's article is really in its HTML, or is built by scripts in the browser.
 
-:func:`html_to_markdown` is the fallback used until ``library.structure.html`` provides its
-own; :func:`to_markdown` picks whichever exists. :func:`looks_javascript_only` tells a page
-whose article is built in the browser (a Distill shell with an empty ``<d-article>``) from a
-real one, so such a reading is kept as a link with a clear reason instead of an empty text.
+A Distill shell ships an empty ``<d-article>`` and fills it with JavaScript; saving its
+(almost empty) text would give the learner nothing to read. :func:`looks_javascript_only`
+tells such a page from a real article by the words of prose its extracted Markdown
+(:func:`library.structure.html.article_markdown`) has before the back matter, so the reading is
+kept as a link with a clear reason instead.
 """
 
 from __future__ import annotations
@@ -17,57 +18,7 @@ _BACK_MATTER = re.compile(
     re.I,
 )
 MIN_ARTICLE_WORDS = 150
-
-
-def html_to_markdown(html: str, url: str | None = None) -> str:
-    """Main content of ``html`` as Markdown: ``#`` headings, paragraphs, lists, tables, emphasis."""
-    # trafilatura (and lxml) cost ~0.5 s to import; only HTML extraction pays it.
-    import trafilatura
-
-    text = (
-        trafilatura.extract(
-            _plain_elements(html),
-            url=url,
-            output_format="markdown",
-            include_formatting=True,
-            include_tables=True,
-            include_links=False,
-            include_images=False,
-            include_comments=False,
-            favor_recall=True,
-            deduplicate=False,
-        )
-        or ""
-    )
-    lines = []
-    for line in text.splitlines():
-        if line.startswith("#"):
-            # Heading permalinks ("¶", "#") are chrome, not part of the title.
-            line = re.sub(r"\s*[¶#]+\s*$", "", line)
-        lines.append(line.rstrip())
-    return "\n".join(lines).strip() + ("\n" if lines else "")
-
-
-def _plain_elements(html: str) -> str:
-    """Distill's custom elements as the plain ones they stand for, so the article body is found.
-
-    ``<d-article>`` is the article; block wrappers become ``div`` and inline ones (citations,
-    footnotes, math) ``span``, so paragraphs are not split where a citation sits.
-    """
-    html = re.sub(r"<(/?)d-article\b", r"<\1article", html)
-    html = re.sub(r"<(/?)d-(?:title|byline|front-matter|appendix|figure|bibliography|toc)\b", r"<\1div", html)
-    return re.sub(r"<(/?)d-(?:cite|footnote|math|hover-box|footnote-list|citation-list)\b", r"<\1span", html)
-
-
-def to_markdown(html: str, url: str | None = None) -> str:
-    """The structure layer's extractor when it exists, this module's otherwise."""
-    try:
-        from library.structure.html import html_to_markdown as structured
-    except ImportError:
-        structured = None
-    if structured is not None:
-        return structured(html, url)
-    return html_to_markdown(html, url)
+_EMPTY_ARTICLE = re.compile(r"<(d-article|article|main)\b[^>]*>\s*</\1>", re.I)
 
 
 def article_words(markdown: str) -> int:
@@ -81,9 +32,6 @@ def article_words(markdown: str) -> int:
         if not skipping:
             words += len(line.split())
     return words
-
-
-_EMPTY_ARTICLE = re.compile(r"<(d-article|article|main)\b[^>]*>\s*</\1>", re.I)
 
 
 def looks_javascript_only(html: str, markdown: str) -> bool:

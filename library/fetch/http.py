@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from library.fetch import network
 from library.fetch.config import FetchSettings, user_agent
 from library.fetch.config import settings as read_settings
 from library.fetch.files import PendingFile
@@ -73,11 +74,12 @@ def host_of(url: str) -> str:
 
 
 def describe_size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return f"{n} B"
+    size = float(n)
+    for unit in ("B", "KB", "MB"):
+        if size < 1024:
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
 
 
 class Downloader:
@@ -145,15 +147,27 @@ class Downloader:
         attempts = self.config.retries + 1
         last: FetchError | None = None
         wait = 0.0
+        # One deadline for the whole download, retries included: the timeout alone bounds each wait
+        # for bytes, and a server sending one byte every few seconds would never trip it.
+        deadline = time.monotonic() + self.config.deadline
+        tries = 0
         for attempt in range(attempts):
             if attempt:
-                time.sleep(wait or self.config.backoff * 2 ** (attempt - 1))
+                pause = wait or self.config.backoff * 2 ** (attempt - 1)
+                if time.monotonic() + pause >= deadline:
+                    break
+                time.sleep(pause)
                 wait = 0.0
             pending.reset()
+            tries += 1
             try:
                 if before_request is not None:
                     before_request()
-                with self.client.stream("GET", url) as response:
+                remaining = max(0.5, deadline - time.monotonic())
+                timeout = httpx.Timeout(
+                    min(self.config.timeout, remaining), connect=min(10.0, self.config.timeout, remaining)
+                )
+                with self.client.stream("GET", url, timeout=timeout) as response:
                     status = response.status_code
                     if status in RETRY_STATUS:
                         wait = _retry_after(response.headers.get("retry-after"))
@@ -167,10 +181,12 @@ class Downloader:
                         raise FetchError(self._too_large(declared))
                     if on_progress:
                         on_progress(0, declared)
-                    for chunk in response.iter_bytes(64 * 1024):
+                    for chunk in response.iter_bytes():  # as the bytes arrive, so the deadline is seen
                         pending.write(chunk)
                         if pending.size > self.config.max_bytes:
                             raise FetchError(self._too_large(pending.size))
+                        if time.monotonic() > deadline:
+                            raise FetchError(self._too_slow(pending.size))
                         if on_progress:
                             on_progress(pending.size, declared)
                     if declared is not None and response.num_bytes_downloaded < declared:
@@ -182,7 +198,9 @@ class Downloader:
             except httpx.TimeoutException:
                 last = FetchError(f"timed out (no response within {self.config.timeout:g} s)")
             except httpx.ConnectError as exc:
-                last = FetchError(f"cannot reach {host_of(url)} (offline?): {_short(exc)}", offline=True)
+                last = FetchError(network.describe(exc, host_of(url)), offline=True)
+                if network.unresolvable(exc):
+                    break  # a name that does not resolve now will not a second later
             except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
                 last = FetchError(
                     f"truncated download: connection closed after {pending.size} bytes ({_short(exc)})"
@@ -195,13 +213,21 @@ class Downloader:
                 if exc.errno == errno.ENOSPC:
                     raise FetchError("disk full: no space left for the download") from None
                 raise FetchError(f"cannot write the download: {exc.strerror or exc}") from None
-        assert last is not None
+        if last is None:  # the deadline passed before a first try could finish
+            raise FetchError(self._too_slow(pending.size))
         if last.offline:
             self.unreachable[host_of(url)] = last.reason
-        if attempts > 1:
-            last.reason = last.args[0] + f" (after {attempts} tries)"
+        if tries > 1:
+            last.reason = last.args[0] + f" (after {tries} tries)"
             last.args = (last.reason,)
         raise last
+
+    def _too_slow(self, size: int) -> str:
+        got = f" ({describe_size(size)} received)" if size else ""
+        return (
+            f"timed out: not finished after {self.config.deadline:g} s{got}; "
+            "SYLLABUS_HTTP_DEADLINE allows longer"
+        )
 
     def _too_large(self, size: int) -> str:
         return f"too large: {describe_size(size)} is over the {describe_size(self.config.max_bytes)} limit"

@@ -30,11 +30,39 @@ def _copy_pending(source: Path) -> PendingFile:
     return pending
 
 
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+
+
+def saved_page(source: Path) -> Path:
+    """The HTML file of a page saved by a browser: ``source`` itself, or, for a folder, the one page
+    in it, or the ``NAME.html`` beside a ``NAME_files`` folder ("Save Page As…, complete")."""
+    if not source.is_dir():
+        return source
+    pages = sorted(p for p in source.iterdir() if p.suffix.lower() in HTML_SUFFIXES and p.is_file())
+    if len(pages) == 1:
+        return pages[0]
+    if source.name.endswith("_files"):
+        stem = source.name[: -len("_files")]
+        beside = [source.parent / f"{stem}{suffix}" for suffix in HTML_SUFFIXES]
+        found = [p for p in beside if p.is_file()]
+        if found:
+            return found[0]
+    what = "no web page" if not pages else f"{len(pages)} web pages"
+    raise UsageError(f"{source}: {what} in this folder; name the .html file to attach")
+
+
+def is_page(source: Path) -> bool:
+    return source.is_dir() or source.suffix.lower() in HTML_SUFFIXES
+
+
 def attach(
     conn: sqlite3.Connection, reading: Reading, source: Path, *, version_hint: str | None = None
 ) -> Outcome:
-    """Store ``source`` as the document of ``reading``. Raises :class:`UsageError` for a bad file."""
+    """Store ``source`` as the document of ``reading``: a PDF, or for a web article a page saved by
+    the browser (an .html file or the folder it was saved in). Raises :class:`UsageError` for a bad file."""
     source = source.expanduser()
+    if is_page(source):
+        return attach_page(conn, reading, saved_page(source))
     facts = pdf.local_facts(source)
     notes = []
     if reading.arxiv_id:
@@ -88,6 +116,48 @@ def attach(
     return Outcome(reading.id, reading.title, "attached", detail.strip(", "), doc)
 
 
+def attach_page(conn: sqlite3.Connection, reading: Reading, page: Path) -> Outcome:
+    """Store a saved web page as the document of a web article, through the same extraction as a
+    fetched page (its article text, headings kept, is what `read` shows and search indexes)."""
+    from library.fetch.html_text import looks_javascript_only
+    from library.fetch.http import sniff
+    from library.fetch.planner import plan
+    from library.fetch.run import store_page
+    from library.structure.encoding import decode_page
+    from library.structure.html import article_markdown
+
+    if plan(reading).method != "html":
+        what = "a paper" if reading.arxiv_id or plan(reading).method == "pdf" else f"a {reading.kind}"
+        raise UsageError(
+            f"{reading.id} is {what}, not a web article: a saved web page cannot be its document"
+        )
+    if not page.is_file():
+        raise UsageError(f"{page}: no such file")
+    pending = _copy_pending(page)
+    try:
+        if sniff(pending.head(4096)) != "html":
+            raise UsageError(f"{page} is not a web page (no HTML in it)")
+        html = decode_page(pending.read_all(), "")
+        markdown = article_markdown(html, reading.url)
+        if looks_javascript_only(html, markdown):
+            raise UsageError(
+                f"{page}: no article text in this page; save it after it has loaded in the browser"
+            )
+        doc, detail = store_page(
+            conn,
+            reading,
+            pending,
+            html,
+            markdown,
+            metadata={"attached_from": str(page.resolve())},
+            source_url=page.resolve().as_uri(),
+        )
+    except BaseException:
+        pending.discard()
+        raise
+    return Outcome(reading.id, reading.title, "attached", detail, doc)
+
+
 def arxiv_files(directory: Path) -> dict[str, tuple[Path, str | None]]:
     """PDFs in ``directory`` named by arXiv id: bare id -> (file, version from the name or None).
 
@@ -138,8 +208,10 @@ def from_directory(
         path, version = found
         try:
             outcomes.append(attach(conn, reading, path, version_hint=version))
-        except UsageError as exc:
-            outcomes.append(Outcome(reading.id, reading.title, "failed", str(exc)))
+        except (UsageError, OSError) as exc:
+            # One bad or unreadable file fails its own reading; the rest of the folder is still attached.
+            detail = str(exc) if isinstance(exc, UsageError) else f"{path}: {exc.strerror or exc}"
+            outcomes.append(Outcome(reading.id, reading.title, "failed", detail))
     if not explicit:
         for arxiv_id, (path, _) in sorted(files.items()):
             if arxiv_id not in wanted:

@@ -24,6 +24,7 @@ class Outcome:
     status: Status
     detail: str = ""
     document: Document | None = None
+    offline: bool = False  # failed for want of a network (the CLI then says what to do instead)
 
     @property
     def failed(self) -> bool:
@@ -42,6 +43,7 @@ class Outcome:
             "pages": doc.pages if doc else None,
             "path": str(doc.path) if doc and doc.path else None,
             "text_path": str(doc.text_path) if doc and doc.text_path else None,
+            "offline": self.offline,
         }
 
 

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from library.errors import UsageError
+
 STAMP = re.compile(r"arXiv:\s*(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)")
 
 
@@ -39,6 +41,8 @@ def facts(source: Path | bytes) -> PdfFacts:
     except Exception as exc:  # PyMuPDF raises its own error types for damaged files
         raise NotAPdf(f"not a readable PDF: {exc}") from None
     with doc:
+        if doc.needs_pass:
+            raise NotAPdf("encrypted: it needs a password to open (save an unencrypted copy and try again)")
         if doc.page_count == 0:
             raise NotAPdf("a PDF without pages")
         first = doc[0].get_text() if doc.page_count else ""
@@ -54,8 +58,6 @@ def facts(source: Path | bytes) -> PdfFacts:
 
 def local_facts(path: Path) -> PdfFacts:
     """Facts of a PDF the user pointed at (`attach`, `add PATH`), or a one-line UsageError saying what is wrong."""
-    from library.errors import UsageError
-
     if not path.is_file():
         raise UsageError(f"{path}: no such file")
     if not is_pdf(path):

@@ -47,6 +47,11 @@ def _host_matches(host: str, hosts: tuple[str, ...]) -> bool:
     return any(host == h or host.endswith("." + h) for h in hosts)
 
 
+def is_video(url: str) -> bool:
+    """Whether ``url`` is on a video site (watched online, never downloaded)."""
+    return _host_matches((urlsplit(url).hostname or "").lower(), VIDEO_HOSTS)
+
+
 def plan(reading: Reading) -> Plan:
     if reading.arxiv_id:
         return Plan("arxiv")

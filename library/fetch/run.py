@@ -11,17 +11,19 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from library import paths, store
+from library import curricula, paths, store
 from library.catalogue import Chapter, Curriculum, Reading
 from library.errors import UsageError
-from library.fetch import arxiv_source, pdf
+from library.fetch import arxiv_source, network, pdf
 from library.fetch.config import FetchSettings
 from library.fetch.config import settings as read_settings
-from library.fetch.files import sweep_partials, write_atomic
-from library.fetch.html_text import looks_javascript_only, to_markdown
+from library.fetch.files import PendingFile, write_atomic
+from library.fetch.html_text import looks_javascript_only
 from library.fetch.http import Download, Downloader, FetchError
-from library.fetch.outcome import NoProgress, Outcome, Progress
+from library.fetch.outcome import NoProgress, Outcome, Progress, Status
 from library.fetch.planner import Plan, plan
+from library.structure.encoding import decode_page
+from library.structure.html import article_markdown
 
 JS_ONLY = "page renders only with JavaScript (no article text)"
 
@@ -39,15 +41,13 @@ def select(
     Named ids are taken whatever their role. With ``optional``, exercise resources come too.
     The same work listed twice (an arXiv paper in two chapters) is handled once.
     """
-    from library import curricula
-
     picked: list[Reading] = []
     for item in ids:
         found = curricula.find(curriculum, item)
-        if found.reading is None:
-            picked.extend(found.exercise.resources)  # an exercise id: its linked resources
+        if isinstance(found.item, Reading):
+            picked.append(found.item)
         else:
-            picked.append(found.reading)
+            picked.extend(found.item.resources)  # an exercise id: its linked resources
     if chapter is not None or everything:
         chapters: list[Chapter] = (
             [curriculum.chapter(chapter)] if chapter is not None else list(curriculum.chapters)
@@ -61,15 +61,11 @@ def select(
     seen: set[tuple[str, str | None]] = set()
     out = []
     for reading in picked:
-        key = (_key(reading), reading.arxiv_version)
+        key = (store.key_of(reading), reading.arxiv_version)
         if key not in seen:
             seen.add(key)
             out.append(reading)
     return out
-
-
-def _key(reading: Reading) -> str:
-    return store.reading_key(arxiv_id=reading.arxiv_id, url=reading.url)
 
 
 def _vnum(version: str | None) -> int:
@@ -82,22 +78,30 @@ class Fetcher:
     refresh: bool = False
     check: bool = False
     progress: Progress = field(default_factory=NoProgress)
-    config: FetchSettings | None = None
+    # Read from the environment when the fetcher is made (tests change it between runs).
+    config: FetchSettings = field(default_factory=read_settings)
 
     def run(self, readings: list[Reading]) -> list[Outcome]:
-        self.config = self.config or read_settings()
-        sweep_partials(paths.documents_dir())
         plans = {r.id: plan(r) for r in readings}
         self._meta: dict[str, dict] = {}
         self._meta_error: FetchError | None = None
         want_meta = [
             r.arxiv_id
             for r in readings
-            if plans[r.id].method == "arxiv" and (self.refresh or self.check or self._cached(r) is None)
+            if r.arxiv_id is not None
+            and plans[r.id].method == "arxiv"
+            and (self.refresh or self.check or self._cached(r) is None)
         ]
-        if want_meta:
+        # One look at the network before the first request: offline, every download fails at once.
+        self._offline: FetchError | None = None
+        first = self._first_url(readings, plans, want_meta)
+        reason = network.no_network(first) if first else None
+        if reason:
+            self._offline = FetchError(f"offline: {reason}", offline=True)
+            self._meta_error = self._offline if want_meta else None
+        elif want_meta:
             try:
-                self._meta = arxiv_source.fetch_metadata(want_meta, self.config)  # type: ignore[arg-type]
+                self._meta = arxiv_source.fetch_metadata(want_meta, self.config)
             except FetchError as exc:
                 self._meta_error = exc
         self._downloader: Downloader | None = None
@@ -106,6 +110,19 @@ class Fetcher:
         finally:
             if self._downloader is not None:
                 self._downloader.close()
+
+    def _first_url(self, readings: list[Reading], plans: dict[str, Plan], want_meta: list) -> str | None:
+        """The first address this run will ask for, or None when it needs no network."""
+        assert self.config is not None
+        if want_meta:
+            return self.config.arxiv_api_url
+        if self.check:
+            return None  # web readings are only looked up in the library
+        for reading in readings:
+            how = plans[reading.id]
+            if how.method in ("pdf", "html") and (self.refresh or self._cached(reading) is None):
+                return self.config.rewrite(reading.url)
+        return None
 
     # --- one reading -------------------------------------------------------------------------
 
@@ -129,7 +146,7 @@ class Fetcher:
                     return Outcome(reading.id, reading.title, "link_only", how.reason or "")
                 doc = store.record_link_only(
                     self.conn,
-                    key=_key(reading),
+                    key=store.key_of(reading),
                     source_url=reading.url,
                     reason=how.reason or "",
                     metadata={"title": reading.title},
@@ -139,7 +156,7 @@ class Fetcher:
                 return self._arxiv(reading, cached)
             return self._web(reading, how, cached)
         except FetchError as exc:
-            return Outcome(reading.id, reading.title, "failed", exc.reason, cached)
+            return Outcome(reading.id, reading.title, "failed", exc.reason, cached, offline=exc.offline)
         except pdf.NotAPdf as exc:
             return Outcome(reading.id, reading.title, "failed", str(exc), cached)
 
@@ -149,6 +166,8 @@ class Fetcher:
         return self._downloader
 
     def _download(self, reading: Reading, url: str, *, expect, arxiv: bool = False) -> Download:
+        if self._offline is not None:
+            raise self._offline
         report = self.progress.start(reading.id)
         try:
             before = (lambda: arxiv_source.LIMITER.wait(self.config.arxiv_delay)) if arxiv else None
@@ -204,7 +223,7 @@ class Fetcher:
                 newer_note or f"{version} is the latest",
                 store.get(self.conn, cached.id),
             )
-        url = arxiv_source.pdf_url(arxiv_id, version, self.config)  # type: ignore[arg-type]
+        url = arxiv_source.pdf_url(arxiv_id, version, self.config)
         download = self._download(reading, url, expect="pdf", arxiv=True)
         pending = download.pending
         try:
@@ -220,7 +239,7 @@ class Fetcher:
         metadata = dict(meta or {"title": reading.title})
         doc = store.record(
             self.conn,
-            key=_key(reading),
+            key=store.key_of(reading),
             source_url=url,
             path=final,
             sha256=pending.sha256,
@@ -231,7 +250,7 @@ class Fetcher:
             arxiv_version=version,
             metadata=metadata,
         )
-        status = "updated" if cached is not None else "fetched"
+        status: Status = "updated" if cached is not None else "fetched"
         parts = [version or "version unknown", f"{facts.pages} pages"]
         if cached is not None:
             parts.append(f"{cached.arxiv_version} kept")
@@ -250,7 +269,7 @@ class Fetcher:
             return Outcome(reading.id, reading.title, "cached", "", cached)
         download = self._download(reading, reading.url, expect="pdf" if how.method == "pdf" else "html")
         pending = download.pending
-        key = _key(reading)
+        key = store.key_of(reading)
         try:
             if download.kind == "pdf":
                 facts = pdf.facts(pending.read_all())
@@ -270,8 +289,8 @@ class Fetcher:
                 )
                 detail = f"PDF, {facts.pages} pages"
             else:
-                html = _decode(pending.read_all(), download.content_type)
-                markdown = to_markdown(html, download.final_url)
+                html = decode_page(pending.read_all(), download.content_type)
+                markdown = article_markdown(html, download.final_url)
                 if looks_javascript_only(html, markdown):
                     pending.discard()
                     doc = store.record_link_only(
@@ -282,24 +301,15 @@ class Fetcher:
                         metadata={"title": reading.title},
                     )
                     return Outcome(reading.id, reading.title, "link_only", JS_ONLY, doc)
-                final = store.free_name(self.conn, store.web_file(reading.url), pending.sha256)
-                text_path = final.with_suffix(".md")
-                pending.commit(final)
-                write_atomic(text_path, markdown.encode("utf-8"))
-                metadata = {"title": _html_title(html) or reading.title, "final_url": download.final_url}
-                doc = store.record(
+                doc, detail = store_page(
                     self.conn,
-                    key=key,
+                    reading,
+                    pending,
+                    html,
+                    markdown,
+                    metadata={"final_url": download.final_url},
                     source_url=reading.url,
-                    path=final,
-                    sha256=pending.sha256,
-                    size=pending.size,
-                    content_type="text/html",
-                    text_path=text_path,
-                    metadata=metadata,
                 )
-                headings = sum(1 for line in markdown.splitlines() if line.startswith("#"))
-                detail = f"web page, {headings} headings"
         except BaseException:
             pending.discard()
             raise
@@ -310,19 +320,35 @@ class Fetcher:
         return Outcome(reading.id, reading.title, "fetched", detail, doc)
 
 
-def _decode(data: bytes, content_type: str) -> str:
-    import re
-
-    m = re.search(r"charset=([\w\-]+)", content_type or "", re.I) or re.search(
-        rb"<meta[^>]+charset=[\"']?([\w\-]+)", data[:4096], re.I
+def store_page(
+    conn: sqlite3.Connection,
+    reading: Reading,
+    pending: PendingFile,
+    html: str,
+    markdown: str,
+    *,
+    metadata: dict,
+    source_url: str,
+) -> tuple[store.Document, str]:
+    """Commit a web page (downloaded, or saved by the user's browser and attached) with the article
+    text extracted from it, and record it: the same for both, so `read` and search see one thing."""
+    final = store.free_name(conn, store.web_file(reading.url), pending.sha256)
+    text_path = final.with_suffix(".md")
+    pending.commit(final)
+    write_atomic(text_path, markdown.encode("utf-8"))
+    doc = store.record(
+        conn,
+        key=store.key_of(reading),
+        source_url=source_url,
+        path=final,
+        sha256=pending.sha256,
+        size=pending.size,
+        content_type="text/html",
+        text_path=text_path,
+        metadata={"title": _html_title(html) or reading.title, **metadata},
     )
-    charset = m.group(1) if m else "utf-8"
-    if isinstance(charset, bytes):
-        charset = charset.decode("ascii", "replace")
-    try:
-        return data.decode(charset, errors="replace")
-    except LookupError:
-        return data.decode("utf-8", errors="replace")
+    headings = sum(1 for line in markdown.splitlines() if line.startswith("#"))
+    return doc, f"web page, {headings} headings"
 
 
 def _html_title(html: str) -> str | None:

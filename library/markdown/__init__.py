@@ -17,6 +17,6 @@ The modules, in the order the import runs:
 * :mod:`.assemble` and :mod:`.ids` — drafts to a curriculum, with ids that survive re-imports.
 """
 
-from library.markdown.importer import import_path
+from library.markdown.importer import Missed, import_checked, import_path
 
-__all__ = ["import_path"]
+__all__ = ["Missed", "import_checked", "import_path"]

@@ -8,6 +8,7 @@ are the front matter, where curriculum-wide facts are looked for.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from library.markdown.drafts import ChapterDraft, Known
 from library.markdown.exercises import parse_exercises
@@ -22,7 +23,10 @@ from library.markdown.parse import (
 )
 from library.markdown.readings import reading_items
 
-_SECTION_KINDS = [
+# What a section of a chapter holds: readings of a role, or exercises.
+SectionKind = Literal["recommended", "optional", "exercise"]
+
+_SECTION_KINDS: list[tuple[SectionKind, re.Pattern[str]]] = [
     (
         "recommended",
         re.compile(
@@ -40,7 +44,7 @@ _CHAPTER_HEADING = re.compile(
 )
 
 
-def section_kind(title: str) -> str | None:
+def section_kind(title: str) -> SectionKind | None:
     """ "recommended", "optional" or "exercise" for a section heading's title, else None."""
     title = strip_emphasis(title).strip().rstrip(":")
     for kind, pattern in _SECTION_KINDS:
@@ -136,10 +140,10 @@ def parse_chapter(number: int | None, title: str, headings: list[Heading], known
     return chapter
 
 
-def _sections(headings: list[Heading]) -> list[tuple[str, list[str]]]:
+def _sections(headings: list[Heading]) -> list[tuple[SectionKind, list[str]]]:
     """(kind, body lines) of the reading and exercise sections; a sub-heading inside one is part
     of it, any other heading ends it."""
-    sections: list[tuple[str, list[str]]] = []
+    sections: list[tuple[SectionKind, list[str]]] = []
     current_level: int | None = None
     for heading in headings:
         kind = section_kind(heading.title)

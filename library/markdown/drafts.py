@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from library.catalogue import Reading
+from library.catalogue import Reading, Role
 from library.markdown.links import arxiv_of, host, kind_of, work_of
 from library.markdown.parse import MdLink
 from library.pointers import Pointer
@@ -25,15 +25,17 @@ class Draft:
 
     title: str
     url: str
-    role: str  # "recommended" | "optional" | "resource"
+    role: Role
     link_text: str = ""  # as written, for matching a phrase that names the work
     summary: str = ""
     pointer: Pointer | None = None  # the part assigned ("Section 3"), from the item's prose
+    # Sentences of the item's prose that mention a section or pages but gave no pointer (reported).
+    missed: list[str] = field(default_factory=list)
     topic: str | None = None  # chapter 0: the prerequisite topic it is filed under
     id: str = ""  # set by ids.assign_ids once every reading is known
 
     @classmethod
-    def of_link(cls, link: MdLink, title: str, role: str, summary: str = "") -> Draft:
+    def of_link(cls, link: MdLink, title: str, role: Role, summary: str = "") -> Draft:
         """The draft of a link found in the markdown, under the title its context gives it."""
         return cls(title=title, url=link.url, role=role, link_text=link.text, summary=summary)
 
@@ -76,7 +78,7 @@ class Draft:
             summary=self.summary,
             topic=self.topic,
             kind=kind_of(self.url),
-            role=self.role,  # type: ignore[arg-type]  # plain strs for Literals
+            role=self.role,
             arxiv_id=arxiv[0] if arxiv else None,
             arxiv_version=version if arxiv else None,
             assigned=assigned,

@@ -70,9 +70,15 @@ def _resources(part: list[Block], readings: list[Draft], known: Known) -> list[D
     resources: list[Draft] = []
     by_url: dict[str, Draft] = {}
     for block in part:
+        web = block.web_links  # in text order, as the sentences are: one walk over both
+        k = 0
         for s, e in sentences(block):
-            for link in block.web_links:
-                if s <= link.start < e and link.url not in by_url:
+            while k < len(web) and web[k].start < s:
+                k += 1
+            while k < len(web) and web[k].start < e:
+                link = web[k]
+                k += 1
+                if link.url not in by_url:
                     draft = Draft.of_link(link, nested_title(link, None, known), "resource")
                     by_url[link.url] = draft
                     resources.append(draft)

@@ -22,8 +22,10 @@ _IMPORTANCE = re.compile(
     r"[^.:\n\d]{0,60}[:\-–—]?\s*(\d+(?:\s*(?:,|>|→|->)\s*\d+)+)",
     re.I,
 )
+# The gaps inside one statement are bounded: unbounded, each "chapter N" of a long sentence would
+# scan the rest of it, and a 200 KB paragraph would take hours.
 _HELPS = re.compile(
-    rf"\bchapters?\s+(\d+)\b[^.;]*?\b(?:helpful|useful|helps?|important|valuable)\b[^.;]*?"
+    rf"\bchapters?\s+(\d+)\b[^.;]{{0,200}}?\b(?:helpful|useful|helps?|important|valuable)\b[^.;]{{0,200}}?"
     rf"\b(?:for|with|in|before|to)\s+(?:understanding|reading|studying|doing|tackling)?\s*chapters?\s+({_NUMS})",
     re.I,
 )

@@ -54,6 +54,7 @@ class _Ids:
 
     def __init__(self) -> None:
         self.taken: dict[str, str] = {}
+        self._next_suffix: dict[str, int] = {}  # candidate -> the first "-N" not yet tried
 
     def claim(self, candidate: str, work: str) -> bool:
         """Give ``candidate`` to ``work`` if it is free; whether it was."""
@@ -66,7 +67,10 @@ class _Ids:
         """``candidate``, else ``candidate-2``, ``candidate-3``, ...: the first one not yet taken."""
         if self.claim(candidate, work):
             return candidate
-        n = 2
+        # Start after the last suffix given for this candidate: a list of 5,000 readings with the
+        # same title must not try 2, 3, 4, ... again for each one.
+        n = self._next_suffix.get(candidate, 2)
         while not self.claim(f"{candidate}-{n}", work):
             n += 1
+        self._next_suffix[candidate] = n + 1
         return f"{candidate}-{n}"

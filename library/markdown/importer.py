@@ -12,13 +12,15 @@ validated :class:`Curriculum`.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
 
 from library import catalogue
 from library.catalogue import CatalogueError, Curriculum, Link
-from library.errors import NotFound
+from library.errors import NotFound, UsageError
+from library.inputs import CURRICULUM_LIMIT, read_input
 from library.markdown.assemble import assemble
 from library.markdown.chapters import chapters_of
 from library.markdown.drafts import ChapterDraft, Known
@@ -41,23 +43,51 @@ def import_path(path: Path, *, name: str | None = None) -> Curriculum:
 
     ``name`` replaces the name derived from the file or folder (or written in the TOML).
     """
+    return import_checked(path, name=name)[0]
+
+
+def import_checked(path: Path, *, name: str | None = None) -> tuple[Curriculum, list[Missed]]:
+    """:func:`import_path`, and the sentences of a markdown list that mention a section or pages
+    but from which no pointer was understood (so the user can see what was not taken)."""
     path = Path(path)
+    missed: list[Missed] = []
     if not path.exists():
         raise NotFound(f"no such file or folder: {path}")
     if path.is_dir():
-        curriculum = _import_dir(path)
+        curriculum = _import_dir(path, missed)
     elif path.suffix.lower() == ".toml":
         curriculum = catalogue.load_file(path)
         if name is None:
-            return curriculum  # load_file has validated it
+            return curriculum, missed  # load_file has validated it
     else:
-        curriculum = _import_file(path)
+        curriculum = _import_file(path, missed)
     if name is not None:
         curriculum = msgspec.structs.replace(curriculum, name=name)
-    return catalogue.validate(curriculum, str(path))
+    curriculum = catalogue.validate(curriculum, str(path))
+    # Chapters are numbered by the assembler: name each sentence's chapter from the result.
+    chapter_of = {r.title: c.number for c in curriculum.chapters for r in c.readings}
+    return curriculum, [Missed(chapter_of.get(m.reading, m.chapter), m.reading, m.sentence) for m in missed]
 
 
-def _import_dir(directory: Path) -> Curriculum:
+@dataclass(frozen=True)
+class Missed:
+    """A sentence about a reading that names a part ("the section on scaling") but gave no pointer."""
+
+    chapter: int | None
+    reading: str  # the reading's title
+    sentence: str
+
+    def to_dict(self) -> dict:
+        return {"chapter": self.chapter, "reading": self.reading, "sentence": self.sentence}
+
+
+def _missed_in(chapters: list[ChapterDraft], out: list[Missed]) -> None:
+    for chapter in chapters:
+        drafts = [*chapter.readings, *(r for e in chapter.exercises for r in e.resources)]
+        out.extend(Missed(chapter.number, d.title, s) for d in drafts for s in d.missed)
+
+
+def _import_dir(directory: Path, missed: list[Missed]) -> Curriculum:
     """A folder: chapter files in the order of their leading numbers, then README and Solutions."""
     files = sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in MARKDOWN_SUFFIXES)
     readme = next((p for p in files if p.stem.lower() in ("readme", "index", "overview")), None)
@@ -74,6 +104,7 @@ def _import_dir(directory: Path) -> Curriculum:
             if not chapter.title:
                 chapter.title = _words_of(re.sub(r"^\d+\s*[-_.]\s*", "", path.stem)).strip()
         chapters.extend(found)
+    _missed_in(chapters, missed)
     if not chapters:
         raise CatalogueError(
             f"{directory}: no chapters with readings or exercises found in its markdown files"
@@ -83,15 +114,16 @@ def _import_dir(directory: Path) -> Curriculum:
     solution_links: dict[int, list[Link]] = {}
     if solutions is not None:
         numbers = [c.number for c in chapters if c.number and c.exercises]
-        solution_links = solutions_from(_read_text(solutions), numbers)  # type: ignore[arg-type]
+        solution_links = solutions_from(_read_text(solutions), numbers)
     title = title or _words_of(directory.name).title()
     return assemble(_name_from(directory), title, summary, chapters, front, known, solution_links, directory)
 
 
-def _import_file(path: Path) -> Curriculum:
+def _import_file(path: Path, missed: list[Missed]) -> Curriculum:
     """One file: its chapters, and its front matter for the title, summary and facts."""
     known: Known = {}
     chapters, front = chapters_of(_read_text(path), known)
+    _missed_in(chapters, missed)
     if not chapters:
         raise CatalogueError(
             f"{path}: no chapters found (want '## Recommended reading' / '## Optional reading' / "
@@ -115,9 +147,9 @@ def _title_and_summary(front: list[Heading]) -> tuple[str, str]:
 def _read_text(path: Path) -> str:
     """A markdown file's text, or a CatalogueError that says why it cannot be read."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CatalogueError(f"{path}: cannot read: {exc.strerror}") from None
+        data = read_input(path, limit=CURRICULUM_LIMIT, what="reading list")
+    except UsageError as exc:
+        raise CatalogueError(str(exc)) from None
     if b"\x00" in data[:8192]:
         raise CatalogueError(f"{path}: looks like a binary file, not markdown")
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from library.catalogue import ARXIV_ID
+from library.catalogue import ARXIV_ID, ReadingKind
 
 _ARXIV_URL = re.compile(
     r"arxiv\.org/(?:abs|pdf|html|format)/(\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})(v\d+)?", re.I
@@ -42,7 +42,7 @@ def host(url: str) -> str:
     return name[4:] if name.startswith("www.") else name
 
 
-def kind_of(url: str) -> str:
+def kind_of(url: str) -> ReadingKind:
     """What a link is (a ``Reading.kind``), from its URL alone."""
     if arxiv_of(url):
         return "arxiv"

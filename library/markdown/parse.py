@@ -7,9 +7,12 @@ holding brackets), so the parser is tolerant: it never rejects text, it recovers
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+_WEB_LINK = re.compile(r"https?://[^\s/]+\.[^\s/]", re.I)
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,7 @@ class MdLink:
     @property
     def is_web(self) -> bool:
         """An http(s) link to a real host (not "1-Transformers.md" or "#anchor")."""
-        return bool(re.match(r"https?://[^\s/]+\.[^\s/]", self.url, re.I))
+        return bool(_WEB_LINK.match(self.url))
 
 
 @dataclass
@@ -54,15 +57,72 @@ class Heading:
 
 # --- inline text --------------------------------------------------------------------------------------
 
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+# Every scan below is linear in the text: a hand-written list can hold 200 KB of nested brackets,
+# backticks or quotes, and a backtracking pattern or a rescan per bracket would take hours on it.
+_BACKTICKS = re.compile(r"`+")
+_AUTOLINK = re.compile(r"<(https?://[^<>\s]+)>")
+_BARE_URL = re.compile(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]")
+_WEB_URL = re.compile(r"https?://\S+")
+# Links inside a link's text are flattened this deep; brackets deeper than that are plain text.
+_MAX_LINK_NESTING = 4
 
 
 def _mask_code(text: str) -> str:
-    """Blank out code spans (same length), so brackets inside them are not read as links."""
-    return _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), text)
+    """Blank out code spans (same length), so brackets inside them are not read as links.
+
+    A span opens with a run of backticks and closes at the next run of the same length on the
+    same line (CommonMark); a run that is never matched is plain text.
+    """
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(text)]
+    if len(runs) < 2:
+        return text
+    # For each run, the index of the next run of the same length (found from the right, in one pass).
+    next_same: list[int | None] = [None] * len(runs)
+    last_of_length: dict[int, int] = {}
+    for i in range(len(runs) - 1, -1, -1):
+        length = runs[i][1] - runs[i][0]
+        next_same[i] = last_of_length.get(length)
+        last_of_length[length] = i
+    out = []
+    pos = 0
+    i = 0
+    while i < len(runs):
+        j = next_same[i]
+        start, end = runs[i][0], runs[j][1] if j is not None else 0
+        if j is None or runs[j][0] == runs[i][1] or "\n" in text[runs[i][1] : runs[j][0]]:
+            i += 1
+            continue
+        out.append(text[pos:start])
+        out.append(" " * (end - start))
+        pos = end
+        i = j + 1
+    out.append(text[pos:])
+    return "".join(out)
 
 
-def flatten(text: str) -> tuple[str, list[MdLink]]:
+def _closing_brackets(masked: str) -> dict[int, int]:
+    """Where each "[" of ``masked`` is closed: {index of "[": index of its "]"}, in one pass.
+
+    A backslash escapes the next character; an unclosed "[" has no entry (it is plain text).
+    """
+    closes: dict[int, int] = {}
+    stack: list[int] = []
+    i = 0
+    n = len(masked)
+    while i < n:
+        c = masked[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            stack.append(i)
+        elif c == "]" and stack:
+            closes[stack.pop()] = i
+        i += 1
+    return closes
+
+
+def flatten(text: str, _depth: int = 0) -> tuple[str, list[MdLink]]:
     """Turn inline markdown into plain text, returning the links with their spans in that text.
 
     Handles ``[text](url "title")`` with nested brackets and balanced parentheses in the URL,
@@ -70,62 +130,50 @@ def flatten(text: str) -> tuple[str, list[MdLink]]:
     is kept as a link only if a clean URL follows; images are reduced to their alt text.
     """
     masked = _mask_code(text)
+    closes = _closing_brackets(masked) if _depth < _MAX_LINK_NESTING else {}
     out: list[str] = []
+    length = 0  # of what is in ``out``
     links: list[MdLink] = []
 
-    def add_link(shown: str, url: str, link_text: str) -> None:
-        start = sum(len(s) for s in out)
-        out.append(shown)
+    def add(shown: str, url: str = "", link_text: str = "") -> None:
+        nonlocal length
         if url:
-            links.append(MdLink(link_text, url, start, start + len(shown)))
+            links.append(MdLink(link_text, url, length, length + len(shown)))
+        out.append(shown)
+        length += len(shown)
 
     i = 0
-    while i < len(text):
+    n = len(text)
+    while i < n:
         ch = masked[i]
-        if ch == "[" and (parsed := _parse_link(text, masked, i)) is not None:
-            label, url, end = parsed
+        if ch == "[" and i in closes and (parsed := _parse_link(text, closes[i])) is not None:
+            url, end = parsed
             image = i > 0 and text[i - 1] == "!"
             if image and out and out[-1] == "!":
                 out.pop()
+                length -= 1
             # Links nested in a link's text ("[![badge](img)](url)") are dropped: the outer one wins.
-            label_plain = flatten(label)[0]
-            add_link(label_plain, "" if image else url, label_plain.strip())
+            label_plain = flatten(text[i + 1 : closes[i]], _depth + 1)[0]
+            add(label_plain, "" if image else url, label_plain.strip())
             i = end
             continue
-        if ch == "<" and (m := re.match(r"<(https?://[^>\s]+)>", text[i:])):
-            add_link(m.group(1), m.group(1), "")
-            i += m.end()
+        if ch == "<" and (m := _AUTOLINK.match(text, i)):
+            add(m.group(1), m.group(1))
+            i = m.end()
             continue
         if ch in "hH" and (i == 0 or not masked[i - 1].isalnum()):
-            m = re.match(r"https?://[^\s<>()\[\]]+[^\s<>()\[\].,;:!?'\"]", text[i:])
-            if m and masked[i : i + m.end()] == text[i : i + m.end()]:
-                add_link(m.group(0), m.group(0), "")
-                i += m.end()
+            m = _BARE_URL.match(masked, i)  # a code span (blanked) ends a bare URL
+            if m:
+                add(m.group(0), m.group(0))
+                i = m.end()
                 continue
-        out.append(text[i])
+        add(text[i])
         i += 1
     return "".join(out), links
 
 
-def _parse_link(text: str, masked: str, i: int) -> tuple[str, str, int] | None:
-    """Parse ``[label](url)`` starting at ``text[i] == "["``: (label, url, index after it) or None."""
-    depth = 0
-    j = i
-    while j < len(masked):
-        c = masked[j]
-        if c == "\\":
-            j += 2
-            continue
-        if c == "[":
-            depth += 1
-        elif c == "]":
-            depth -= 1
-            if depth == 0:
-                break
-        j += 1
-    else:
-        return None  # "[" never closed: plain text
-    label = text[i + 1 : j]
+def _parse_link(text: str, j: int) -> tuple[str, int] | None:
+    """Parse the ``(url)`` after the "]" at ``text[j]``: (url, index after it) or None."""
     if j + 1 >= len(text) or text[j + 1] != "(":
         return None
     k = j + 2
@@ -141,18 +189,32 @@ def _parse_link(text: str, masked: str, i: int) -> tuple[str, str, int] | None:
         elif c == "\n" or (c == " " and depth == 1 and text[k + 1 : k + 2] not in ('"', "'")):
             # "(url and then prose": an unclosed link. Keep a clean URL, drop the rest.
             url = text[j + 2 : k].strip()
-            return (label, url if re.fullmatch(r"https?://\S+", url) else "", k)
+            return (url if _WEB_URL.fullmatch(url) else "", k)
         k += 1
-    inner = text[j + 2 : k].strip()
-    inner = re.sub(r"\s+[\"'].*[\"']\s*$", "", inner)  # an optional title: (url "title")
+    inner = _drop_title(text[j + 2 : k].strip())
     if inner.startswith("<") and inner.endswith(">"):
         inner = inner[1:-1]
-    return (label, inner.strip(), min(k + 1, len(text)))
+    return (inner.strip(), min(k + 1, len(text)))
+
+
+def _drop_title(inner: str) -> str:
+    """``url "title"`` -> ``url``: from the first space before a quote, when the text ends in a quote."""
+    end = inner.rstrip()
+    if not end.endswith(('"', "'")):
+        return inner
+    m = re.search(r"\s[\"']", inner)
+    if m is None or m.start() + 1 >= len(end) - 1:
+        return inner
+    start = m.start()
+    while start > 0 and inner[start - 1].isspace():
+        start -= 1
+    return inner[:start]
 
 
 _EMPHASIS = [
-    (re.compile(r"\*\*(\S(?:.*?\S)?)\*\*"), r"\1"),
-    (re.compile(r"__(\S(?:.*?\S)?)__"), r"\1"),
+    # The text of bold runs to the next "**" (or "__"), never past it: each try is bounded by it.
+    (re.compile(r"\*\*(\S(?:(?:[^*]|\*(?!\*))*?\S)?)\*\*"), r"\1"),
+    (re.compile(r"__(\S(?:(?:[^_]|_(?!_))*?\S)?)__"), r"\1"),
     (re.compile(r"(?<![\w*])\*(\S(?:[^*]*?\S)?)\*(?![\w*])"), r"\1"),
     (re.compile(r"(?<![\w_])_(\S(?:[^_]*?\S)?)_(?![\w_])"), r"\1"),
 ]
@@ -273,15 +335,21 @@ def first_paragraph(block_list: list[Block]) -> str:
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”')\]]*\s+(?=[A-Z0-9(\"“\[])")
 
 
+_ABBREVIATION_END = re.compile(r"\b(?:e\.g|i\.e|et al|vs|cf|etc)\.$", re.I)
+
+
 def sentences(block: Block) -> list[tuple[int, int]]:
     """(start, end) spans of the sentences of a block's plain text, never splitting inside a link."""
     spans = []
     start = 0
+    link_starts = [link.start for link in block.links]  # in order: links are found left to right
     for m in _SENTENCE_END.finditer(block.plain):
         cut = m.start()
-        if any(link.start < cut < link.end for link in block.links):
+        k = bisect.bisect_left(link_starts, cut) - 1
+        if k >= 0 and block.links[k].start < cut < block.links[k].end:
             continue
-        if re.search(r"\b(?:e\.g|i\.e|et al|vs|cf|etc)\.$", block.plain[start:cut], re.I):
+        # The abbreviation is in the last few characters: look only there (one more for \b).
+        if _ABBREVIATION_END.search(block.plain[max(start, cut - 8) : cut]):
             continue
         spans.append((start, cut))
         start = m.end()

@@ -16,10 +16,6 @@ _NUMBERED = re.compile(
     r"(?:\.(?!\d)|:)?\s+(?P<title>\S.*)$",
     re.I,
 )
-NUMBER_ONLY = re.compile(
-    r"^(?:(?:appendix|section|chapter)\s+)?(\d{1,2}(?:\.\d{1,2}){0,3}|[A-Z](?:\.\d{1,2}){0,3})\.?$", re.I
-)
-
 # Top-level headings papers carry without numbers. Normalised with norm_title.
 KNOWN_UNNUMBERED = {
     "abstract",
@@ -71,10 +67,6 @@ def split_number(text: str) -> tuple[str | None, str]:
 def level_of(number: str) -> int:
     """Depth of a section number: "3" -> 1, "3.2" -> 2, "A.1" -> 2."""
     return number.count(".") + 1
-
-
-def is_appendix_number(number: str) -> bool:
-    return number[:1].isalpha()
 
 
 def looks_like_title(title: str) -> bool:

@@ -26,6 +26,7 @@ _MATH_FONT = re.compile(
 )
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|[-_,]?bd\b|CMBX|CMB\d|Medi|\.B$|-B$", re.I)
 _DIGITS = re.compile(r"\d+")
+_SIZE_SUFFIX = re.compile(r"\d+$")  # "CMR10" -> "CMR": a TeX font's family
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 
 
@@ -51,6 +52,12 @@ class Row:
     # A region already made into a block (a display equation, a table, a footnote): reading order
     # places it like any chunk, and block building takes it as it is.
     block: Block | None = None
+    # Bold words followed by regular words on the same row ("2. Optimization Challenge. In the…"):
+    # the run-in title of a list item or paragraph, never a display heading.
+    run_in: bool = False
+    # Share of characters set in ``font``: what ``math`` counts too much when that font is the body
+    # font taken for a maths font (Computer Modern text: see unmark_body_font).
+    font_share: float = 1.0
 
     @property
     def bbox(self) -> tuple[float, float, float, float]:
@@ -60,13 +67,16 @@ class Row:
 @dataclass
 class Page:
     number: int
-    width: float
+    width: float  # of the page as read: a turned page's width is its sheet's height
     height: float
     rows: list[Row] = field(default_factory=list)
     # PyMuPDF's text dict and text page, kept for the regions that need span and character data
     # (maths, tables) until library.structure.regions is done with the page.
     text_dict: dict | None = None
     textpage: object = None
+    # A landscape page set sideways on a portrait sheet (a wide table) is read turned upright:
+    # 90 when its lines run up the sheet, -90 when they run down, 0 for other pages.
+    turned: int = 0
 
 
 @dataclass
@@ -101,21 +111,26 @@ def _runs(spans: list[dict]) -> list[tuple[tuple[str, float, int], str]]:
     return [(style, "".join(map(_SPAN_TEXT, run))) for style, run in groupby(spans, _SPAN_STYLE)]
 
 
-def _run_stats(runs: list[tuple[tuple[str, float, int], str]]) -> tuple[float, float, float, float, str, int]:
-    """(size, main size, bold share, maths share, main font, characters) of a row's runs.
+def _run_stats(
+    runs: list[tuple[tuple[str, float, int], str]],
+) -> tuple[float, float, float, float, str, int, bool, float]:
+    """(size, main size, bold share, maths share, main font, characters, run-in, main font's share)
+    of a row's runs.
 
     Spaces are not counted. The size is the largest outside maths fonts; the main size and font
-    are those of most characters (the first, of equals).
+    are those of most characters (the first, of equals). Run-in: bold words, then regular words
+    (not maths) later on the row.
     """
     if len(runs) == 1:
         # Half the rows of a paper are one run: the figures below without the tallies.
         (font, sz, flags), t = runs[0]
         n = len(t) - t.count(" ")
         if n <= 0:
-            return 0.0, 0.0, 0.0, 0.0, "", 0
+            return 0.0, 0.0, 0.0, 0.0, "", 0, False, 0.0
         bold_font, is_math = _FONT_KINDS.get(font) or _font_kind(font)
         size = 0.0 if is_math or t.isspace() else sz
-        return size or sz, sz, 1.0 if bold_font or flags & 16 else 0.0, 1.0 if is_math else 0.0, font, n
+        bold = 1.0 if bold_font or flags & 16 else 0.0
+        return size or sz, sz, bold, 1.0 if is_math else 0.0, font, n, False, 1.0
     chars = 0
     bold = 0
     math = 0
@@ -123,6 +138,7 @@ def _run_stats(runs: list[tuple[tuple[str, float, int], str]]) -> tuple[float, f
     by_font: dict[str, int] = {}
     size = 0.0
     kinds = _FONT_KINDS
+    bold_words = run_in = False
     for (font, sz, flags), t in runs:
         n = len(t) - t.count(" ")
         if n <= 0:
@@ -133,20 +149,26 @@ def _run_stats(runs: list[tuple[tuple[str, float, int], str]]) -> tuple[float, f
         bold_font, is_math = kinds.get(font) or _font_kind(font)
         if bold_font or flags & 16:
             bold += n
+            bold_words = bold_words or any(map(str.isalpha, t))
+        elif bold_words and not is_math and not run_in:
+            run_in = sum(map(str.isalpha, t)) >= 2
         if is_math:
             math += n
         elif sz > size and not t.isspace():
             size = sz
     if not chars:
-        return 0.0, 0.0, 0.0, 0.0, "", 0
+        return 0.0, 0.0, 0.0, 0.0, "", 0, False, 0.0
     main_size = max(by_size, key=by_size.__getitem__)
+    main_font = max(by_font, key=by_font.__getitem__)
     return (
         size or main_size,
         main_size,
         bold / chars,
         math / chars,
-        max(by_font, key=by_font.__getitem__),
+        main_font,
         chars,
+        run_in,
+        by_font[main_font] / chars,
     )
 
 
@@ -156,7 +178,11 @@ _LINE_FIELDS = itemgetter("dir", "spans", "bbox")
 
 
 def read_pages(doc) -> list[Page]:
-    """Rows of every page, in PyMuPDF's order, with rotated text (the arXiv stamp) left out."""
+    """Rows of every page, in PyMuPDF's order, with rotated text (the arXiv stamp) left out.
+
+    A page whose text mostly runs up or down the sheet (a landscape table set sideways) is read
+    turned upright instead: its rows are in the turned page's frame (see :func:`sheet_box`).
+    """
     import pymupdf  # already loaded by the caller that opened ``doc``
 
     # No ligatures kept, whitespace normalised, no images; boxes from the glyphs' ink (maths is laid
@@ -166,37 +192,81 @@ def read_pages(doc) -> list[Page]:
     pages: list[Page] = []
     for page in doc:
         rect = page.rect
-        out = Page(page.number + 1, rect.width, rect.height)
         # Most of the time of a PDF's structure is spent here, in MuPDF: ~4 ms a page to run the
         # content streams into a text page, ~1.5 ms to turn it into this dict.
         textpage = page.get_textpage(flags=flags)
         data = textpage.extractDICT()
-        rows = out.rows
-        for bno, block in enumerate(data["blocks"]):
-            lines = []
-            for (dx, dy), spans, bbox in map(_LINE_FIELDS, block.get("lines", ())):
-                if dx < 0.9 or abs(dy) > 0.1:
-                    continue  # rotated: the arXiv side stamp, axis labels
-                if not spans:
-                    continue
-                # Spans with no text add nothing to the text or to the tallies of _run_stats.
-                runs = _runs(spans)
-                text = runs[0][1] if len(runs) == 1 else "".join([t for _, t in runs])
-                if text and not text.isspace():
-                    lines.append((bbox, runs, text))
-            if len(lines) == 1:
-                # Most blocks are one line (a heading, a label in a figure): no sorting or grouping.
-                (x0, y0, x1, y1), runs, text = lines[0]
-                row = _row(out.number, bno, x0, y0, x1, y1, runs, text, False)
-                if row is not None:
-                    rows.append(row)
-            elif lines:
-                rows.extend(_rows_of_block(out.number, bno, lines))
+        out, up, down = _read_rows(page.number + 1, rect.width, rect.height, data["blocks"], 0)
+        if max(up, down) > max(200, 2 * sum(row.chars for row in out.rows)):
+            # Most text runs sideways (not just a stamp or axis labels): read it again upright,
+            # one more pass over the dict.
+            turned = 90 if up >= down else -90
+            out, _, _ = _read_rows(page.number + 1, rect.width, rect.height, data["blocks"], turned)
         _merge_number_rows(out)
         out.text_dict = data
         out.textpage = textpage
         pages.append(out)
     return pages
+
+
+def _read_rows(number: int, width: float, height: float, blocks: list, turned: int) -> tuple[Page, int, int]:
+    """The page's rows from its text dict, and how many characters it left out as running up and down.
+
+    ``turned`` 0 keeps the lines that run left to right; 90 (-90) keeps those that run up (down)
+    the sheet, their boxes moved into the frame of the page turned upright.
+    """
+    out = Page(number, height if turned else width, width if turned else height, turned=turned)
+    rows = out.rows
+    up = down = 0
+    for bno, block in enumerate(blocks):
+        lines = []
+        for (dx, dy), spans, bbox in map(_LINE_FIELDS, block.get("lines", ())):
+            if turned == 0:
+                if dx < 0.9 or abs(dy) > 0.1:
+                    # The arXiv side stamp, axis labels, or a whole table set sideways.
+                    if abs(dy) > 0.9:
+                        n = sum(len(span["text"]) for span in spans)
+                        up += n if dy < 0 else 0
+                        down += n if dy > 0 else 0
+                    continue
+            elif abs(dx) > 0.1 or (dy > -0.9 if turned == 90 else dy < 0.9):
+                continue
+            else:
+                bbox = upright_box(bbox, turned, width, height)
+            if not spans:
+                continue
+            # Spans with no text add nothing to the text or to the tallies of _run_stats.
+            runs = _runs(spans)
+            text = runs[0][1] if len(runs) == 1 else "".join([t for _, t in runs])
+            if text and not text.isspace():
+                lines.append((bbox, runs, text))
+        if len(lines) == 1:
+            # Most blocks are one line (a heading, a label in a figure): no sorting or grouping.
+            (x0, y0, x1, y1), runs, text = lines[0]
+            row = _row(number, bno, x0, y0, x1, y1, runs, text, False)
+            if row is not None:
+                rows.append(row)
+        elif lines:
+            rows.extend(_rows_of_block(number, bno, lines))
+    return out, up, down
+
+
+def upright_box(bbox: tuple, turned: int, width: float, height: float) -> tuple[float, float, float, float]:
+    """A box on the sheet (``width`` x ``height``) in the frame of the page turned upright."""
+    x0, y0, x1, y1 = bbox
+    if turned == 90:  # lines run up the sheet: its bottom edge is the turned page's left
+        return (height - y1, x0, height - y0, x1)
+    return (y0, width - x1, y1, width - x0)
+
+
+def sheet_box(page: Page, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """A box of a turned page's frame back on its sheet, where renderers and viewers look for it."""
+    if not page.turned:
+        return box
+    a, b, c, d = box
+    if page.turned == 90:  # the sheet's height is the turned page's width
+        return (b, page.width - c, d, page.width - a)
+    return (page.height - d, a, page.height - b, c)
 
 
 _DOT_LEADER = re.compile(r"(\.\s?){4,}\d+$")
@@ -280,14 +350,31 @@ def _row(
     page: int, bno: int, x0: float, y0: float, x1: float, y1: float, runs: list, text: str, toc_entry: bool
 ) -> Row | None:
     """The row of some runs of text; ``None`` when they hold nothing but spaces."""
-    size, main_size, bold, math, font, chars = _run_stats(runs)
+    size, main_size, bold, math, font, chars, run_in, font_share = _run_stats(runs)
     if not chars:
         return None
     if not toc_entry:
         stripped = text.strip()
         # The dot-leader pattern can only match text ending in a digit: skip the search otherwise.
         toc_entry = stripped[-1:].isdecimal() and _DOT_LEADER.search(stripped) is not None
-    return Row(page, bno, x0, y0, x1, y1, clean(text), size, main_size, bold, math, font, chars, toc_entry)
+    return Row(
+        page,
+        bno,
+        x0,
+        y0,
+        x1,
+        y1,
+        clean(text),
+        size,
+        main_size,
+        bold,
+        math,
+        font,
+        chars,
+        toc_entry,
+        run_in=run_in,
+        font_share=font_share,
+    )
 
 
 _NUM_ONLY = re.compile(r"^(\d{1,2}(\.\d{1,2}){0,3}|[A-Z](\.\d{1,2}){0,3})\.?$")
@@ -345,6 +432,8 @@ def _merge_number_rows(page: Page) -> None:
             (row.math * row.chars + other.math * other.chars) / merged_chars,
             other.font,
             merged_chars,
+            run_in=other.run_in,
+            font_share=other.font_share * other.chars / merged_chars,
         )
         # The merged row keeps its bucket (as it always has) but its middle and left edge move.
         middles[best] = (merged.y0 + merged.y1) / 2
@@ -355,15 +444,33 @@ def _merge_number_rows(page: Page) -> None:
 
 
 def doc_stats(pages: list[Page]) -> DocStats:
+    """Body text size and font, and the usual left and right edges of body text.
+
+    The body size is the size of most characters on rows of running text (long rows of words),
+    not of every glyph: a heatmap's hundreds of tiny digits, or a figure's labels, can
+    outnumber a paper's prose characters on some pages but are never rows of words.
+    """
     # Characters by font size (to half a point) and by font. Plain dicts, and the first of equal
     # counts wins, as with Counter.most_common.
     sizes: dict[float, int] = {}
+    prose_sizes: dict[float, int] = {}
     fonts: dict[str, int] = {}
+    prose_fonts: dict[str, int] = {}
     for page in pages:
         for row in page.rows:
             size = round(row.main_size * 2) / 2
             sizes[size] = sizes.get(size, 0) + row.chars
             fonts[row.font] = fonts.get(row.font, 0) + row.chars
+            # Prose: a long row that starts with a letter and has words, not numbers, between its
+            # spaces (a row of a heatmap or table, "0.12 0.31 0.08 …", has a space every few
+            # characters). Checks made in C: this runs for every row.
+            text = row.text
+            if len(text) >= 30 and text[0].isalpha() and 5 * text.count(" ") < len(text):
+                prose_sizes[size] = prose_sizes.get(size, 0) + row.chars
+                prose_fonts[row.font] = prose_fonts.get(row.font, 0) + row.chars
+    # A paper with no row of prose at all (a poster, a slide deck) falls back on every glyph.
+    sizes = prose_sizes or sizes
+    fonts = prose_fonts or fonts
     body = max(sizes, key=sizes.__getitem__) if sizes else 10.0
     body_rows = [r for p in pages for r in p.rows if len(r.text) > 40 and abs(r.main_size - body) < 1]
     lefts = sorted([r.x0 for r in body_rows])
@@ -371,6 +478,22 @@ def doc_stats(pages: list[Page]) -> DocStats:
     left = lefts[len(lefts) // 50] if lefts else 0.0
     right = rights[-1 - len(rights) // 50] if rights else 1e9
     return DocStats(body, max(fonts, key=fonts.__getitem__) if fonts else "", left, right)
+
+
+def unmark_body_font(pages: list[Page], stats: DocStats) -> None:
+    """Count the body font's characters as text, in place, where its name is a maths font's.
+
+    A paper set in Computer Modern has its prose in CMR10, the font TeX also sets maths digits
+    and operators in: every row of it would read as an equation. The body font is never maths,
+    and nor are its other sizes (the title's CMR17, a heading's CMR12).
+    """
+    if not _font_kind(stats.body_font)[1]:
+        return
+    family = _SIZE_SUFFIX.sub("", stats.body_font)
+    for page in pages:
+        for row in page.rows:
+            if row.math and row.font.startswith(family) and _SIZE_SUFFIX.sub("", row.font) == family:
+                row.math = max(0.0, row.math - row.font_share)
 
 
 def drop_furniture(pages: list[Page], stats: DocStats) -> None:

@@ -17,14 +17,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from library.structure import errors, footnotes, regions
+from library.structure.figures import FigureRegions
 from library.structure.headings import (
     is_known_unnumbered,
     level_of,
     looks_like_title,
     split_number,
 )
-from library.structure.layout import DocStats, Row, doc_stats, drop_furniture, read_pages, reading_order
-from library.structure.model import Block, DocumentStructure
+from library.structure.layout import (
+    DocStats,
+    Row,
+    doc_stats,
+    drop_furniture,
+    read_pages,
+    reading_order,
+    sheet_box,
+    unmark_body_font,
+)
+from library.structure.model import Block, BlockKind, DocumentStructure
 from library.structure.sections import Heading, build_sections
 from library.structure.text import (
     clean,
@@ -63,6 +73,13 @@ _FOOTNOTE_MARK = re.compile(r"^(\d{1,2}|[*∗†‡§¶])\s?(?:[^\W\d_]|[“\"(]
 _ROMAN = re.compile(r"[IVX]+")
 _DIGIT = re.compile(r"\d")
 _NUMBERS_ONLY = re.compile(r"^[\s\d.,%()\-−+^{}_]*$")
+# A line led by a plain number ("4: W = []", "2. Foo", "3) Bar"): an algorithm line or a list item
+# when the lines next to it carry the numbers before and after it.
+_LINE_NUMBER = re.compile(r"^(\d{1,3})([.:)]?)\s")
+# Abbreviations a title line can end with without ending the title ("… vs.", "… e.g.").
+_ABBREVIATION_END = re.compile(
+    r"(?:^|[\s(])(?:vs|cf|etc|al|e\.g|i\.e|resp|approx|fig|figs|eq|eqs|sec|no)\.$", re.I
+)
 
 
 @dataclass
@@ -127,6 +144,7 @@ def _structure(path: Path, use_outline: bool) -> DocumentStructure:
         if not any(page.rows for page in pages):
             raise errors.NoTextLayer(path)
         stats = doc_stats(pages)
+        unmark_body_font(pages, stats)
         drop_furniture(pages, stats)
         regions.apply(doc, pages, stats)
         rows: list[Row] = []
@@ -138,16 +156,22 @@ def _structure(path: Path, use_outline: bool) -> DocumentStructure:
                 rows.extend(rows_of_chunk)
                 chunk_ids.extend([chunk] * len(rows_of_chunk))
         candidates = _candidates(rows, chunk_ids, stats)
+        figures = FigureRegions(doc, pages)
         toc = doc.get_toc(simple=True) if use_outline else []
         source = "heuristic"
         chosen = None
         if toc:
-            chosen = _from_outline(toc, rows, chunk_ids, candidates, stats)
+            chosen = _from_outline(toc, rows, chunk_ids, candidates, stats, figures)
             if chosen is not None:
                 source = "outline"
         if chosen is None:
             chosen = _select(candidates, rows, stats)
-        blocks, headings = _build_blocks(rows, chunk_ids, chosen, stats)
+        _complete_titles(chosen, rows, chunk_ids, stats)
+        blocks, headings = _build_blocks(rows, chunk_ids, chosen, stats, figures)
+        turned = {page.number: page for page in pages if page.turned}
+        for block in blocks if turned else ():
+            if block.page in turned and block.bbox is not None:
+                block.bbox = sheet_box(turned[block.page], block.bbox)  # where a renderer finds it
         title = _title(doc, rows)
         return DocumentStructure(
             kind="pdf",
@@ -173,18 +197,58 @@ def _shouting(title: str) -> bool:
     return len(letters) >= 4 and not any(map(str.islower, letters))
 
 
+def _titled_in_maths(row: Row, styled_size: float) -> bool:
+    """Whether a row set largely in maths fonts still has words styled as a heading's.
+
+    "5 ESTIMATING P_D^ρ(Ŷ|X)" is 45 % maths; its words are bold (or large), which a display
+    equation's few words never are. Bold is counted among the characters outside maths fonts.
+    """
+    return row.math <= 0.75 and (row.bold >= 0.6 * (1 - row.math) or row.size >= styled_size)
+
+
+def _in_numbered_run(rows: list[Row], i: int) -> bool:
+    """Whether row ``i`` sits between lines numbered just before and after it, one line apart.
+
+    An algorithm's lines ("3: …", "4: Wcompleted = []", "5: …") and a list's short items are
+    numbered like sections; two headings are never on successive lines with successive numbers.
+    """
+    row = rows[i]
+    m = _LINE_NUMBER.match(row.text)
+    if m is None:
+        return False
+    n, mark = int(m.group(1)), m.group(2)
+    height = row.y1 - row.y0
+    for k, step in ((i - 1, -1), (i + 1, 1)):
+        if not 0 <= k < len(rows) or rows[k].page != row.page:
+            continue
+        other = rows[k]
+        gap = other.y0 - row.y1 if step > 0 else row.y0 - other.y1
+        if gap > height:
+            continue
+        mo = _LINE_NUMBER.match(other.text)
+        if mo is not None and mo.group(2) == mark and int(mo.group(1)) == n + step:
+            return True
+    return False
+
+
 def _candidates(rows: list[Row], chunk_ids: list[int], stats: DocStats) -> list[Candidate]:
     out: list[Candidate] = []
     styled_size = stats.body_size + 0.9
     for i, row in enumerate(rows):
         text = row.text
-        if len(text) > 150 or row.math > 0.4 or row.toc_entry:
+        if len(text) > 150 or row.toc_entry:
+            continue
+        # A row mostly in maths fonts is an equation, unless it is a numbered title with maths in
+        # it (checked below; only numbered rows may be such titles).
+        mathy = row.math > 0.4
+        if mathy and not _titled_in_maths(row, styled_size):
             continue
         if len(text) <= 8 and text.isascii() and sum(map(str.isalpha, text)) < 2:
             # Fewer than two letters ("0.5", "(b)", "12"): no title, label or known name can be
             # read from it, so nothing below would take it. Figures hold hundreds of these.
             continue
-        styled = row.bold >= 0.6 or row.size >= styled_size  # _styled, inlined: runs for every row
+        # _styled, inlined: runs for every row. A title with maths in it is styled by its words.
+        styled = mathy or row.bold >= 0.6 or row.size >= styled_size
         number, title = split_number(text)
         label = _LABEL_ONLY.match(text)
         if label and styled and i + 1 < len(rows):
@@ -206,6 +270,12 @@ def _candidates(rows: list[Row], chunk_ids: list[int], stats: DocStats) -> list[
                 )
                 continue
         if number and looks_like_title(title):
+            if row.run_in and number.count(".") < 2:
+                # "2. Optimization Challenge (Section 4). In the…": a list item's bold lead-in.
+                # Sections and subsections are display headings; only deeper levels run in.
+                continue
+            if _in_numbered_run(rows, i):
+                continue
             roman = bool(_ROMAN.fullmatch(number)) and len(number) > 1
             if roman and not styled:
                 continue
@@ -216,6 +286,8 @@ def _candidates(rows: list[Row], chunk_ids: list[int], stats: DocStats) -> list[
             else:
                 out.append(Candidate(i, number, title, False, "num"))
             continue
+        if mathy:
+            continue
         bare = text.rstrip(".: ")
         if is_known_unnumbered(bare) and (styled or _shouting(bare)):
             out.append(Candidate(i, None, bare, True, "known"))
@@ -224,6 +296,7 @@ def _candidates(rows: list[Row], chunk_ids: list[int], stats: DocStats) -> list[
         if (
             styled
             and first_of_chunk
+            and not row.run_in
             and looks_like_title(text)
             and len(text.split()) <= 12
             and not text.endswith((".", ":"))
@@ -244,6 +317,10 @@ class Chosen:
     number: str | None
     title: str
     level: int
+    # The title as printed on its first row, when the title is read from the text (not taken from
+    # the outline): a title that runs on to more rows is joined from these.
+    printed: str | None = None
+    rows: int = 1  # rows the heading takes, its title's continuation lines included
 
 
 def _select(candidates: list[Candidate], rows: list[Row], stats: DocStats) -> list[Chosen]:
@@ -273,7 +350,7 @@ def _with_frame_headings(chosen: list[Chosen], candidates: list[Candidate], rows
             continue
         if name != "abstract" and cand.row < first_top:
             continue
-        out.append(Chosen(cand.row, None, _title_text(cand.title), 1))
+        out.append(Chosen(cand.row, None, _title_text(cand.title), 1, cand.title))
     return sorted(out, key=lambda c: c.row)
 
 
@@ -304,7 +381,7 @@ def _select_numbered(candidates: list[Candidate], rows: list[Row]) -> list[Chose
                 )
                 if ok:
                     top_digit, current_top = n, head
-                    chosen.append(Chosen(cand.row, head, _title_text(cand.title), 1))
+                    chosen.append(Chosen(cand.row, head, _title_text(cand.title), 1, cand.title))
             elif len(head) == 1 and head.isalpha():
                 if last_letter is None:
                     ok = head == "A" and ((top_digit is not None and top_digit >= 2) or appendix_seen)
@@ -312,7 +389,7 @@ def _select_numbered(candidates: list[Candidate], rows: list[Row]) -> list[Chose
                     ok = 1 <= ord(head) - ord(last_letter) <= 2
                 if ok:
                     last_letter = current_top = head
-                    chosen.append(Chosen(cand.row, head, _title_text(cand.title), 1))
+                    chosen.append(Chosen(cand.row, head, _title_text(cand.title), 1, cand.title))
         elif head == current_top:
             try:
                 tail = tuple(int(p) for p in parts[1:])
@@ -320,7 +397,7 @@ def _select_numbered(candidates: list[Candidate], rows: list[Row]) -> list[Chose
                 continue
             if any(t > 40 for t in tail):
                 continue
-            chosen.append(Chosen(cand.row, number, _title_text(cand.title), len(parts)))
+            chosen.append(Chosen(cand.row, number, _title_text(cand.title), len(parts), cand.title))
     return chosen
 
 
@@ -348,7 +425,7 @@ def _select_unnumbered(candidates: list[Candidate], rows: list[Row], stats: DocS
         level = min(sizes.index(size) + 1, 3)
         if cand.kind == "known":
             level = 1
-        chosen.append(Chosen(cand.row, None, _title_text(cand.title), level))
+        chosen.append(Chosen(cand.row, None, _title_text(cand.title), level, cand.title))
     return chosen
 
 
@@ -356,17 +433,128 @@ def _title_text(title: str) -> str:
     return titlecase_if_shouting(title.strip().rstrip(":").strip())
 
 
+# --- a heading's extent: titles that run on to a second or third row ---------------------------
+
+
+def _complete_titles(chosen: list[Chosen], rows: list[Row], chunk_ids: list[int], stats: DocStats) -> None:
+    """Give every chosen heading its rows and its whole title, in place.
+
+    A long title wraps onto the next rows in the same style: "3 THE TRADITIONAL CLASSIFICATION
+    PR-" + "OBLEM", "3.5 Dialogue Summarization vs." + "News Summarization". A title taken from
+    the outline keeps its own words unless the rows below add some it lacks.
+    """
+    heads = {c.row for c in chosen}
+    words: set[str] | None = None  # the document's words, read the first time a title needs them
+    for c in chosen:
+        end = _heading_end(rows, chunk_ids, c.row, heads, stats)
+        c.rows = end - c.row
+        first = c.row + 1 if _LABEL_ONLY.match(rows[c.row].text) else c.row
+        more = [rows[k].text for k in range(first + 1, end)]
+        if not more:
+            continue
+        if c.printed is not None:
+            if words is None and any(_HYPHEN_END.search(t) for t in [c.printed, *more[:-1]]):
+                words = _document_words(rows)
+            c.title = _title_text(_join_title_lines([c.printed, *more], words or set()))
+        elif norm_title(" ".join(more)) not in norm_title(c.title):
+            c.title = _title_text(join_lines([c.title, *more]))
+
+
+def _heading_end(rows: list[Row], chunk_ids: list[int], i: int, heads: set[int], stats: DocStats) -> int:
+    """Index of the first row after the heading that starts at row ``i``."""
+    n = len(rows)
+    j = i + 1
+    first = rows[i]
+    if _LABEL_ONLY.match(first.text) and j < n and j not in heads and rows[j].page == first.page:
+        j += 1  # the title under a "Chapter 3" line
+    while j < n and j - i < 3 and j not in heads:
+        same_block = chunk_ids[j] == chunk_ids[j - 1]
+        if not same_block and j + 1 < n and chunk_ids[j + 1] == chunk_ids[j]:
+            break  # a row of another block continues a title only when it is alone in its block
+        if not _continues_title(rows[j - 1], rows[j], first, stats, same_block):
+            break
+        j += 1
+    return j
+
+
+def _continues_title(above: Row, row: Row, first: Row, stats: DocStats, same_block: bool) -> bool:
+    """Whether ``row`` is the next line of the title whose previous line is ``above``."""
+    if row.page != above.page or len(row.text) >= 90 or not _styled(row, stats):
+        return False
+    # The same style: size (the main size too, for small capitals, whose capitals are larger)
+    # and weight.
+    if abs(row.size - first.size) >= 0.6 and abs(row.main_size - first.main_size) >= 0.6:
+        return False
+    if (row.bold >= 0.6) != (first.bold >= 0.6):
+        return False
+    # From another block, only the line just below (PyMuPDF keeps a block's lines together).
+    if not same_block and not -0.5 * (above.y1 - above.y0) < row.y0 - above.y1 < 0.8 * (above.y1 - above.y0):
+        return False
+    text = above.text.rstrip()
+    return not ends_sentence(text) or _ABBREVIATION_END.search(text) is not None
+
+
+_HYPHEN_END = re.compile(r"([A-Za-z]+)-$")
+_LEADING_WORD = re.compile(r"[A-Za-z]+")
+
+
+def _join_title_lines(lines: list[str], words: set[str]) -> str:
+    """A title's lines joined. A word broken at a line-end hyphen is joined without the hyphen when
+    the document has it as one word ("PR-" + "OBLEM": "PROBLEM"), with it otherwise ("Self-" +
+    "Supervision")."""
+    out = lines[0].strip()
+    for line in lines[1:]:
+        line = line.strip()
+        end = _HYPHEN_END.search(out)
+        lead = _LEADING_WORD.match(line)
+        if end is not None and lead is not None:
+            whole = (end.group(1) + lead.group(0)).lower()
+            out = out[:-1] + line if whole in words else out + line
+        else:
+            out = f"{out} {line}"
+    return clean(out)
+
+
+def _document_words(rows: list[Row]) -> set[str]:
+    """Every word of the document, lower case (a few milliseconds; only for titles broken at a hyphen)."""
+    return set(_LEADING_WORD.findall(" ".join(row.text for row in rows).lower()))
+
+
 # --- selection from the outline --------------------------------------------------------------
 
 
+def _readings(rows: list[Row], chunk_ids: list[int], r: int) -> tuple[set[str], set[str]]:
+    """How row ``r`` can read as an outline entry: (its titles, its titles and whole texts).
+
+    The row alone, or with the next row of its block (a title on two lines), with or without
+    its number; normalised with norm_title.
+    """
+    text = rows[r].text
+    same_block = r + 1 < len(rows) and chunk_ids[r + 1] == chunk_ids[r]
+    text2 = join_lines([text, rows[r + 1].text]) if same_block else text
+    titles = {norm_title(split_number(text)[1]), norm_title(split_number(text2)[1])}
+    return titles, titles | {norm_title(text), norm_title(text2)}
+
+
 def _from_outline(
-    toc: list, rows: list[Row], chunk_ids: list[int], candidates: list[Candidate], stats: DocStats
+    toc: list,
+    rows: list[Row],
+    chunk_ids: list[int],
+    candidates: list[Candidate],
+    stats: DocStats,
+    figures: FigureRegions,
 ) -> list[Chosen] | None:
-    """Outline entries found as heading rows on (or next to) their pages; ``None`` if most are not."""
+    """Outline entries found as heading rows on (or next to) their pages; ``None`` if most are not.
+
+    An entry's title can also be printed as a label inside a figure (a survey's taxonomy diagram
+    names its sections): of the rows that read as the entry, a styled one in the body text wins,
+    and a row inside a figure is never taken.
+    """
     by_page: dict[int, list[int]] = {}
     for cand in candidates:
         by_page.setdefault(rows[cand.row].page, []).append(cand.row)
     cand_at = {c.row: c for c in candidates}
+    read_as: dict[int, tuple[set[str], set[str]]] = {}  # a candidate's readings, made once
     chosen: list[Chosen] = []
     used: set[int] = set()
     found = 0
@@ -376,28 +564,40 @@ def _from_outline(
             number_o, title_o = None, raw_title
         want = norm_title(raw_title)
         want_title = norm_title(title_o)
-        match = None
-        for p in (page, page + 1, page - 1):
+        # (page rank, weak, row, the row's title is the whole entry) of every row reading as the entry.
+        matches = []
+        for rank, p in enumerate((page, page + 1, page - 1)):
             for r in by_page.get(p, ()):
                 if r in used:
                     continue
-                text = rows[r].text
-                if r + 1 < len(rows) and chunk_ids[r + 1] == chunk_ids[r]:
-                    text2 = join_lines([text, rows[r + 1].text])
-                else:
-                    text2 = text
-                _got_number, got_title = split_number(text)
-                options = {
-                    norm_title(text),
-                    norm_title(got_title),
-                    norm_title(text2),
-                    norm_title(split_number(text2)[1]),
-                }
+                readings = read_as.get(r)
+                if readings is None:
+                    readings = read_as[r] = _readings(rows, chunk_ids, r)
+                titles, options = readings
                 if want in options or want_title in options:
-                    match = r
-                    break
-            if match is not None:
-                break
+                    # A row at body size or larger that is styled or numbered, or one printed
+                    # with the entry's own number, is a heading; another may be a figure's label.
+                    cand = cand_at[r]
+                    weak = (
+                        not (cand.styled or cand.kind == "num") or rows[r].size < stats.body_size - 0.6
+                    ) and not (number_o and cand.number == number_o)
+                    matches.append((rank, weak, r, want in titles))
+                    if rank == 0 and not weak:
+                        break  # a styled row on the entry's own page: nothing comes before it
+            else:
+                continue
+            break
+        match = None
+        for _rank, weak, r, whole in sorted(matches):
+            # A weak match is checked against the page's figures (read only now, for this page).
+            if weak and figures.holds([rows[r]]):
+                continue
+            match = r
+            if whole:
+                # The row's title is the entry's whole text: a leading "A" ("A Minimal Toy
+                # Example") is an article, not an appendix letter.
+                number_o, title_o = None, raw_title
+            break
         if match is None:
             continue
         if (
@@ -415,16 +615,27 @@ def _from_outline(
         if number and number.isalpha() and len(number) > 1:
             number = None
         lvl = level_of(number) if number else level
+        from_text = not number_o and bool(cand.number)
         chosen.append(
-            Chosen(match, number, _title_text(title_o if number_o or not cand.number else cand.title), lvl)
+            Chosen(
+                match,
+                number,
+                _title_text(cand.title if from_text else title_o),
+                lvl,
+                cand.title if from_text else None,
+            )
         )
     if not toc or found < max(1, len(toc) // 2):
         return None
     # The outline may stop at one level or leave out the appendices: add the numbered headings
-    # found in the text that it lacks.
+    # found in the text that it lacks. A section is never there twice: a heading whose title an
+    # entry already has is that entry's.
     have = {c.number for c in chosen if c.number}
+    titles = {norm_title(c.title) for c in chosen}
     for extra in _select_numbered(candidates, rows):
         if extra.row in used or not extra.number or extra.number in have:
+            continue
+        if norm_title(extra.title) in titles:
             continue
         chosen.append(extra)
     chosen.sort(key=lambda c: c.row)
@@ -434,7 +645,72 @@ def _from_outline(
 # --- blocks ------------------------------------------------------------------------------------
 
 
-def _kind_of(rows: list[Row], text: str, stats: DocStats, page_height: float) -> str | None:
+def _label_line(row: Row, stats: DocStats, page_height: float) -> bool:
+    """Whether a row may be a figure's label: short, somewhat smaller than the body text, words
+    that end no sentence, not maths, not a footnote. Only the page's figure boxes can tell.
+
+    Smaller rows (under 0.8 of the body size: a plot's ticks and axis titles, most of them dropped
+    by _kind_of) do not make a page worth reading on their own: plots hold hundreds of them, and
+    reading a plot's drawing costs as much as reading its page's text twice.
+    """
+    text = row.text
+    return (
+        len(text) < 40
+        and 0.8 * stats.body_size <= row.main_size < stats.body_size - 0.6
+        and row.math <= 0.3
+        and not ends_sentence(text)
+        and sum(map(str.isalpha, text)) >= 2
+        and not (row.y0 > 0.6 * page_height and _FOOTNOTE_MARK.match(text))
+    )
+
+
+def _figure_text(
+    kind: str, rows: list[Row], text: str, stats: DocStats, figures: FigureRegions, label_pages: set[int]
+) -> bool:
+    """Whether a block that _kind_of typed is text of a figure instead, to be left out: a label
+    taken for a paragraph, or a heatmap's row of numbers low on a page taken for a footnote (a
+    footnote always has words)."""
+    if kind == "paragraph":
+        return _figure_label(rows, stats, figures, label_pages)
+    if kind == "footnote":
+        return sum(map(str.isalpha, text)) < 2
+    return False
+
+
+def _label_pages(
+    rows: list[Row], chunk_ids: list[int], stats: DocStats, page_height: dict[int, float]
+) -> set[int]:
+    """Pages worth reading for their figure boxes: those with labels stacked in one block (two
+    label lines, one under the other: "Training-Based" over "Approaches", a legend's entries),
+    the mark of a diagram. A page with a lone small line is left unread."""
+    label = [_label_line(r, stats, page_height[r.page]) for r in rows]
+    return {
+        rows[k].page
+        for k in range(1, len(rows))
+        if label[k] and label[k - 1] and chunk_ids[k] == chunk_ids[k - 1]
+    }
+
+
+def _figure_label(rows: list[Row], stats: DocStats, figures: FigureRegions, label_pages: set[int]) -> bool:
+    """Whether lines of small text that end no sentence are a figure's, not a paragraph.
+
+    A diagram's box labels ("Training-Based", "Approaches"), a taxonomy's lists of methods, a
+    plot's title and legend are set smaller than the body text and end no sentence. Such text is
+    checked against the figure boxes of its page, read only for pages with label-like lines
+    (``label_pages``), so most pages never read theirs. Prose in a box (a prompt, a summary) is
+    set at body size or ends its sentences, and stays; so does small text that is not inside a
+    drawn shape or an image (a table's cells, a reference list, an affiliation line).
+    """
+    limit = stats.body_size - 0.6
+    for row in rows:
+        if row.main_size >= limit or row.math > 0.3:
+            return False  # body-sized, or maths (an equation's piece)
+    if ends_sentence(rows[-1].text):
+        return False
+    return rows[0].page in label_pages and figures.holds(rows)
+
+
+def _kind_of(rows: list[Row], text: str, stats: DocStats, page_height: float) -> BlockKind | None:
     """Block kind for a run of non-heading rows; ``None`` for text inside figures (dropped)."""
     if _CAPTION.match(text):
         return "caption"
@@ -468,45 +744,23 @@ def _kind_of(rows: list[Row], text: str, stats: DocStats, page_height: float) ->
 
 
 def _build_blocks(
-    rows: list[Row], chunk_ids: list[int], chosen: list[Chosen], stats: DocStats
+    rows: list[Row], chunk_ids: list[int], chosen: list[Chosen], stats: DocStats, figures: FigureRegions
 ) -> tuple[list[Block], list[Heading]]:
     heads = {c.row: c for c in chosen}
     page_height = {r.page: 0.0 for r in rows}
     for r in rows:
         if r.y1 > page_height[r.page]:
             page_height[r.page] = r.y1
-    items: list[tuple[str, list[Row], Chosen | None]] = []
+    label_pages = _label_pages(rows, chunk_ids, stats, page_height)
+    # Runs of rows in reading order, each with the heading it is (None: a run of body text).
+    items: list[tuple[list[Row], Chosen | None]] = []
     i = 0
     n = len(rows)
     while i < n:
         if i in heads:
             head = heads[i]
-            group = [rows[i]]
-            j = i + 1
-            # A long title wraps onto a second row in the same style.
-            if _LABEL_ONLY.match(rows[i].text) and j < n and j not in heads and rows[j].page == rows[i].page:
-                group.append(rows[j])  # the title under a "Chapter 3" line
-                j += 1
-            while (
-                j < n
-                and j not in heads
-                and chunk_ids[j] == chunk_ids[j - 1]
-                and len(group) < 3
-                and abs(rows[j].size - rows[i].size) < 0.6
-                and (rows[j].bold >= 0.6) == (rows[i].bold >= 0.6)
-                and _styled(rows[j], stats)
-                and not ends_sentence(rows[j - 1].text)
-                and len(rows[j].text) < 90
-            ):
-                group.append(rows[j])
-                j += 1
-            if len(group) > 1:
-                extra = " ".join(r.text for r in group[1:])
-                if norm_title(extra) not in norm_title(head.title):
-                    head = Chosen(
-                        head.row, head.number, _title_text(join_lines([head.title, extra])), head.level
-                    )
-            items.append(("heading", group, head))
+            j = i + head.rows  # the title's rows (see _complete_titles)
+            items.append((rows[i:j], head))
             i = j
             continue
         group = [rows[i]]
@@ -514,16 +768,15 @@ def _build_blocks(
         while j < n and j not in heads and chunk_ids[j] == chunk_ids[i] and rows[i].block is None:
             group.append(rows[j])
             j += 1
-        items.append(("text", group, None))
+        items.append((group, None))
         i = j
     blocks: list[Block] = []
     headings: list[Heading] = []
-    for kind, group, head in items:
+    for group, heading in items:
         page = group[0].page
-        if kind == "heading":
-            assert head is not None
-            headings.append(Heading(len(blocks), head.number, head.title, head.level))
-            label = f"{head.number} {head.title}" if head.number else head.title
+        if heading is not None:
+            headings.append(Heading(len(blocks), heading.number, heading.title, heading.level))
+            label = f"{heading.number} {heading.title}" if heading.number else heading.title
             blocks.append(
                 Block(
                     page=page,
@@ -531,7 +784,7 @@ def _build_blocks(
                     text=label,
                     index=len(blocks),
                     bbox=_bbox(group),
-                    section=head.number,
+                    section=heading.number,
                 )
             )
             continue
@@ -547,7 +800,7 @@ def _build_blocks(
             if not text:
                 continue
             block_kind = _kind_of(part, text, stats, page_height[page])
-            if block_kind is None:
+            if block_kind is None or _figure_text(block_kind, part, text, stats, figures, label_pages):
                 continue
             pbox = _bbox(part)
             prev = _continues(blocks, text) if block_kind == "paragraph" else None

@@ -67,8 +67,8 @@ def apply(doc, pages: list[Page], stats: DocStats) -> None:
     for page in pages:
         data, textpage = page.text_dict, page.textpage
         page.text_dict = page.textpage = None  # not needed after this: let them go
-        if data is None or not page.rows:
-            continue
+        if data is None or not page.rows or page.turned:
+            continue  # (a page read turned upright: its rows are not in the text page's frame)
         spans = _spans_by_row(page, data)
         reader = PageReader(doc, page.number, textpage, stats.body_font, fonts)
         if any(_has_maths(s, stats) for s in spans.values()):

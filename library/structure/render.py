@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from library.errors import UsageError
@@ -19,6 +20,7 @@ def render_region_png(
     """PNG bytes of ``bbox`` (PDF points, from the top left) on 1-based ``page``; the whole page if None."""
     import pymupdf  # ~50 ms on first import: the MuPDF bindings
 
+    # ~20 ms; the reader imports this module at first paint, renders later
     from library.structure.pdf import open_pdf
 
     if zoom <= 0 or zoom > 8:
@@ -40,8 +42,26 @@ def render_region_png(
         doc.close()
 
 
-def render_block_png(pdf_path: Path | str, block: Block, *, zoom: float = 2.0) -> bytes:
-    """PNG of one block of a PDF's structure (an equation, a caption's figure region, …)."""
+def render_block_png(
+    pdf_path: Path | str, block: Block, blocks: Sequence[Block] = (), *, zoom: float = 2.0
+) -> bytes:
+    """PNG of the region that shows one block of a PDF's structure (see :func:`block_region`)."""
+    return render_region_png(pdf_path, block.page, block_region(block, blocks), zoom=zoom)
+
+
+def block_region(block: Block, blocks: Sequence[Block] = ()) -> tuple[float, float, float, float]:
+    """The region of a page that shows ``block``: its box, and for a caption the figure above it
+    too (up to the previous block of ``blocks`` on that page, which are the document's blocks)."""
     if block.bbox is None:
         raise UsageError("this block has no region on a page (it comes from a web page)")
-    return render_region_png(pdf_path, block.page, block.bbox, zoom=zoom)
+    x0, y0, x1, y1 = block.bbox
+    if block.kind != "caption":
+        return (x0, y0, x1, y1)
+    above = [
+        b.bbox
+        for b in blocks
+        if b.page == block.page and b.bbox is not None and b.bbox[3] <= y0 and b.index < block.index
+    ]
+    top = max((box[3] for box in above), default=0.0)
+    left = min(x0, min((box[0] for box in above), default=0.0))
+    return (left, top, x1, y1)

@@ -98,16 +98,32 @@ _SMALL = {
 }
 
 
+# A word holding maths ("PDρ(ˆY", "|X)"): kept as printed when its title is recased. Greek,
+# modifier letters and combining accents, super- and subscripts, letterlike symbols, arrows and
+# operators, mathematical alphanumerics (not the quotes and dashes of General Punctuation).
+# The first letter of a word, after any opening quote or bracket ("“good”" -> "“Good”"), and of
+# each part of a hyphenated word ("self-attention" -> "Self-Attention").
+_LEADING_LETTER = re.compile(r"(?:^|(?<=^[\"'“‘(\[])|(?<=[a-z]-))[a-z]")
+_MATHS_IN_WORD = re.compile("[\u02b0-\u03ff\u2070-\u2bff\U0001d400-\U0001d7ff|^_=\\\\]")
+
+
 def titlecase_if_shouting(title: str) -> str:
-    """ "INITIALIZATION BIAS CORRECTION" -> "Initialization Bias Correction"; other titles unchanged."""
-    letters = list(filter(str.isalpha, title))
+    """ "INITIALIZATION BIAS CORRECTION" -> "Initialization Bias Correction"; other titles unchanged.
+
+    Maths in a title keeps its case: "ESTIMATING PDρ(ˆY |X)" -> "Estimating PDρ(ˆY |X)" (a Greek
+    letter set in maths is no sign that the words are not shouted).
+    """
+    letters = [c for c in title if c.isalpha() and c.isascii()]
     if len(letters) < 4 or any(map(str.islower, letters)):
         return title
-    words = title.lower().split(" ")
     out = []
-    for i, word in enumerate(words):
+    for i, word in enumerate(title.split(" ")):
+        if _MATHS_IN_WORD.search(word):
+            out.append(word)
+            continue
+        word = word.lower()
         if i and word in _SMALL:
             out.append(word)
         else:
-            out.append(word[:1].upper() + word[1:])
+            out.append(_LEADING_LETTER.sub(lambda m: m.group(0).upper(), word))
     return " ".join(out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -93,6 +94,11 @@ def chapters(session: Session, as_json: bool) -> None:
         return
     out = console()
     out.print(text(f"{cur.title} ({cur.name})", "bold"))
+    # Columns as wide as the longest id, so a long one (an imported list's) never shifts its line.
+    width = max(
+        [len(r.id) for _, r in cur.all_readings()] + [len(e.id) for _, e in cur.all_exercises()] + [1]
+    )
+    indent = " " * (2 + 9 + width + 1)
     for chapter in cur.chapters:
         out.print()
         out.print(text(f"Chapter {chapter.number}: {chapter.title}", "bold underline"))
@@ -101,7 +107,7 @@ def chapters(session: Session, as_json: bool) -> None:
         for reading in chapter.readings:
             status = status_of(rows, reading.id)
             line = text(f"  {status:<8} ", STATUS_STYLE[status])
-            line.append(f"{reading.id:<22} ", "bold")
+            line.append(f"{reading.id:<{width}} ", "bold")
             line.append(reading.title)
             if reading.pointer.kind != "whole":
                 line.append(f"  [{reading.pointer.label}]", "cyan")
@@ -111,13 +117,13 @@ def chapters(session: Session, as_json: bool) -> None:
                 line.append(f"  {_duration(reading.minutes)}", "dim")
             out.print(line)
             if reading.parts:
-                out.print(text(f"{'':>33}only: " + "; ".join(reading.parts), "dim"))
+                out.print(text(f"{indent}only: " + "; ".join(reading.parts), "dim"))
             if reading.skip:
-                out.print(text(f"{'':>33}skip: " + "; ".join(reading.skip), "dim"))
+                out.print(text(f"{indent}skip: " + "; ".join(reading.skip), "dim"))
         for exercise in chapter.exercises:
             status = status_of(rows, exercise.id, "exercise")
             line = text(f"  {status:<8} ", STATUS_STYLE[status])
-            line.append(f"{exercise.id:<22} ", "bold")
+            line.append(f"{exercise.id:<{width}} ", "bold")
             line.append(f"Exercise: {exercise.title}")
             out.print(line)
 
@@ -131,23 +137,31 @@ def show(session: Session, item_id: str, as_json: bool) -> None:
     cur = session.curriculum
     found = curricula.find(cur, item_id)
     rows = progress.statuses(session.conn, cur.name)
-    if found.reading:
-        data = reading_dict(found.chapter, found.reading, rows)
+    if isinstance(found.item, Reading):
+        data = reading_dict(found.chapter, found.item, rows)
         data["chapter_title"] = found.chapter.title
-        data["authors"] = found.reading.authors
-        data["year"] = found.reading.year
+        data["authors"] = found.item.authors
+        data["year"] = found.item.year
         _attach_document_facts(session, data)
     else:
-        data = exercise_dict(found.chapter, found.exercise, rows)  # type: ignore[arg-type]
+        data = exercise_dict(found.chapter, found.item, rows)
         data["chapter_title"] = found.chapter.title
     if as_json:
         emit_json(data)
         return
     out = console()
     out.print(text(data["title"], "bold"))
-    for key in ("id", "kind", "role", "arxiv_id", "url", "status"):
+    for key, label in (
+        ("id", "id"),
+        ("kind", "kind"),
+        ("role", "role"),
+        ("arxiv_id", "arxiv_id"),
+        ("url", "url"),
+        ("status", "status"),
+        ("solution_url", "solution"),  # an exercise's link to your own solution
+    ):
         if data.get(key):
-            out.print(text(f"{key:>10}: ", "dim") + text(str(data[key])))
+            out.print(text(f"{label:>10}: ", "dim") + text(str(data[key])))
     out.print(text(f"{'chapter':>10}: ", "dim") + text(f"{found.chapter.number} {found.chapter.title}"))
     if found.reading:
         out.print(text(f"{'assigned':>10}: ", "dim") + text(found.reading.pointer.label))
@@ -167,19 +181,14 @@ def show(session: Session, item_id: str, as_json: bool) -> None:
 
 
 def _attach_document_facts(session: Session, data: dict) -> None:
-    """Add what the local library knows (document path, pages, time estimate), if the store exists."""
+    """Add what the local library knows (document path, pages, time estimate)."""
+    from library import store  # ~6 ms (hashlib, json): only `show` needs it of this module's commands
+
     pages = None
-    try:
-        from library import store
-    except ImportError:  # the paper store is optional until documents are fetched
-        store = None  # type: ignore[assignment]
-    if store is not None:
-        doc = store.document_for_reading(
-            session.conn, data["id"], arxiv_id=data.get("arxiv_id"), url=data["url"]
-        )
-        if doc is not None:
-            data["document"] = doc.to_dict()
-            pages = doc.pages
+    doc = store.document_for_reading(session.conn, data["id"], arxiv_id=data.get("arxiv_id"), url=data["url"])
+    if doc is not None:
+        data["document"] = doc.to_dict()
+        pages = doc.pages
     reading = curricula.find(session.curriculum, data["id"]).reading
     pages = pages or (reading.pages if reading else None)
     # A video's or course's own running time beats a page-count estimate.
@@ -259,10 +268,11 @@ def next_cmd(session: Session, limit: int, as_json: bool) -> None:
     if not picks:
         click.echo("Nothing left to read in this curriculum.")
         return
+    width = max(len(p.reading.id) for p in picks)
     for pick in picks:
         line = (
             text(f"ch {pick.chapter}  ", "dim")
-            + text(f"{pick.reading.id:<22} ", "bold")
+            + text(f"{pick.reading.id:<{width}} ", "bold")
             + text(pick.reading.title)
         )
         if pick.reading.pointer.kind != "whole":
@@ -286,7 +296,7 @@ def curriculum_list(session: Session, as_json: bool) -> None:
     """List installed curricula; the active one is marked."""
     conn = session.conn
     active = curricula.active_name(conn)
-    items = []
+    items: list[dict[str, Any]] = []
     for name in curricula.installed_names(conn):
         cur = curricula.load(conn, name)
         items.append(
@@ -329,15 +339,19 @@ def curriculum_import(
     session: Session, path: Path, name: str | None, make_active: bool, as_json: bool
 ) -> None:
     """Import a reading list: a TOML curriculum, a markdown file, or a folder of markdown chapters."""
-    from library.markdown import import_path
+    # the markdown importer: ~40 ms, `curriculum import` only
+    from library.markdown import import_checked
 
-    cur = import_path(path, name=name)  # parses and validates everything before touching the database
+    # Parses and validates everything before touching the database.
+    cur, missed = import_checked(path, name=name)
     report = curricula.install(session.conn, cur, source=str(path.resolve()))
     if make_active:
         curricula.use(session.conn, cur.name)
     if as_json:
-        emit_json(report.to_dict())
+        emit_json({**report.to_dict(), "unrecognised_pointers": [m.to_dict() for m in missed]})
         return
+    for m in missed:
+        click.echo(f"note: no section or pages understood for {m.reading!r} in: {m.sentence}", err=True)
     verb = "updated" if report.replaced else "installed"
     readings = len(cur.all_readings(with_resources=False))
     click.echo(

@@ -1,16 +1,20 @@
-"""Commands over the paper library: fetch, add, attach, open."""
+"""Commands over the paper library: fetch, add, attach, and their undoing: remove, rename, detach."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from library import curricula, store
+from library import additions, curricula
 from library.catalogue import Reading
 from library.errors import UsageError
 from reader.output import NUMBER, console, emit_json, err_console, text
 from reader.session import Session
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 pass_session = click.make_pass_decorator(Session)
 
@@ -41,7 +45,7 @@ class RichProgress:
             TransferSpeedColumn(),
             console=err_console(),
         )
-        self._tasks: dict[str, int] = {}
+        self._tasks: dict[str, TaskID] = {}
         self._started = False
 
     def start(self, label: str):
@@ -95,6 +99,11 @@ def _print_summary(outcomes, as_json: bool) -> None:
     for o in outcomes:
         if o.failed:
             click.echo(f"failed: {o.reading_id}: {o.detail}", err=True)
+    if any(o.failed and o.offline for o in outcomes):
+        # ~10 ms, only when a fetch failed offline
+        from library.fetch.network import OFFLINE_HINT
+
+        click.echo(OFFLINE_HINT, err=True)
 
 
 @click.command()
@@ -123,6 +132,7 @@ def fetch(session: Session, ids, chapter, everything, optional, refresh, check, 
     Already-fetched documents are not downloaded again unless --refresh. Exits 1 when a
     reading asked for could not be had (one line per failure says why).
     """
+    # the fetcher: ~60 ms (local ~10 ms), `fetch` only
     from library.fetch import local
     from library.fetch.run import Fetcher, select
 
@@ -155,98 +165,6 @@ def fetch(session: Session, ids, chapter, everything, optional, refresh, check, 
 # --- add -----------------------------------------------------------------------------------------
 
 
-def _reading_from(session: Session, what: str, title: str | None, role: str) -> tuple[Reading, Path | None]:
-    """A new reading for ``what`` (arXiv id, URL, or a local PDF) and the file to attach, if any."""
-    from library import additions
-    from library.fetch import pdf
-    from library.fetch.planner import plan
-
-    cur = session.curriculum
-    path = Path(what).expanduser()
-    if path.is_file():
-        facts = pdf.local_facts(path)
-        named = store.split_arxiv(path.stem)
-        arxiv_id = facts.stamp_id or (named[0] if named else None)
-        if arxiv_id:
-            version = facts.stamp_version or (named[1] if named else None)
-            reading = Reading(
-                id=additions.free_id(cur, arxiv_id.replace("/", "-")),
-                title=title or facts.title or f"arXiv:{arxiv_id}",
-                kind="arxiv",
-                url=f"https://arxiv.org/abs/{arxiv_id}",
-                arxiv_id=arxiv_id,
-                role=role,  # type: ignore[arg-type]
-                pages=facts.pages,
-            )
-            del version  # the version is read again from the file when it is attached
-        else:
-            name = title or facts.title or path.stem
-            reading = Reading(
-                id=additions.free_id(cur, additions.slug(name)),
-                title=name,
-                kind="pdf",
-                url=path.resolve().as_uri(),
-                role=role,
-                pages=facts.pages,
-            )  # type: ignore[arg-type]
-        return reading, path
-    split = store.split_arxiv(what)
-    if split:
-        arxiv_id, version = split
-        meta = _arxiv_metadata(arxiv_id)
-        authors = meta.get("authors", []) if meta else []
-        year = int(meta["published"][:4]) if meta and meta.get("published") else None
-        reading = Reading(
-            id=additions.free_id(cur, arxiv_id.replace("/", "-")),
-            title=title or (meta or {}).get("title") or f"arXiv:{arxiv_id}",
-            kind="arxiv",
-            url=f"https://arxiv.org/abs/{arxiv_id}",
-            arxiv_id=arxiv_id,
-            arxiv_version=version,
-            role=role,  # type: ignore[arg-type]
-            authors=authors,
-            year=year,
-        )
-        return reading, None
-    if what.startswith(("http://", "https://")):
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(what)
-        guess = Reading(id="x", title="x", kind="link", url=what)
-        how = plan(guess)
-        kind = (
-            "pdf"
-            if how.method == "pdf"
-            else (
-                "video"
-                if how.reason and "video" in how.reason
-                else ("link" if how.method == "link_only" else "html")
-            )
-        )
-        name = title or (parts.path.rstrip("/").rsplit("/", 1)[-1] or parts.hostname or what)
-        reading = Reading(
-            id=additions.free_id(cur, additions.slug(name)),
-            title=name,
-            kind=kind,
-            url=what,  # type: ignore[arg-type]
-            role=role,
-        )
-        return reading, None
-    raise UsageError(f"{what!r} is not an arXiv id, a web address, or an existing file")
-
-
-def _arxiv_metadata(arxiv_id: str) -> dict | None:
-    from library.fetch import arxiv_source
-    from library.fetch.config import settings
-    from library.fetch.http import FetchError
-
-    try:
-        return arxiv_source.fetch_metadata([arxiv_id], settings()).get(arxiv_id)
-    except FetchError as exc:
-        click.echo(f"note: no title from arXiv ({exc.reason}); pass --title to name it", err=True)
-        return None
-
-
 @click.command()
 @click.argument("what", metavar="ARXIV_ID|URL|PATH")
 @click.option(
@@ -260,12 +178,17 @@ def add(
     session: Session, what: str, chapter: int | None, optional: bool, title: str | None, as_json: bool
 ) -> None:
     """Add your own reading to the active curriculum: an arXiv id, a web address, or a local PDF."""
-    from library import additions
+    # ~40 ms (new_reading brings the fetch modules); `add` only
     from library.fetch import local
+    from library.new_reading import new_reading, refuse_duplicate
 
     if chapter is not None:
         session.curriculum.chapter(chapter)  # a bad chapter is an error before any network request
-    reading, path = _reading_from(session, what, title, "optional" if optional else "recommended")
+    refuse_duplicate(session.curriculum, what)  # and so is a work already listed
+    new = new_reading(session.curriculum, what, title=title, role="optional" if optional else "recommended")
+    if new.warning:
+        click.echo(f"note: {new.warning}", err=True)
+    reading, path = new.reading, new.path
     additions.add(session.conn, session.curriculum, reading, chapter)
     attached = None
     if path is not None:
@@ -294,11 +217,13 @@ def add(
 
 @click.command()
 @click.argument("reading_id", metavar="ID")
-@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("path", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the stored document as JSON.")
 @pass_session
 def attach(session: Session, reading_id: str, path: Path, as_json: bool) -> None:
-    """Use a PDF you already have (from Zotero, say) as the document of reading ID."""
+    """Use a copy you already have as the document of reading ID: a PDF (from Zotero, say), or for a
+    web article a page saved by your browser (its .html file, or the folder it was saved in)."""
+    # ~10 ms; `attach` and `fetch` only
     from library.fetch import local
 
     found = curricula.find(session.curriculum, reading_id)
@@ -318,6 +243,7 @@ NEW_DOCUMENT = frozenset({"fetched", "updated", "attached"})
 
 def _reanchor_notes(session: Session, readings: list[Reading], outcomes) -> None:
     """Notes quoted from an older version re-attach to the new document, or are listed as orphans."""
+    # ~20 ms; only after a fetch or attach stored something
     from index import notes
 
     changed = {o.reading_id for o in outcomes if o.status in NEW_DOCUMENT}
@@ -331,81 +257,59 @@ def _reanchor_notes(session: Session, readings: list[Reading], outcomes) -> None
             )
 
 
-# --- open ----------------------------------------------------------------------------------------
+# --- undoing add and attach -----------------------------------------------------------------------
 
 
-def first_page(doc: store.Document, reading: Reading) -> tuple[int, str]:
-    """The page where the assigned part starts, and how it was found."""
-    pointer = reading.pointer
-    if pointer.kind == "whole":
-        return 1, "whole work"
-    if pointer.kind == "pages":
-        return pointer.first_page or 1, pointer.label
-    try:
-        from library.structure import resolve
-    except ImportError:
-        return 1, f"{pointer.label}: section finding is not available; opening at page 1"
-    try:
-        content = resolve.resolve(resolve.load(doc.path), pointer)
-    except Exception as exc:  # a document whose structure cannot be read still opens, at page 1
-        return 1, f"{pointer.label} not found ({str(exc).splitlines()[0][:100]}); opening at page 1"
-    return max(1, content.start_page), pointer.label
+def _edit_report(report, verb: str, as_json: bool) -> None:
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    console().print(text(f"{verb} {report.reading.id}: ") + text(report.reading.title, "bold"))
+    for doc in report.detached:
+        console().print(text(f"  removed {doc.rel_path or doc.source_url}", "dim"))
+    if report.passages_removed:
+        console().print(text(f"  {report.passages_removed} passages no longer searched", "dim"))
+    if report.remaining is not None and report.remaining.path is not None:
+        console().print(text(f"  now opens {report.remaining.rel_path}", "dim"))
+    if report.orphaned:
+        click.echo(f"{len(report.orphaned)} note(s) kept as orphans: see `syllabus note orphans`", err=True)
 
 
-@click.command(name="open")
+@click.command()
 @click.argument("reading_id", metavar="ID")
-@click.option("--page", type=click.IntRange(min=1), metavar="N", help="Open at page N instead.")
-@click.option("--dry-run", is_flag=True, help="Print what would be opened instead of opening it.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was removed as JSON.")
 @pass_session
-def open_cmd(session: Session, reading_id: str, page: int | None, dry_run: bool) -> None:
-    """Open a reading's document in the system viewer at the first page of the assigned section
-    (or at --page N)."""
-    import webbrowser
+def remove(session: Session, reading_id: str, as_json: bool) -> None:
+    """Remove a reading you added, with its documents and their passages; notes on it are kept as orphans."""
+    from index import library_edits
 
-    from library.fetch.planner import plan
-    from library.viewer import start, viewer_command
-
-    found = curricula.find(session.curriculum, reading_id)
-    reading = found.reading
-    if reading is None:
-        raise UsageError(f"{reading_id} is an exercise, not a reading")
-    doc = store.document_for_reading(
-        session.conn, reading.id, arxiv_id=reading.arxiv_id, url=reading.url, version=reading.arxiv_version
-    )
-    if doc is None or doc.path is None or not doc.path.is_file():
-        how = plan(reading)
-        if how.method != "link_only":
-            raise UsageError(f"{reading.id} is not in the library yet: run `syllabus fetch {reading.id}`")
-        if dry_run:
-            emit_json({"browser": reading.url, "reason": how.reason})
-            return
-        click.echo(f"{reading.id} is a link ({how.reason}); opening it in the browser")
-        webbrowser.open(reading.url)
-        return
-    if not doc.is_pdf:
-        target = doc.path.as_uri()
-        if dry_run:
-            emit_json({"browser": target, "text": str(doc.text_path) if doc.text_path else None})
-            return
-        webbrowser.open(target)
-        return
-    if page is not None:
-        if doc.pages and page > doc.pages:
-            raise UsageError(f"{reading.id} has {doc.pages} pages; there is no page {page}")
-        how_found = f"page {page}"
-    else:
-        page, how_found = first_page(doc, reading)
-    command, supports_page = viewer_command(doc.path, page)
-    note = (
-        how_found
-        if supports_page or page == 1
-        else f"{how_found}: starts on page {page} (this viewer cannot be told the page)"
-    )
-    if dry_run:
-        emit_json({"command": command, "page": page, "note": note})
-        return
-    start(command)
-    click.echo(f"opened {reading.id} at page {page} ({note})")
+    _edit_report(library_edits.remove(session.conn, session.curriculum, reading_id), "removed", as_json)
 
 
-COMMANDS = [fetch, add, attach, open_cmd]
+@click.command()
+@click.argument("reading_id", metavar="ID")
+@click.argument("title")
+@pass_session
+def rename(session: Session, reading_id: str, title: str) -> None:
+    """Give a reading you added a new title (its id, notes and status stay)."""
+    from index import library_edits
+
+    renamed = library_edits.rename(session.conn, session.curriculum, reading_id, title)
+    console().print(text(f"{renamed.id}: ") + text(renamed.title, "bold"))
+
+
+@click.command()
+@click.argument("reading_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print what was detached as JSON.")
+@pass_session
+def detach(session: Session, reading_id: str, as_json: bool) -> None:
+    """Take the document reading ID opens out of the library (a wrong attachment, say).
+
+    Its file and passages go; an older copy, if any, is opened again; notes are re-anchored to
+    it, or kept as orphans."""
+    from index import library_edits
+
+    _edit_report(library_edits.detach(session.conn, session.curriculum, reading_id), "detached", as_json)
+
+
+COMMANDS = [fetch, add, attach, remove, rename, detach]

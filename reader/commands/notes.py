@@ -1,4 +1,4 @@
-"""Commands for notes (``syllabus note ...``), ``syllabus backup`` and ``syllabus import notes``.
+"""Commands for notes (``syllabus note ...``).
 
 Thin: every rule (validation, history, undo, anchoring) lives in ``index.notes``; this module
 turns arguments into calls and notes into lines. Note text is printed as Rich ``Text``, never
@@ -7,14 +7,19 @@ parsed as markup, so a note containing ``[bold]`` prints literally.
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from index import notes
 from library import curricula
-from library.errors import UsageError
+from library.errors import NotFound, UsageError
+from library.store import key_of
 from reader.output import ID, NUMBER, console, emit_json, text
 from reader.session import Session
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 pass_session = click.make_pass_decorator(Session)
 
@@ -44,7 +49,7 @@ def note() -> None:
 @note.command(name="add")
 @click.argument("args", nargs=-1, metavar="[ID] [TEXT]")
 @click.option("--body", help="The note text (instead of the TEXT argument).")
-@click.option("--page", type=click.IntRange(min=1), help="Page the note is about.")
+@click.option("--page", type=ID, help="Page the note is about.")
 @click.option("--quote", help="The passage the note is on, quoted exactly (it is looked up in the document).")
 @click.option("--tag", "tags", multiple=True, metavar="TAG", help="A tag (repeat for several).")
 @click.option("--chapter", type=NUMBER, metavar="N", help="A note on chapter N instead of a reading.")
@@ -63,17 +68,15 @@ def note_add(
     as_json: bool,
 ) -> None:
     """Add a note to reading ID (or --chapter N, or --standalone). Without TEXT, opens $EDITOR."""
-    from index import notes
-
     if chapter is not None and standalone:
         raise UsageError("choose one of --chapter and --standalone")
-    on_reading = chapter is None and not standalone
-    if on_reading:
+    query: str | None = None
+    if chapter is None and not standalone:
         if not args:
             raise UsageError('which reading? `syllabus note add ID "text"` (or --chapter N, or --standalone)')
         query, rest = args[0], list(args[1:])
     else:
-        query, rest = None, list(args)
+        rest = list(args)
         if quote is not None or page is not None:
             raise UsageError("--quote and --page are for notes on a reading")
     if len(rest) > 1:
@@ -86,8 +89,8 @@ def note_add(
     conn, cur = session.conn, session.curriculum
     fields: dict = {"curriculum": cur.name}
     anchor = None
-    if on_reading:
-        found = curricula.find(cur, query)  # type: ignore[arg-type]
+    if query is not None:
+        found = curricula.find(cur, query)
         if found.reading is None:
             raise UsageError(
                 f"{found.id} is an exercise: notes go on readings (or use --chapter {found.chapter.number})"
@@ -96,7 +99,7 @@ def note_add(
         fields.update(
             reading_id=reading.id,
             chapter=found.chapter.number,
-            reading_key=notes.reading_key(reading.arxiv_id, reading.url),
+            reading_key=key_of(reading),
         )
         doc, structure = notes.reading_document(conn, reading)
         page_count = (structure.page_count if structure else None) or getattr(doc, "pages", None)
@@ -136,8 +139,6 @@ def note_edit(
     session: Session, note_id: int, body: str | None, add_tags: tuple[str, ...], remove_tags: tuple[str, ...]
 ) -> None:
     """Edit note N's text or tags. The old version is kept: `syllabus note undo` reverts the edit."""
-    from index import notes
-
     current = notes.get_note(session.conn, note_id)
     tags = None
     if add_tags or remove_tags:
@@ -157,8 +158,6 @@ def note_edit(
 @pass_session
 def note_rm(session: Session, note_id: int) -> None:
     """Delete note N (undo with `syllabus note undo`)."""
-    from index import notes
-
     notes.delete_note(session.conn, note_id)
     click.echo(f"note {note_id} deleted; undo with `syllabus note undo`")
 
@@ -167,8 +166,6 @@ def note_rm(session: Session, note_id: int) -> None:
 @pass_session
 def note_undo(session: Session) -> None:
     """Undo the last note deletion or edit; again to go further back."""
-    from index import notes
-
     action, restored = notes.undo_with_action(session.conn)
     verb = "restored" if action == "delete" else "reverted to its previous text"
     click.echo(f"note {restored.id} {verb}")
@@ -181,13 +178,14 @@ def _print_list(items) -> None:
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
-    for name, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("id", "right"),
         ("reading", "left"),
         ("page", "right"),
         ("tags", "left"),
         ("note", "left"),
-    ):
+    )
+    for name, justify in columns:
         table.add_column(name, justify=justify, overflow="fold" if name == "note" else "ellipsis")
     for n in items:
         page = str(n.anchor.page) if n.anchor and n.anchor.page else ""
@@ -211,8 +209,6 @@ def note_list(
     session: Session, reading: str | None, tag: str | None, chapter: int | None, deleted: bool, as_json: bool
 ) -> None:
     """List notes: all of them, or those on reading ID (any curriculum's notes on the same paper)."""
-    from index import notes
-
     filters: dict = {}
     if reading is not None:
         filters.update(_reading_filter(session, reading))
@@ -227,9 +223,6 @@ def note_list(
 
 def _reading_filter(session: Session, query: str) -> dict:
     """Notes of a reading are found by the work (its key), so they follow a paper across curricula."""
-    from index import notes
-    from library.errors import NotFound
-
     try:
         found = curricula.find(session.curriculum, query)
     except NotFound:
@@ -239,7 +232,7 @@ def _reading_filter(session: Session, query: str) -> dict:
         raise
     if found.reading is None:
         return {"reading_id": found.id}
-    return {"reading_key": notes.reading_key(found.reading.arxiv_id, found.reading.url)}
+    return {"reading_key": key_of(found.reading)}
 
 
 @note.command(name="show")
@@ -249,7 +242,7 @@ def _reading_filter(session: Session, query: str) -> dict:
 @pass_session
 def note_show(session: Session, note_id: int, with_history: bool, as_json: bool) -> None:
     """Show note N in full: where it is, its quote, its text, its tags."""
-    from index import notes
+    # ~20 ms (JSON export helpers); `note show` only
     from index.export import iso
 
     n = notes.get_note(session.conn, note_id)
@@ -292,8 +285,6 @@ def note_show(session: Session, note_id: int, with_history: bool, as_json: bool)
 @pass_session
 def note_orphans(session: Session, as_json: bool) -> None:
     """Notes whose quote was not found in the current version of their reading (kept, never dropped)."""
-    from index import notes
-
     items = notes.orphans(session.conn)
     if as_json:
         emit_json([n.to_dict() for n in items])
@@ -309,12 +300,11 @@ def note_orphans(session: Session, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_session
 def note_reanchor(session: Session, reading: str | None, as_json: bool) -> None:
-    """Re-attach quoted notes to the current text of reading ID (default: every reading with notes)."""
-    from index import notes
-
+    """Re-attach quoted notes to the current text of a reading: ID is the reading (its id, arXiv id
+    or URL) or a note number, for that note's reading (default: every reading with notes)."""
     cur = session.curriculum
     if reading is not None:
-        found = curricula.find(cur, reading)
+        found = _reading_or_note_reading(session, reading)
         if found.reading is None:
             raise UsageError(f"{found.id} is an exercise, not a reading")
         reports = notes.reanchor_readings(session.conn, [found.reading], strict=True)
@@ -332,46 +322,18 @@ def note_reanchor(session: Session, reading: str | None, as_json: bool) -> None:
         )
 
 
-# --- backup and import ---------------------------------------------------------------------------
+def _reading_or_note_reading(session: Session, query: str) -> curricula.Found:
+    """The reading ``query`` names, or, for a note number, the reading that note is on."""
+    try:
+        return curricula.find(session.curriculum, query)
+    except NotFound:
+        if not query.isdigit():
+            raise
+    note = notes.get_note(session.conn, int(query))  # NotFound names the note number
+    if not note.reading_id:
+        raise UsageError(f"note {note.id} is not on a reading: nothing to re-anchor")
+    cur = curricula.load(session.conn, note.curriculum) if note.curriculum else session.curriculum
+    return curricula.find(cur, note.reading_id)
 
 
-@click.command()
-@click.option(
-    "--to",
-    "directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Directory for the copy (default: the backups folder of the data home).",
-)
-@pass_session
-def backup(session: Session, directory: Path | None) -> None:
-    """Copy the database (notes, progress, everything) to a dated file; prints its path."""
-    from library import db, paths
-
-    click.echo(str(db.backup(session.conn, directory or paths.backups_dir(), reason="manual")))
-
-
-@click.group(name="import")
-def import_group() -> None:
-    """Bring data into Syllabus (curricula: `syllabus curriculum import`)."""
-
-
-@import_group.command(name="notes")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
-@pass_session
-def import_notes(session: Session, file: Path, as_json: bool) -> None:
-    """Import notes from W3C Web Annotation JSON (as `syllabus export --format json` writes).
-
-    Notes already present (same annotation id) are skipped, so importing twice adds nothing. A
-    malformed file is refused whole: nothing is written.
-    """
-    from index.export import import_annotations_file
-
-    report = import_annotations_file(session.conn, file, curriculum=session.curriculum)
-    if as_json:
-        emit_json(report.to_dict())
-        return
-    click.echo(f"imported {len(report.added)} notes, skipped {len(report.skipped)} already present")
-
-
-COMMANDS = [note, backup, import_group]
+COMMANDS = [note]

@@ -6,7 +6,11 @@ from pathlib import Path
 
 import click
 
+from library import curricula, store
 from library.errors import SyllabusError, UsageError
+from library.pointers import PointerSyntaxError, parse
+from library.structure.resolve import content_dict, load, resolve, sections_list
+from library.structure.resolve import extract as extract_file
 from reader.output import emit_json
 from reader.session import Session
 
@@ -14,8 +18,6 @@ pass_session = click.make_pass_decorator(Session)
 
 
 def _pointer(text: str | None):
-    from library.pointers import PointerSyntaxError, parse
-
     try:
         return parse(text)
     except PointerSyntaxError as exc:
@@ -73,8 +75,6 @@ def _outline_text(structure) -> str:
 def _emit(
     structure, content, *, as_json: bool, outline_only: bool, extra: dict | None = None, tex: bool = False
 ) -> None:
-    from library.structure.resolve import content_dict, sections_list
-
     if as_json:
         data = dict(extra or {})
         data.update(
@@ -113,9 +113,6 @@ def extract(
     file: Path, section: str | None, outline_only: bool, from_text: bool, as_json: bool, tex: bool
 ) -> None:
     """Show the sections of any PDF or HTML file, or the clean text of one of them."""
-    from library.structure.resolve import extract as extract_file
-    from library.structure.resolve import load, resolve
-
     if not file.is_file():
         raise UsageError(
             f"{file} is a directory, not a document" if file.is_dir() else f"no such file: {file}"
@@ -143,9 +140,6 @@ def read(
     tex: bool,
 ) -> None:
     """Print a reading's assigned section as clean text (pipe it to a pager)."""
-    from library import curricula, store
-    from library.structure.resolve import load, resolve
-
     if whole and section:
         raise UsageError("use either --section or --whole, not both")
     found = curricula.find(session.curriculum, item_id)

@@ -10,6 +10,13 @@ from typing import ClassVar
 
 import click
 
+from index.search import related as run_related
+from index.search import search as run_search
+from index.update import rebuild as run_rebuild
+from index.update import status, unindexed_documents, update_index
+from library.curricula import find
+from library.errors import UsageError
+from library.store import key_of
 from reader.output import ID, NUMBER, console, emit_json, err_console, text
 from reader.session import Session
 
@@ -63,8 +70,6 @@ def _announce_export(session: Session) -> None:
 
 
 def _warn_unindexed(session: Session) -> None:
-    from index.update import unindexed_documents
-
     waiting = unindexed_documents(session.conn)
     if waiting:
         n = len(waiting)
@@ -98,19 +103,12 @@ def search(
     as_json: bool,
 ) -> None:
     """Search notes and readings by words and by meaning."""
-    from index.search import reading_key_of
-    from index.search import search as run_search
-
     reading_key = None
     if reading_query:
-        from library.curricula import find
-
         found = find(session.curriculum, reading_query)
         if found.reading is None:
-            from library.errors import UsageError
-
             raise UsageError(f"{reading_query!r} is an exercise, not a reading")
-        reading_key = reading_key_of(found.reading)
+        reading_key = key_of(found.reading)
     kinds = (only,) if only else ("note", "passage")
     _announce_export(session)
     hits = run_search(
@@ -132,21 +130,15 @@ def search(
 @pass_session
 def related(session: Session, reading_id: str | None, note_id: int | None, k: int, as_json: bool) -> None:
     """Notes and passages close in meaning to a reading (ID) or to a note (--note N)."""
-    from index.search import reading_key_of
-    from index.search import related as run_related
-    from library.errors import UsageError
-
-    if (reading_id is None) == (note_id is None):
-        raise UsageError("give a reading ID or --note N (one of them)")
-    if note_id is not None:
+    if note_id is not None and reading_id is None:
         hits = run_related(session.conn, note_id=note_id, k=k)
-    else:
-        from library.curricula import find
-
+    elif reading_id is not None and note_id is None:
         found = find(session.curriculum, reading_id)
         if found.reading is None:
             raise UsageError(f"{reading_id!r} is an exercise, not a reading")
-        hits = run_related(session.conn, reading_key=reading_key_of(found.reading), k=k)
+        hits = run_related(session.conn, reading_key=key_of(found.reading), k=k)
+    else:
+        raise UsageError("give a reading ID or --note N (one of them)")
     if as_json:
         emit_json([h.to_json() for h in hits])
         return
@@ -181,9 +173,6 @@ class _Bar:
 
 def _run_update(session: Session, as_json: bool, rebuild: bool) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from index.update import rebuild as run_rebuild
-    from index.update import update_index
 
     run = run_rebuild if rebuild else update_index
     columns = (TextColumn("{task.description:<22}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -235,8 +224,6 @@ def index_rebuild(session: Session, as_json: bool) -> None:
 @pass_session
 def index_status(session: Session, as_json: bool) -> None:
     """Counts, the embedding model, and the state of the FAISS cache."""
-    from index.update import status
-
     info = status(session.conn)
     if as_json:
         emit_json(info)

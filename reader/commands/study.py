@@ -1,19 +1,22 @@
-"""Study commands: the study log (``log``), pace (``plan``), spaced review of notes (``review``)
-and the public solutions of a chapter's exercises (``solutions``)."""
+"""Study commands: the study log (``log``) and pace (``plan``)."""
 
 from __future__ import annotations
 
 import sys
 import time
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
 
 from library import plan as plan_mod
-from library import progress, studylog
+from library import studylog
 from library.errors import UsageError
 from reader.output import ID, NUMBER, console, emit_json, text
 from reader.session import Session
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 pass_session = click.make_pass_decorator(Session)
 
@@ -54,7 +57,7 @@ def log_break(session: Session, at: str | None) -> None:
     """End the running study span and start a break (`log start ID` or `log stop` ends it)."""
     ended, brk = studylog.take_break(session.conn, session.curriculum.name, at=_when(at))
     if ended:
-        click.echo(f"{ended.what}: {studylog.format_duration(ended.seconds())}")
+        click.echo(_ended(ended))
     click.echo(f"break since {studylog.clock(brk.start)}")
 
 
@@ -63,8 +66,13 @@ def log_break(session: Session, at: str | None) -> None:
 @pass_session
 def log_stop(session: Session, at: str | None) -> None:
     """Stop the running span (study or break)."""
-    span = studylog.stop(session.conn, at=_when(at))
-    click.echo(
+    click.echo(_ended(studylog.stop(session.conn, at=_when(at))))
+
+
+def _ended(span: studylog.Span) -> str:
+    if not span.kept:
+        return f"{span.what}: under a minute, not kept"
+    return (
         f"{span.what}: {studylog.format_duration(span.seconds())} "
         f"({studylog.clock(span.start)}-{studylog.clock(span.end)})"
     )
@@ -166,14 +174,15 @@ def log_report(session: Session, by: str, days: int | None, as_csv: bool, as_jso
                 box=None,
                 pad_edge=False,
             )
-            for col, justify in (
+            columns: tuple[tuple[str, JustifyMethod], ...] = (
                 ("#", "right"),
                 ("what", "left"),
                 ("time", "right"),
                 ("start", "left"),
                 ("end", "left"),
                 ("", "left"),
-            ):
+            )
+            for col, justify in columns:
                 table.add_column(col, justify=justify)
             for r in rows:
                 style = "dim" if r.kind == "break" else ""
@@ -183,14 +192,14 @@ def log_report(session: Session, by: str, days: int | None, as_csv: bool, as_jso
                     text(label, style),
                     fmt(r.seconds),
                     studylog.clock(r.start),
-                    studylog.clock(r.end) if r.end else "now",
+                    studylog.clock(r.end),
                     text(("app" if r.source == "app" else "") + (f"  {r.note}" if r.note else ""), "dim"),
                 )
             out.print(table)
             out.print()
     else:
         table = Table(box=None, pad_edge=False)
-        for col, justify in (
+        totals_columns: tuple[tuple[str, JustifyMethod], ...] = (
             (by, "left"),
             ("title", "left"),
             ("study", "right"),
@@ -198,7 +207,8 @@ def log_report(session: Session, by: str, days: int | None, as_csv: bool, as_jso
             ("sessions", "right"),
             ("first", "left"),
             ("last", "left"),
-        ):
+        )
+        for col, justify in totals_columns:
             table.add_column(col, justify=justify)
         for r in result.rows:
             table.add_row(
@@ -264,12 +274,12 @@ def plan(
     start_day = plan_mod.parse_date(start) if start else None
     target = None
     if set_target:
-        number, day = set_target
+        number, target_day = set_target
         try:
             chapter = int(number)
         except ValueError:
             raise UsageError(f"--set wants a chapter number and a date, not {number!r}") from None
-        target = (chapter, plan_mod.parse_date(day))
+        target = (chapter, plan_mod.parse_date(target_day))
         cur.chapter(chapter)
     if clear_target is not None:
         cur.chapter(clear_target)
@@ -288,14 +298,15 @@ def plan(
     out = console()
     out.print(text(f"{cur.title}: from {result.start} ({result.start_source}), today {result.today}", "bold"))
     table = Table(box=None, pad_edge=False)
-    for col, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("ch", "right"),
         ("chapter", "left"),
         ("target", "left"),
         ("done", "right"),
         ("logged", "right"),
         ("pace", "left"),
-    ):
+    )
+    for col, justify in columns:
         table.add_column(col, justify=justify)
     for ch in result.chapters:
         marker = "*" if ch.target_set else ""
@@ -329,208 +340,4 @@ def plan(
                 out.print(text("      skip: " + "; ".join(item.skip), "dim"))
 
 
-# --- review ----------------------------------------------------------------------------------------
-
-
-def _show_cue(item, position: str) -> None:
-    out = console()
-    where = item.reading_title or item.reading_id or "no reading"
-    chapter = f", chapter {item.chapter}" if item.chapter is not None else ""
-    out.print(text(f"[{position}] note {item.note_id} · {where}{chapter} · {item.state}", "bold"))
-    if item.quote:
-        out.print(text(f"  “{item.quote}”", "italic"))
-    if item.tags:
-        out.print(text("  tags: " + ", ".join(item.tags), "dim"))
-
-
-@click.group(name="review", invoke_without_command=True)
-@click.option("--limit", type=click.IntRange(min=1), help="Review at most N notes.")
-@click.option("--json", "as_json", is_flag=True, help="List the due notes as JSON, without grading.")
-@pass_session
-@click.pass_context
-def review(ctx: click.Context, session: Session, limit: int | None, as_json: bool) -> None:
-    """Spaced review of your notes: each due note is shown (its reading and quote first, then your
-    note) and you grade your recall: again, hard, good or easy. Enter s to skip, x to exclude the
-    note from review, q to stop."""
-    if ctx.invoked_subcommand is not None:
-        return
-    from index import review as rv
-
-    items = rv.due(session.conn, limit=limit)
-    if as_json:
-        emit_json([i.to_dict() for i in items])
-        return
-    if not items:
-        stats = rv.stats(session.conn)
-        nxt = f"; next at {datetime.fromtimestamp(stats.next_due):%Y-%m-%d %H:%M}" if stats.next_due else ""
-        click.echo(f"no notes due for review{nxt}")
-        return
-    out = console()
-    graded = 0
-    for n, item in enumerate(items, 1):
-        _show_cue(item, f"{n}/{len(items)}")
-        click.prompt(
-            "  recall your note, then press Enter", default="", show_default=False, prompt_suffix=" "
-        )
-        out.print(text(item.body))
-        while True:
-            answer = (
-                click.prompt("  grade [again/hard/good/easy, 1-4, s=skip, x=exclude, q=quit]").strip().lower()
-            )
-            if answer in ("q", "quit"):
-                click.echo(f"reviewed {graded}")
-                return
-            if answer in ("s", "skip"):
-                break
-            if answer in ("x", "exclude"):
-                rv.exclude(session.conn, item.note_id)
-                click.echo(f"  note {item.note_id} excluded from review")
-                break
-            try:
-                result = rv.grade(session.conn, item.note_id, answer)
-            except UsageError as exc:
-                click.echo(f"  {exc}", err=True)
-                continue
-            graded += 1
-            click.echo(f"  {result.rating_name}: next review {_in(result.interval_seconds)}")
-            break
-        out.print()
-    click.echo(f"reviewed {graded}")
-
-
-def _in(seconds: float) -> str:
-    if seconds < 3600:
-        return f"in {max(1, round(seconds / 60))} min"
-    if seconds < 86400 * 2:
-        return f"in {round(seconds / 3600)} h"
-    return f"in {round(seconds / 86400)} days"
-
-
-@review.command(name="grade")
-@click.argument("note_id", type=ID)
-@click.argument("rating")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@pass_session
-def review_grade(session: Session, note_id: int, rating: str, as_json: bool) -> None:
-    """Grade note NOTE_ID without the interactive loop: RATING is again, hard, good, easy or 1-4."""
-    from index import review as rv
-
-    result = rv.grade(session.conn, note_id, rating)
-    if as_json:
-        emit_json(result.to_dict())
-        return
-    click.echo(
-        f"note {note_id}: {result.rating_name}; next review {_in(result.interval_seconds)} "
-        f"({datetime.fromtimestamp(result.due):%Y-%m-%d %H:%M})"
-    )
-
-
-@review.command(name="exclude")
-@click.argument("note_id", type=ID)
-@pass_session
-def review_exclude(session: Session, note_id: int) -> None:
-    """Keep note NOTE_ID out of review."""
-    from index import review as rv
-
-    rv.exclude(session.conn, note_id)
-    click.echo(f"note {note_id} excluded from review")
-
-
-@review.command(name="include")
-@click.argument("note_id", type=ID)
-@pass_session
-def review_include(session: Session, note_id: int) -> None:
-    """Bring note NOTE_ID back into review."""
-    from index import review as rv
-
-    rv.include(session.conn, note_id)
-    click.echo(f"note {note_id} back in review")
-
-
-@review.command(name="stats")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@pass_session
-def review_stats(session: Session, as_json: bool) -> None:
-    """How many notes are due, new, excluded, and reviewed today."""
-    from index import review as rv
-
-    stats = rv.stats(session.conn)
-    if as_json:
-        emit_json(stats.to_dict())
-        return
-    nxt = f", next {datetime.fromtimestamp(stats.next_due):%Y-%m-%d %H:%M}" if stats.next_due else ""
-    click.echo(
-        f"due {stats.due_now} (new {stats.new}), excluded {stats.excluded}, "
-        f"reviewed today {stats.reviewed_today}{nxt}"
-    )
-
-
-# --- solutions -------------------------------------------------------------------------------------
-
-
-@click.command(name="solutions")
-@click.argument("chapter", type=NUMBER, required=False)
-@click.option("--all", "show_all", is_flag=True, help="Show solutions even before the exercise is done.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@pass_session
-def solutions(session: Session, chapter: int | None, show_all: bool, as_json: bool) -> None:
-    """Public solutions to a chapter's exercises, offered once you have marked an exercise done
-    (your own solution link is shown beside them). Without CHAPTER: every chapter that has some."""
-    cur = session.curriculum
-    chapters = [cur.chapter(chapter)] if chapter is not None else [c for c in cur.chapters if c.solutions]
-    rows = progress.statuses(session.conn, cur.name)
-    data = []
-    for ch in chapters:
-        mine = [
-            {
-                "id": e.id,
-                "title": e.title,
-                "status": progress.status_of(rows, e.id, "exercise"),
-                "solution_url": rows[e.id]["solution_url"] if e.id in rows else None,
-            }
-            for e in ch.exercises
-        ]
-        unlocked = show_all or any(m["status"] == "done" for m in mine)
-        data.append(
-            {
-                "chapter": ch.number,
-                "title": ch.title,
-                "unlocked": unlocked,
-                "exercises": mine,
-                "solutions": [
-                    {"title": s.title, "url": s.url, **({"summary": s.summary} if s.summary else {})}
-                    for s in ch.solutions
-                ]
-                if unlocked
-                else [],
-                "available": len(ch.solutions),
-            }
-        )
-    if as_json:
-        emit_json(data)
-        return
-    out = console()
-    if not data:
-        click.echo(f"{cur.name} lists no public solutions")
-        return
-    for entry in data:
-        out.print(text(f"Chapter {entry['chapter']}: {entry['title']}", "bold"))
-        for m in entry["exercises"]:
-            mine = f"  yours: {m['solution_url']}" if m["solution_url"] else ""
-            out.print(text(f"  {m['status']:<6} {m['id']}", "dim") + text(mine))
-        if not entry["available"]:
-            out.print(text("  no public solutions listed", "dim"))
-        elif not entry["unlocked"]:
-            first = entry["exercises"][0]["id"] if entry["exercises"] else "EXERCISE"
-            out.print(
-                text(
-                    f"  {entry['available']} public solution(s), shown once the exercise is done "
-                    f"(`syllabus mark {first} done --solution URL`), or with --all",
-                    "yellow",
-                )
-            )
-        for s in entry["solutions"]:
-            out.print(text(f"  - {s['title']}  ") + text(s["url"], "cyan"))
-
-
-COMMANDS = [log, plan, review, solutions]
+COMMANDS = [log, plan]

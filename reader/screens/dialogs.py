@@ -1,4 +1,4 @@
-"""Small modal dialogs: confirm, a single line of input, and the section outline."""
+"""Small modal dialogs: a single line of input, and the section outline."""
 
 from __future__ import annotations
 
@@ -7,40 +7,10 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList
+from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
-
-
-class ConfirmScreen(ModalScreen[bool]):
-    """Yes or no. Enter or ``y`` confirms, Escape or ``n`` declines."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
-    ]
-
-    def __init__(self, question: str, *, yes: str = "Yes", no: str = "No") -> None:
-        super().__init__(classes="dialog-screen")
-        self.question = question
-        self.yes, self.no = yes, no
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(Text(self.question), classes="dialog-question", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(self.yes, variant="primary", id="yes")
-                yield Button(self.no, id="no")
-
-    def on_mount(self) -> None:
-        self.query_one("#yes", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, value: bool) -> None:
-        self.dismiss(value)
 
 
 class PromptScreen(ModalScreen[str | None]):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -21,8 +21,12 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Header, Static
 
+from index.db import connect
 from reader.messages import ReviewGraded, ReviewLoaded
 from reader.widgets.footer import Footer
+
+if TYPE_CHECKING:
+    from index.review import ReviewItem, ReviewStats
 
 GRADES = {1: "again", 2: "hard", 3: "good", 4: "easy"}
 # Actions that need a note on screen; the grades also need it revealed.
@@ -44,8 +48,8 @@ def when(ts: float, now: float | None = None) -> str:
 
 def load_next(skipped: frozenset[int]) -> ReviewLoaded:
     """The first due note not skipped in this session, with the counts (runs in a thread)."""
+    # index.review and FSRS: ~40 ms, in this worker thread: the screen paints first
     from index import review
-    from index.db import connect
     from index.notes import get_note
 
     conn = connect()
@@ -64,8 +68,9 @@ def load_next(skipped: frozenset[int]) -> ReviewLoaded:
         conn.close()
 
 
-class ReviewScreen(Screen[None]):
-    """Due notes, one at a time: cue, reveal, grade."""
+class ReviewScreen(Screen[int | None]):
+    """Due notes, one at a time: cue, reveal, grade. Dismissed with a note's id when the user asks
+    to open that note in the reader, with None otherwise."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Back", show=True),
@@ -82,13 +87,12 @@ class ReviewScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__()
-        self.item = None  # the ReviewItem on screen
-        self.stats = None
+        self.item: ReviewItem | None = None  # the note on screen
+        self.stats: ReviewStats | None = None
         self.revealed = False
         self.busy = True  # a worker is writing or loading: keys wait for it
         self.skipped: set[int] = set()
         self.graded = 0
-        self.last: ReviewGraded | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -130,7 +134,7 @@ class ReviewScreen(Screen[None]):
         if self.item is None:
             self._show_nothing_due()
         else:
-            self._show_card(message.page, message.section)
+            self._show_card(self.item, message.page, message.section)
         self.refresh_bindings()
 
     def _show_count(self) -> None:
@@ -147,8 +151,7 @@ class ReviewScreen(Screen[None]):
             text.append(f" · {len(self.skipped)} skipped", style="dim")
         self.query_one("#review-count", Static).update(text)
 
-    def _show_card(self, page: int | None, section: str | None) -> None:
-        item = self.item
+    def _show_card(self, item: ReviewItem, page: int | None, section: str | None) -> None:
         self.query_one("#review-empty").display = False
         card = self.query_one("#review-card", VerticalScroll)
         card.display = True
@@ -271,9 +274,7 @@ class ReviewScreen(Screen[None]):
     def action_open_note(self) -> None:
         if self.item is None:
             return
-        note_id = self.item.note_id
-        self.dismiss(None)
-        self.app.main.jump_to_note(note_id)  # type: ignore[attr-defined]
+        self.dismiss(self.item.note_id)
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -283,8 +284,8 @@ class ReviewScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="review")
     def save_answer(self, note_id: int, action: str) -> None:
         """Grade or exclude in this thread, then pick the next note (one worker: never out of order)."""
+        # ~40 ms on first use, in this worker thread
         from index import review
-        from index.db import connect
 
         conn = connect()
         try:
@@ -306,7 +307,6 @@ class ReviewScreen(Screen[None]):
         self.post_message(loaded)
 
     def on_review_graded(self, message: ReviewGraded) -> None:
-        self.last = message
         if message.error:
             self.notify(message.error, title="Not saved", severity="error", markup=False)
         elif message.action == "excluded":
@@ -316,7 +316,7 @@ class ReviewScreen(Screen[None]):
                 timeout=4,
                 markup=False,
             )
-        else:
+        elif message.due is not None:
             self.graded += 1
             self.notify(
                 f"{message.action}: next review {when(message.due, message.reviewed_at)}",

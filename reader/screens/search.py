@@ -21,7 +21,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from library.textclean import strip_escapes
+from index.db import connect
 from reader.messages import SearchResults
 
 # Wait this long after a keystroke before querying: fast typists send one query, not ten.
@@ -30,7 +30,7 @@ DEBOUNCE_SECONDS = 0.15
 
 def snippet_text(hit: Any, width: int = 160) -> Text:
     """A hit's snippet with the matched words («…» in the index's snippets) in bold."""
-    raw = strip_escapes(getattr(hit, "snippet", None) or getattr(hit, "text", "") or "")
+    raw = getattr(hit, "snippet", None) or getattr(hit, "text", "") or ""
     raw = " ".join(raw.split())
     text = Text()
     bold = False
@@ -64,7 +64,6 @@ def hit_prompt(hit: Any, titles: dict[str, str]) -> Text:
 def run_search(query: str, *, k: int = 20) -> list[Any]:
     """Query the index in this thread with its own connection (SQLite connections are per thread)."""
     from index import search  # cheap; the embedding model loads lazily inside search() on first use
-    from index.db import connect
 
     conn = connect()
     try:
@@ -87,7 +86,6 @@ class SearchScreen(ModalScreen[Any]):
         self.initial = query
         self.hits: list[Any] = []
         self.last_query = ""
-        self.searches_done = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(id="search-box"):
@@ -120,10 +118,6 @@ class SearchScreen(ModalScreen[Any]):
             return
         try:
             hits = run_search(query)
-        except ImportError:
-            result = SearchResults(
-                query, [], "search is not available yet (the index module is not installed)"
-            )
         except Exception as exc:  # a broken index must not take the screen down; say what went wrong
             result = SearchResults(query, [], f"search failed: {exc}")
         else:
@@ -135,7 +129,6 @@ class SearchScreen(ModalScreen[Any]):
         self.show_results(message)
 
     def show_results(self, message: SearchResults) -> None:
-        self.searches_done += 1
         self.last_query = message.query
         self.hits = message.hits
         results = self.query_one(OptionList)

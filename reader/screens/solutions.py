@@ -1,16 +1,12 @@
-"""Public solutions to a chapter's exercises, and the user's own solution links.
-
-The curriculum lists public solutions per chapter (``Chapter.solutions``); like
-``syllabus solutions``, they are shown only once an exercise of the chapter is marked done,
-so they never spoil the work. Each exercise can keep a link to the user's own solution
-(``progress.mark(..., solution_url=...)``). Enter opens a link in the system browser from a
-thread worker: starting a browser can take a second and must not freeze the screen.
+"""The solutions dialog: a chapter's exercises with the user's own solution links, and its public
+solutions once an exercise is done (the rule and the data: :mod:`library.solutions`, shared with
+``syllabus solutions``). Enter opens a link in the system browser from a thread worker: starting
+a browser can take a second and must not freeze the screen.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass, field
 from typing import ClassVar
 
 from rich.text import Text
@@ -22,86 +18,39 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from library import progress
-from library.catalogue import Chapter, Curriculum, Exercise, Link
+from library import curricula
+from library.catalogue import Curriculum
+from library.errors import SyllabusError
+from library.solutions import chapter_solutions, save_solution_link
 from reader.messages import LinkOpened
+from reader.screens.dialogs import PromptScreen
 from reader.widgets.curriculum_tree import EXERCISE_ICON, STATUS_STYLE
-
-
-@dataclass
-class ExerciseState:
-    exercise: Exercise
-    status: str
-    solution_url: str | None
-
-
-@dataclass
-class ChapterSolutions:
-    """What the solutions dialog shows for one chapter (the same facts as ``syllabus solutions``)."""
-
-    chapter: Chapter
-    exercises: list[ExerciseState] = field(default_factory=list)
-
-    @property
-    def unlocked(self) -> bool:
-        return any(e.status == "done" for e in self.exercises)
-
-    @property
-    def solutions(self) -> list[Link]:
-        return list(self.chapter.solutions) if self.unlocked else []
-
-
-def chapter_solutions(conn: sqlite3.Connection, curriculum: Curriculum, number: int) -> ChapterSolutions:
-    chapter = curriculum.chapter(number)
-    rows = progress.statuses(conn, curriculum.name)
-    return ChapterSolutions(
-        chapter,
-        [
-            ExerciseState(
-                e,
-                progress.status_of(rows, e.id, "exercise"),
-                (rows[e.id]["solution_url"] or None) if e.id in rows else None,
-            )
-            for e in chapter.exercises
-        ],
-    )
-
-
-def save_solution_link(conn: sqlite3.Connection, curriculum: Curriculum, exercise_id: str, url: str) -> str:
-    """Keep ``url`` as the user's own solution to an exercise (blank clears it); its status is
-    kept as it is. Returns the exercise's status."""
-    status = progress.status_of(progress.statuses(conn, curriculum.name), exercise_id, "exercise")
-    progress.mark(conn, curriculum, exercise_id, status, solution_url=url.strip())
-    return status
 
 
 def ask_solution_link(
     app, conn: sqlite3.Connection, curriculum: Curriculum, exercise_id: str, saved=None
 ) -> None:
     """Ask for the user's own solution link of an exercise and save it; ``saved(url)`` after."""
-    from library import curricula
-    from library.errors import SyllabusError
-    from reader.screens.dialogs import PromptScreen
-
     found = curricula.find(curriculum, exercise_id)
-    if found.exercise is None:
+    exercise = found.exercise
+    if exercise is None:
         app.notify("Solution links are for exercises.", severity="warning")
         return
     current = chapter_solutions(conn, curriculum, found.chapter.number)
-    state = next(e for e in current.exercises if e.exercise.id == found.exercise.id)
+    state = next(e for e in current.exercises if e.exercise.id == exercise.id)
 
     def answer(value: str | None) -> None:
         if value is None:
             return
         try:
-            save_solution_link(conn, curriculum, found.exercise.id, value)
+            save_solution_link(conn, curriculum, exercise.id, value)
         except SyllabusError as exc:
             app.notify(str(exc), title="Not saved", severity="error", markup=False)
             return
         app.notify(
-            f"Solution link saved for {found.exercise.id}."
+            f"Solution link saved for {exercise.id}."
             if value.strip()
-            else f"Solution link of {found.exercise.id} cleared.",
+            else f"Solution link of {exercise.id} cleared.",
             timeout=3,
             markup=False,
         )
@@ -110,7 +59,7 @@ def ask_solution_link(
 
     app.push_screen(
         PromptScreen(
-            f"Link to your solution of {found.exercise.title} (blank clears it)",
+            f"Link to your solution of {exercise.title} (blank clears it)",
             state.solution_url or "",
             placeholder="https://github.com/you/solution",
         ),
@@ -136,7 +85,6 @@ class SolutionsScreen(ModalScreen[None]):
         self.number = chapter
         self.just_done = just_done
         self.data = chapter_solutions(conn, curriculum, chapter)
-        self.opened: list[str] = []
 
     def compose(self) -> ComposeResult:
         chapter = self.data.chapter
@@ -201,7 +149,7 @@ class SolutionsScreen(ModalScreen[None]):
                     disabled=True,
                 )
             )
-        for index, link in enumerate(data.solutions):
+        for index, link in enumerate(data.shown()):
             line = Text(link.title, style="bold")
             line.append("\n  " + link.url, style="cyan")
             if link.summary:
@@ -213,7 +161,7 @@ class SolutionsScreen(ModalScreen[None]):
         listing.add_options(options)
         if highlighted is not None and highlighted < listing.option_count:
             listing.highlighted = highlighted
-        elif data.solutions and self.just_done:
+        elif data.shown() and self.just_done:
             listing.highlighted = listing.get_option_index("url:0")
         else:
             listing.highlighted = 0
@@ -236,7 +184,7 @@ class SolutionsScreen(ModalScreen[None]):
             return
         kind, _, value = option_id.partition(":")
         if kind == "url":
-            self.open_link(self.data.solutions[int(value)].url)
+            self.open_link(self.data.shown()[int(value)].url)
             return
         state = next(e for e in self.data.exercises if e.exercise.id == value)
         if state.solution_url:
@@ -272,7 +220,6 @@ class SolutionsScreen(ModalScreen[None]):
 
     def on_link_opened(self, message: LinkOpened) -> None:
         if message.ok:
-            self.opened.append(message.url)
             self.notify(f"Opened {message.url}", timeout=3, markup=False)
         else:
             self.notify(

@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from library import progress
 from library.catalogue import Chapter, Curriculum, Exercise, Reading
 from reader.messages import FetchRequested, ReadingSelected, StatusRequested
 
@@ -112,15 +113,11 @@ class CurriculumTree(Tree[Item]):
         return self.statuses.get(item_id, "unread" if kind == "reading" else "todo")
 
     def chapter_tally(self, chapter: Chapter) -> tuple[int, int]:
-        """(finished, total) of what the chapter asks: its recommended readings and exercises, or
-        its optional readings when it asks nothing else (the groundwork chapter)."""
-        finished = ("done", "skimmed")
-        required = [(r.id, "reading") for r in chapter.recommended] + [
-            (e.id, "exercise") for e in chapter.exercises
-        ]
-        items = required or [(r.id, "reading") for r in chapter.optional]
-        done = sum(self.status(item_id, kind) in finished for item_id, kind in items)
-        return done, len(items)
+        """(finished, total) of what the chapter asks, counted as `progress` and `plan` count it
+        (:func:`library.progress.chapter_work`: alternatives once; a shelf of optional readings
+        counts its readings)."""
+        counted = progress.tally(progress.chapter_work(chapter), self.statuses)
+        return counted.done, counted.total
 
     def chapter_label(self, chapter: Chapter) -> Text:
         # The bar goes first so that a long title, clipped by a narrow pane, never hides it.
@@ -196,6 +193,19 @@ class CurriculumTree(Tree[Item]):
     def current_item(self) -> Item | None:
         node = self.cursor_node
         return node.data if node is not None else None
+
+    def exercise_in_view(self) -> str | None:
+        """The exercise under the cursor, or the only exercise of the chapter the cursor is in."""
+        item = self.current_item
+        if item is None or item.kind == "exercise":
+            return item.id if item is not None else None
+        exercises = self.curriculum.chapter(item.chapter).exercises
+        return exercises[0].id if len(exercises) == 1 else None
+
+    def item_label(self, item_id: str) -> str:
+        """The plain text of an item's label as the tree shows it (its status icon first)."""
+        node = self._item_nodes.get(item_id)
+        return str(node.label) if node is not None else ""
 
     # --- actions -----------------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ from textual.binding import Binding, BindingType
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from library.textclean import strip_escapes
 from reader.messages import JumpToNote, NoteActionRequested
 
 
@@ -22,11 +21,11 @@ def note_prompt(note: Any, width_hint: int = 120) -> Text:
     anchor = getattr(note, "anchor", None)
     exact = getattr(anchor, "exact", None) if anchor is not None else None
     if exact:
-        quote = " ".join(strip_escapes(exact).split())
+        quote = " ".join(exact.split())
         if len(quote) > width_hint:
             quote = quote[: width_hint - 1] + "…"
         text.append("“" + quote + "”\n", style="italic dim")
-    text.append(strip_escapes(note.body).strip())
+    text.append(note.body.strip())
     if note.tags:
         text.append("\n" + " ".join(f"#{t}" for t in note.tags), style="bold cyan")
     if anchor is not None and getattr(anchor, "status", None) == "orphan":

@@ -2,8 +2,8 @@
 
 One :class:`BlockView` per block, so the keyboard moves a "current paragraph" cursor that
 notes, images and the related panel act on. Page changes are marked ``[p. 4]`` between
-blocks. Every piece of document text passes through :func:`library.textclean.strip_escapes`
-and is shown as a :class:`rich.text.Text`, never parsed as markup.
+blocks. Document text is shown as a :class:`rich.text.Text`, never parsed as markup (escape
+sequences are removed from every line the app draws: ``reader.printable_lines``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from textual.widgets import Static
 
 from library.structure.model import Block
 from library.structure.notation import readable, to_unicode
-from library.textclean import strip_escapes
 from reader.messages import BlockFocused, NoteRequested
 
 KIND_PREFIX = {"list_item": "• "}
@@ -32,7 +31,7 @@ def block_text(block: Block, *, tex: bool = False) -> RenderableType:
     ``tex``), a table as a grid, a footnote set apart with its marker."""
     if block.kind == "table" and block.rows:
         return _table_grid(block, tex=tex)
-    body = strip_escapes(readable(block, tex=tex)).strip()
+    body = readable(block, tex=tex).strip()
     if block.kind == "heading":
         text = Text()
         if block.section and not body.startswith(block.section):
@@ -50,7 +49,7 @@ def block_text(block: Block, *, tex: bool = False) -> RenderableType:
 
 def _table_grid(block: Block, *, tex: bool) -> Table:
     """A table block as a Rich grid: its first row the header, each cell's maths rendered."""
-    rows = [[strip_escapes(cell if tex else to_unicode(cell)) for cell in row] for row in block.rows or []]
+    rows = [[(cell if tex else to_unicode(cell)) for cell in row] for row in block.rows or []]
     width = max(len(row) for row in rows)
     grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
     for cell in rows[0] + [""] * (width - len(rows[0])):
@@ -184,7 +183,7 @@ class ReaderView(VerticalScroll, can_focus=True):
         if 0 <= new < len(self._views):
             view = self._views[new]
             view.add_class("-current")
-            self.post_message(BlockFocused(view.block.index, strip_escapes(view.block.text)))
+            self.post_message(BlockFocused(view.block.index, view.block.text))
 
     def _scroll_to_cursor(self, *, top: bool = False) -> None:
         if 0 <= self.cursor < len(self._views):
@@ -317,4 +316,4 @@ class ReaderView(VerticalScroll, can_focus=True):
         if block is None:
             self.notify("Open a reading and move to a paragraph to write a note on it.", severity="warning")
             return
-        self.post_message(NoteRequested(block.index, strip_escapes(block.text).strip()))
+        self.post_message(NoteRequested(block.index, block.text.strip()))

@@ -59,13 +59,14 @@ async def main():
         import sys
         torch_before = "torch" in sys.modules
         t0 = time.perf_counter()
-        worker = app.load_model()
+        worker = app.indexing.load_model()
         await worker.wait()
         await pilot.pause()
         model = time.perf_counter() - t0
         after = rss_mb()
         print(json.dumps({"import": imported, "paint": painted, "rss_before": before, "rss_after": after,
-                          "model_seconds": model, "model_state": app.model_state, "torch_before": torch_before}))
+                          "model_seconds": model, "model_state": app.indexing.model_state,
+                          "torch_before": torch_before}))
 
 asyncio.run(main())
 """
