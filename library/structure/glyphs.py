@@ -172,7 +172,7 @@ class PageReader:
                 space = True
                 continue
             lead = s.text != s.text.lstrip()
-            is_math = s.font != self.body_font and symbols.is_math_font(s.font)
+            is_math = symbols.is_maths_text(s.font, self.body_font)
             role = "ord"
             if is_math:
                 body = _DOTS.sub(lambda m: "⋯" if "·" in m.group(0) else "…", body)
@@ -216,7 +216,7 @@ class PageReader:
                     size = span["size"]
                     if only is not None and not _among(span, only):
                         continue
-                    is_math = font != self.body_font and symbols.is_math_font(font)
+                    is_math = symbols.is_maths_text(font, self.body_font)
                     for ch in span["chars"]:
                         c = ch["c"]
                         cx0, cy0, cx1, cy1 = ch["bbox"]

@@ -15,18 +15,13 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
 
+from library.structure import symbols
 from library.structure.model import Block
+from library.structure.symbols import font_family
 from library.structure.text import clean
 
-# Fonts that set mathematics in TeX-made and other PDFs. The body font is never counted as
-# maths, so Computer Modern body text (CMR10) is not mistaken for an equation.
-_MATH_FONT = re.compile(
-    r"^(CM(MI|SY|EX|R|BSY|MIB)\d|MSBM|MSAM|rsfs|esint|Symbol|.*Math|.*MT(Extra|Symbol)|stmary|wasy|eufm|CMSS)",
-    re.I,
-)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|[-_,]?bd\b|CMBX|CMB\d|Medi|\.B$|-B$", re.I)
 _DIGITS = re.compile(r"\d+")
-_SIZE_SUFFIX = re.compile(r"\d+$")  # "CMR10" -> "CMR": a TeX font's family
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 
 
@@ -94,7 +89,7 @@ def _font_kind(font: str) -> tuple[bool, bool]:
     """(bold, maths) for a font name; memoised because a page repeats a handful of fonts."""
     kind = _FONT_KINDS.get(font)
     if kind is None:
-        kind = _FONT_KINDS[font] = (bool(_BOLD_FONT.search(font)), bool(_MATH_FONT.match(font)))
+        kind = _FONT_KINDS[font] = (bool(_BOLD_FONT.search(font)), symbols.is_math_font(font))
     return kind
 
 
@@ -489,10 +484,10 @@ def unmark_body_font(pages: list[Page], stats: DocStats) -> None:
     """
     if not _font_kind(stats.body_font)[1]:
         return
-    family = _SIZE_SUFFIX.sub("", stats.body_font)
+    family = font_family(stats.body_font)
     for page in pages:
         for row in page.rows:
-            if row.math and row.font.startswith(family) and _SIZE_SUFFIX.sub("", row.font) == family:
+            if row.math and font_family(row.font) == family:
                 row.math = max(0.0, row.math - row.font_share)
 
 

@@ -167,7 +167,7 @@ def _math_chars(spans: list[Span], stats: DocStats) -> tuple[int, int]:
     for s in spans:
         n = len(s.text) - s.text.count(" ")
         total += n
-        if s.font != stats.body_font and symbols.is_math_font(s.font):
+        if symbols.is_maths_text(s.font, stats.body_font):
             math += n
     return math, total
 
@@ -177,7 +177,7 @@ def _has_maths(spans: list[Span], stats: DocStats) -> bool:
         return False
     main = max(s.size for s in spans)
     for s in spans:
-        if s.font != stats.body_font and symbols.is_math_font(s.font) and s.text.strip():
+        if symbols.is_maths_text(s.font, stats.body_font) and s.text.strip():
             return True
         if s.size < 0.85 * main and s.text.strip():
             return True  # a script (or a footnote mark) in the text font
@@ -208,7 +208,7 @@ def _merge_visual_lines(page: Page, spans: dict[int, list[Span]], stats: DocStat
             for other in rows:
                 if id(other) in group_of or other.x0 < last.x0:
                     continue
-                if _same_line(last, other, spans, stats):
+                if _same_line(last, other, spans, stats, page.width / 2):
                     group.append(other)
                     group_of[id(other)] = group
                     extended = True
@@ -249,10 +249,16 @@ def _merge_visual_lines(page: Page, spans: dict[int, list[Span]], stats: DocStat
     return out
 
 
-def _same_line(a: Row, b: Row, spans: dict[int, list[Span]], stats: DocStats) -> bool:
-    """Whether row ``b`` continues row ``a`` on the same printed line (right of it, or stacked in it)."""
+def _same_line(a: Row, b: Row, spans: dict[int, list[Span]], stats: DocStats, middle: float) -> bool:
+    """Whether row ``b`` continues row ``a`` on the same printed line (right of it, or stacked in it).
+
+    ``middle`` is the page's centre line: two long rows on either side of it with a gap between
+    them are the two columns' lines (a heading beside the other column's text), not one line.
+    """
     gap = b.x0 - a.x1
     if gap > 1.2 * max(a.main_size, b.main_size, 1.0):
+        return False
+    if a.x1 < middle < b.x0 and gap > 0.5 * max(a.main_size, b.main_size) and min(a.chars, b.chars) >= 15:
         return False
     # Only where maths split the line: plain text pieces side by side (table cells) stay apart.
     sa, sb = spans.get(id(a), []), spans.get(id(b), [])

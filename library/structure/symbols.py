@@ -364,6 +364,24 @@ def is_math_font(font: str) -> bool:
     return MATH_FONT.match(font) is not None
 
 
+_SIZE_SUFFIX = re.compile(r"\d+$")  # "CMR10" -> "CMR": a TeX font's family
+
+
+def font_family(font: str) -> str:
+    """A font's name without its design size: CMR10, CMR12 and CMR17 are one family."""
+    return _SIZE_SUFFIX.sub("", font)
+
+
+@functools.cache
+def is_maths_text(font: str, body_font: str) -> bool:
+    """Whether characters set in ``font`` are maths in a paper whose prose is set in ``body_font``.
+
+    A maths font is, except the body font at any size: a paper set in Computer Modern has its
+    prose in CMR10, its title in CMR17 and its headings in CMR12, fonts TeX also sets maths in.
+    """
+    return is_math_font(font) and font_family(font) != font_family(body_font)
+
+
 @functools.cache
 def is_extension_font(font: str) -> bool:
     return _EXTENSION_FONT.match(font) is not None
