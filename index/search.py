@@ -1,15 +1,31 @@
 """Hybrid search over notes and passages: words (SQLite FTS5, BM25) and meaning (FAISS).
 
-Four ranked lists — notes by BM25, notes by vector, passages by BM25, passages by vector — are
-fused by reciprocal rank (score = Σ 1/(60 + rank), Cormack et al. 2009): no score needs to be
-comparable with another, an item found by both words and meaning rises, and one found by either
-still appears. Two refinements, both measured on tests/benchmarks/bench_retrieval.py with the
-threshold chosen on one half of the questions and checked on the other:
+Ranked lists of notes and passages, by words and by meaning, are fused by reciprocal rank
+(score = Σ 1/(60 + rank), Cormack et al. 2009): an item found by both words and meaning rises,
+one found by either still appears. What enters a list is decided on scales that mean the same for
+notes and passages, so that a result list ends where relevance ends instead of always filling ``k``:
 
-* a confident word match leads: when a BM25 list's best score is clearly ahead of its second
-  (:data:`CONFIDENT_GAP`), that item is put first. A question that shares rare words with one
-  passage only is usually answered by it, and plain RRF could push it below an item that both
-  lists rank moderately (this alone lifted MRR@10 from below BM25's to above it);
+* meaning — cosine similarity, one embedding space for both kinds. The nearest passages, and notes
+  from :data:`MEANING_FLOOR` up, share one list ranked by cosine; a passage below the floor counts
+  only as support for a word match, and is not returned for its meaning alone. A note from the higher
+  :data:`NOTE_MEANING_FLOOR` up is close enough to be listed among notes alone, a list that counts
+  twice (:data:`CLOSE_NOTE_WEIGHT`): a learner has dozens of notes against thousands of passages,
+  and a note written about the very question would otherwise sink under every passage that shares
+  its words. (Listed on its own, a weaker note's first place would be worth as much as the best
+  passage's: that was the unrelated note at #2.)
+* words — passages matching a query word, by BM25; and notes that cover :data:`NOTE_WORDS_FLOOR`
+  of the query (:func:`index.word_scores.note_coverage`: its terms weighted by their rarity across
+  notes and passages), by BM25 among notes. A note sharing one common word with a question is not
+  put beside the passage that answers it.
+
+Two refinements, both measured on tests/benchmarks/bench_retrieval.py with the threshold chosen on
+one half of the questions and checked on the other:
+
+* a confident word match leads: when the passages' word list has its best score clearly ahead of its second
+  (:data:`CONFIDENT_GAP`), that item is put first, by a score bonus (:data:`LEAD_BONUS`) so that the
+  displayed score still falls with the rank. A question that shares rare words with one passage
+  only is usually answered by it, and plain RRF could push it below an item that both lists rank
+  moderately (this alone lifted MRR@10 from below BM25's to above it);
 * equal fused scores go to the item found earlier in the earlier list (words before meaning):
   BM25 is the more precise of the two at the top on every half of the benchmark.
 
@@ -38,6 +54,23 @@ from library import curricula, store
 from library.errors import NotFound, UsageError
 
 RRF_K = 60
+# Added to the fused score of a confident word match: more than any other item can get from the
+# two lists (2 / (RRF_K + 1)), so it leads and the displayed scores still fall with the rank.
+LEAD_BONUS = 2.0 / (RRF_K + 1)
+# Cosine similarity (all-MiniLM-L6-v2) below which an item is not returned for its meaning alone.
+# Measured on the retrieval benchmark: 97 % of the questions have an answer passage at or above
+# it; 95 % of (question, unrelated note) pairs are below it.
+MEANING_FLOOR = 0.30
+# A note is listed among notes alone only with stronger evidence: that list is short (dozens of
+# notes against thousands of passages), so its first item gets a top rank whatever its score. The
+# floors were chosen on the benchmark's notes (tests/benchmarks/notes.json) on one half of the
+# queries and checked on the other (README, "Search").
+NOTE_MEANING_FLOOR = 0.55
+NOTE_WORDS_FLOOR = 0.40
+# The list of close notes counts twice: a note that close to the query (above every unrelated
+# note of the benchmark) weighs as much as a passage found by both words and meaning, so the note
+# a learner wrote about the very question is not ranked below every passage sharing its words.
+CLOSE_NOTE_WEIGHT = 2.0
 # A BM25 list's top item leads the fused list when (s1 - s2) / s1 exceeds this, s being the
 # (positive) BM25 scores of its first two items. Chosen by 2-fold cross-validation on the
 # retrieval benchmark: each half picked 0.05 or 0.08 from 0.02-1.0; 0.05-0.10 is a plateau.
@@ -138,6 +171,8 @@ class Hit(msgspec.Struct, kw_only=True):
     chapter: int | None = None
     # Where it is in the document's structure: a passage's first block, a note's anchored block.
     block_index: int | None = None
+    # For a passage: "text" (prose, with its equations and lists) or "table".
+    passage_kind: str | None = None
 
     @property
     def where(self) -> str:
@@ -148,6 +183,8 @@ class Hit(msgspec.Struct, kw_only=True):
         if self.section or self.section_title:
             label = " ".join(p for p in (self.section, self.section_title) if p)
             parts.append(f"§{label}" if self.section else label)
+        if self.passage_kind == "table":
+            parts.append("table")
         if self.page:
             parts.append(f"p. {self.page}")
         if self.note_id is not None:
@@ -169,6 +206,7 @@ class Hit(msgspec.Struct, kw_only=True):
             "chapter": self.chapter,
             "note_id": self.note_id,
             "snippet": self.snippet,
+            "passage_kind": self.passage_kind,
         }
 
 
@@ -367,22 +405,70 @@ def ensure_note_vectors(conn: sqlite3.Connection, embedder) -> int:
     return embedded
 
 
-def fuse(
-    ranked_lists: Iterable[Sequence[tuple[str, int]]], k: int = RRF_K, leaders: Iterable[tuple[str, int]] = ()
-) -> list[tuple[tuple[str, int], float]]:
-    """Reciprocal-rank fusion of lists of (kind, id), best first in each.
+def query_vector(embedder, text: str):
+    """The query's vector; a model that gives a non-finite one is broken, and says so (one line)."""
+    from index.embed import check_finite
 
-    Equal scores keep the order in which items were first met (list by list, rank by rank), so
-    the earlier list wins a tie. ``leaders`` (confident BM25 tops) come first, among themselves
-    by fused score; their reported score is still their RRF score.
+    return check_finite(embedder, embedder.embed([text.strip()]))[0]
+
+
+def fuse(
+    ranked_lists: Iterable[Sequence[tuple[str, int]]],
+    k: int = RRF_K,
+    leaders: Iterable[tuple[str, int]] = (),
+    weights: Sequence[float] | None = None,
+) -> list[tuple[tuple[str, int], float]]:
+    """Reciprocal-rank fusion of lists of (kind, id), best first in each; best first.
+
+    A list counts ``weights[i]`` times (1 by default). Equal scores keep the order in which items
+    were first met (list by list, rank by rank), so the earlier list wins a tie. ``leaders`` (a
+    confident word match) get :data:`LEAD_BONUS`, which puts them first; the score returned is the
+    one ranked by, so it falls with the rank.
     """
     scores: dict[tuple[str, int], float] = {}
-    for ranked in ranked_lists:
+    for n, ranked in enumerate(ranked_lists):
+        weight = 1.0 if weights is None else weights[n]
         for rank, item in enumerate(ranked, start=1):
-            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+    for item in set(leaders):
+        if item in scores:
+            scores[item] += LEAD_BONUS
     first_met = {item: n for n, item in enumerate(scores)}
-    lead = {item for item in leaders if item in scores}
-    return sorted(scores.items(), key=lambda kv: (kv[0] not in lead, -kv[1], first_met[kv[0]]))
+    return sorted(scores.items(), key=lambda kv: (-kv[1], first_met[kv[0]]))
+
+
+def word_ranked(
+    conn: sqlite3.Connection, kind: str, query: str, filters: _Filters, limit: int
+) -> list[tuple[int, float]]:
+    """(id, BM25) of the ``kind`` items matching a query word, best first; notes only when they
+    cover :data:`NOTE_WORDS_FLOOR` of the query (:func:`index.word_scores.note_coverage`)."""
+    from index import word_scores
+
+    scored = bm25_scored(conn, kind, query, filters, limit)
+    if kind != "note" or not scored:
+        return scored
+    coverage = word_scores.note_coverage(conn, query_terms(query), [i for i, _ in scored])
+    return [(i, s) for i, s in scored if coverage[i] >= NOTE_WORDS_FLOOR]
+
+
+def meaning_lists(
+    conn: sqlite3.Connection, vector, embedder, filters: _Filters, limit: int
+) -> tuple[list[list[tuple[str, int]]], dict[tuple[str, int], float]]:
+    """The ranked lists of items close in meaning to ``vector``, and every listed item's cosine.
+
+    One list of notes close enough to be listed on their own (:data:`NOTE_MEANING_FLOOR`); one shared
+    by the nearest passages and the other notes from :data:`MEANING_FLOOR` up, ranked by cosine.
+    Passages below the floor stay in the shared list — their rank is evidence for a passage that
+    also matches the query's words — and :func:`search` drops any that have nothing else.
+    """
+    near = {kind: vector_ranked(conn, kind, vector, embedder, filters, limit) for kind in filters.kinds}
+    notes = near.get("note", [])
+    own = [("note", i) for i, s in notes if s >= NOTE_MEANING_FLOOR]
+    shared = [(("passage", i), s) for i, s in near.get("passage", [])]
+    shared += [(("note", i), s) for i, s in notes if MEANING_FLOOR <= s < NOTE_MEANING_FLOOR]
+    shared.sort(key=lambda kv: -kv[1])
+    cosines = {(kind, i): s for kind, items in near.items() for i, s in items}
+    return [[item for item, _ in shared[:limit]], own], cosines
 
 
 def _anything(conn: sqlite3.Connection, kinds: Sequence[str]) -> bool:
@@ -419,22 +505,34 @@ def search(
     filters = _Filters(conn, kinds=kinds, chapter=chapter, reading_key=reading_key, tag=tag)
     depth = max(CANDIDATES, 2 * k)
     lists: list[list[tuple[str, int]]] = []
+    weights: list[float] = []
     leaders: list[tuple[str, int]] = []
+    worded: set[tuple[str, int]] = set()
+    cosines: dict[tuple[str, int], float] = {}
     if mode in ("hybrid", "bm25"):
         for kind in filters.kinds:
-            scored = bm25_scored(conn, kind, query, filters, depth)
+            scored = word_ranked(conn, kind, query, filters, depth)
             lists.append([(kind, i) for i, _ in scored])
-            if mode == "hybrid" and confident_top(scored):
+            weights.append(1.0)
+            worded.update((kind, i) for i, _ in scored)
+            # Measured on passages; a note list's top is too often a lone, weak match to lead.
+            if mode == "hybrid" and kind == "passage" and confident_top(scored):
                 leaders.append((kind, scored[0][0]))
     if mode in ("hybrid", "vector") and _anything(conn, filters.kinds):
         if embedder is None:
             embedder = get_embedder(conn)
         if "note" in filters.kinds:
             ensure_note_vectors(conn, embedder)
-        vector = embedder.embed([query.strip()])[0]
-        for kind in filters.kinds:
-            lists.append([(kind, i) for i, _ in vector_ranked(conn, kind, vector, embedder, filters, depth)])
-    fused = fuse(lists, leaders=leaders)
+        vector = query_vector(embedder, query)
+        (shared, own), cosines = meaning_lists(conn, vector, embedder, filters, depth)
+        lists += [shared, own]
+        weights += [1.0, CLOSE_NOTE_WEIGHT]
+    # An item with neither a word match nor a similarity from the floor up is not returned.
+    fused = [
+        (item, score)
+        for item, score in fuse(lists, leaders=leaders, weights=weights)
+        if item in worded or cosines.get(item, 0.0) >= MEANING_FLOOR
+    ]
     return hydrate(conn, fused, k, query)
 
 
@@ -515,6 +613,7 @@ def _hit(kind: str, row, score: float, readings: dict, terms: list[str]) -> Hit:
         snippet=snippet(row["text"], terms),
         chapter=chapter,
         block_index=row["block_start"],
+        passage_kind=row["kind"],
     )
 
 
@@ -634,12 +733,12 @@ def related(
         vector = from_blobs([r[0] for r in both], both[0][1]).mean(axis=0)
         vector = (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
     else:
-        vector = embedder.embed([text])[0]
+        vector = query_vector(embedder, text or "")
     scored: list[tuple[tuple[str, int], float]] = []
     for kind in KINDS:
         extra = sum(1 for e in exclude if e[0] == kind)
         for i, s in vector_ranked(conn, kind, vector, embedder, None, k + extra):
-            if (kind, i) not in exclude:
+            if (kind, i) not in exclude and s >= MEANING_FLOOR:
                 scored.append(((kind, i), s))
     scored.sort(key=lambda kv: -kv[1])
     return hydrate(conn, scored, k, None)

@@ -97,3 +97,18 @@ def m001_passages_and_embeddings(conn: sqlite3.Connection) -> None:
         END;
         """,
     )
+
+
+@migration("index-search", 2)
+def m002_passage_kind_and_term_counts(conn: sqlite3.Connection) -> None:
+    """What a passage is ("text": prose with its equations and lists, or "table"); and, for each
+    full-text index, a read-only view of how many rows hold each term (FTS5's own counts, no
+    storage of their own), so word scores of notes and passages can be put on one scale."""
+    run_script(
+        conn,
+        """
+        ALTER TABLE passages ADD COLUMN kind TEXT NOT NULL DEFAULT 'text';
+        CREATE VIRTUAL TABLE passages_terms USING fts5vocab(passages_fts, 'row');
+        CREATE VIRTUAL TABLE notes_terms USING fts5vocab(notes_fts, 'row');
+        """,
+    )

@@ -12,6 +12,13 @@ Within a process an open index is kept and checked before each query with one ti
 that moved is the checksum recomputed and the index patched (additions, and removals from a
 flat index) or rebuilt.
 
+Threads: the app searches, finds related passages and indexes in three worker threads at once.
+An open :class:`VectorIndex` is never changed once other threads can see it (copy-on-write): a
+patch is made on a clone (``faiss.clone_index``: ~0.1 s and a second copy of the vectors for a
+moment at 100k) and swapped in under :data:`_LOCK`, so a search still running on the old one
+finishes on it. FAISS allows concurrent searches of one index but nothing beside a change: the
+in-place patch this replaced aborted the process ("double free or corruption") in a stress run.
+
 Which FAISS index: exact inner product (``IndexFlatIP``) while small, HNSW past
 :data:`HNSW_THRESHOLD` vectors. Measured on this 2-core machine (tests/benchmarks/bench_search.py,
 384-dim vectors jittered from the corpus passages' real ones, one query, one thread): a flat
@@ -25,14 +32,17 @@ it over the 30 ms target, so that is where HNSW's build cost starts paying for i
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
 import sqlite3
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from index.model_spec import slug as _slug
 from library import atomic, paths
 
 if TYPE_CHECKING:
@@ -53,12 +63,6 @@ def index_path(kind: str, model_slug: str) -> Path:
 
 def sidecar_path(kind: str, model_slug: str) -> Path:
     return index_path(kind, model_slug).with_suffix(".json")
-
-
-def _slug(model: str) -> str:
-    import re
-
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", model)
 
 
 def _db_file(conn: sqlite3.Connection) -> str:
@@ -98,6 +102,7 @@ def _new_index(dim: int, count: int):
     # ~0.3 s to import faiss (it loads its BLAS-backed shared library): only when vectors are needed.
     import faiss
 
+    inner: Any
     if count >= HNSW_THRESHOLD:
         inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
@@ -113,9 +118,10 @@ def _is_hnsw(index) -> bool:
     return isinstance(faiss.downcast_index(index.index), faiss.IndexHNSW)
 
 
-@dataclass
+@dataclass(frozen=True)
 class VectorIndex:
-    """An open FAISS index for one kind ('note' or 'passage') and one model."""
+    """An open FAISS index for one kind ('note' or 'passage') and one model; never changed once
+    published in :data:`_OPEN` (a change makes a new one), so any thread may search it."""
 
     kind: str
     model: str
@@ -184,13 +190,18 @@ def _exact(conn, kind, model, dim, query, k, allowed) -> list[tuple[int, float]]
     return [(int(rows[i][0]), float(scores[i])) for i in best]
 
 
-# Open indexes of this process: (database file, kind, model) -> VectorIndex.
+# Open indexes of this process: (database file, kind, model) -> VectorIndex. Replaced, never
+# changed in place, and only under _LOCK; a plain read of a current entry needs no lock.
 _OPEN: dict[tuple[str, str, str], VectorIndex] = {}
+# Held while an index is checked against SQLite and patched, loaded or rebuilt: one thread does
+# that work and the others wait for its result rather than repeat it.
+_LOCK = threading.RLock()
 
 
 def forget() -> None:
     """Drop this process's open indexes (tests; after the data home moved)."""
-    _OPEN.clear()
+    with _LOCK:
+        _OPEN.clear()
 
 
 def open_index(conn: sqlite3.Connection, kind: str, model: str, dim: int) -> VectorIndex:
@@ -200,22 +211,32 @@ def open_index(conn: sqlite3.Connection, kind: str, model: str, dim: int) -> Vec
     cached = _OPEN.get(key)
     if cached is not None and cached.generation == gen and cached.dim == dim:
         return cached
+    with _LOCK:
+        cached = _OPEN.get(key)
+        if cached is not None and cached.generation == gen and cached.dim == dim:
+            return cached  # another thread brought it up to date meanwhile
+        vi = _refreshed(conn, cached, kind, model, dim, gen)
+        _OPEN[key] = vi
+        return vi
+
+
+def _refreshed(
+    conn: sqlite3.Connection, cached: VectorIndex | None, kind: str, model: str, dim: int, gen: int
+) -> VectorIndex:
     count, checksum, pairs = sqlite_state(conn, kind, model)
     if cached is not None and cached.dim == dim:
         if cached.checksum == checksum:
-            cached.generation = gen
-            return cached
+            return dataclasses.replace(cached, generation=gen)
         patched = _patch(conn, cached, pairs, checksum, gen)
-        if patched:
-            _save(cached)
-            return cached
+        if patched is not None:
+            _save(patched)
+            return patched
     vi = _load(kind, model, dim, count, checksum, gen, pairs)
     if vi is None:
         vi = _build(
             conn, kind, model, dim, checksum, gen, pairs, reason=_stale_reason(kind, model, count, checksum)
         )
         _save(vi)
-    _OPEN[key] = vi
     return vi
 
 
@@ -311,30 +332,32 @@ def _build(conn, kind, model, dim, checksum, gen, pairs, *, reason: str) -> Vect
     )
 
 
-def _patch(conn, vi: VectorIndex, pairs, checksum, gen) -> bool:
-    """Bring an open index up to date in place when that is cheap; False when it needs a rebuild."""
+def _patch(conn, vi: VectorIndex, pairs, checksum, gen) -> VectorIndex | None:
+    """``vi`` brought up to date on a copy when that is cheap; None when it needs a rebuild."""
+    import faiss
     import numpy as np
 
     now = dict(pairs)
     removed = [i for i, h in vi.ids.items() if now.get(i) != h]
     added = [i for i, h in now.items() if vi.ids.get(i) != h]
     if removed and vi.type == "hnsw":
-        return False  # HNSW cannot delete
+        return None  # HNSW cannot delete
     if vi.type == "flat" and vi.count + len(added) - len(removed) >= HNSW_THRESHOLD:
-        return False  # grown past the threshold: rebuild as HNSW
+        return None  # grown past the threshold: rebuild as HNSW
+    index = faiss.clone_index(vi.index)  # other threads may be searching vi.index right now
+    ids = dict(vi.ids)
     if removed:
-        vi.index.remove_ids(np.array(removed, dtype=np.int64))
+        index.remove_ids(np.array(removed, dtype=np.int64))
         for i in removed:
-            vi.ids.pop(i, None)
+            ids.pop(i, None)
     if added:
         item_ids, vectors = _vectors(conn, vi.kind, vi.model, vi.dim, added)
-        vi.index.add_with_ids(vectors, item_ids)
+        index.add_with_ids(vectors, item_ids)
         for i in item_ids:
-            vi.ids[int(i)] = now[int(i)]
-    if vi.count != len(now):
-        return False
-    vi.checksum, vi.generation, vi.state = checksum, gen, "patched"
-    return True
+            ids[int(i)] = now[int(i)]
+    if index.ntotal != len(now):
+        return None
+    return dataclasses.replace(vi, index=index, checksum=checksum, generation=gen, ids=ids, state="patched")
 
 
 def _save(vi: VectorIndex) -> None:

@@ -50,8 +50,8 @@ def onnx_cache(tmp_path_factory) -> Path:
     """
     import fcntl
 
-    from index import onnx_model
-    from index.embed import model_spec
+    from index import onnx_export, onnx_model
+    from index.model_spec import model_spec
 
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
@@ -63,8 +63,8 @@ def onnx_cache(tmp_path_factory) -> Path:
         with open(shared / "syllabus-model-cache.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             spec = model_spec(None)
-            if onnx_model.verified_export(spec) is None:
-                assert onnx_model.export(spec) is not None, onnx_model.export_failed(spec)
+            if onnx_model.load_export(spec) is None:
+                assert onnx_export.export(spec) is not None, onnx_model.export_failed(spec)
     finally:
         if saved is None:
             os.environ.pop("SYLLABUS_HOME", None)

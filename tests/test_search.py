@@ -13,6 +13,7 @@ import pytest
 
 from index import search, update, vectors
 from index.db import connect
+from index.model_spec import slug
 
 pytestmark = pytest.mark.slow
 
@@ -74,7 +75,7 @@ def test_attention_scaling_question_finds_section_3_2_1_and_survives_a_lost_fais
         search.reading_map(conn)["arxiv:1706.03762"][0],
     )
 
-    faiss_file = vectors.index_path("passage", model.spec.slug)
+    faiss_file = vectors.index_path("passage", slug(model.name))
     for damage in ("delete", "truncate"):
         if damage == "delete":
             faiss_file.unlink()
@@ -105,7 +106,7 @@ def test_json_hit_shape_and_text_output(run_cli, model):
         "--tag",
         "regularisation",
     )
-    code, out, _ = run_cli("search", "overconfident predictions", "--json")
+    code, out, _ = run_cli("search", "a less confident model", "--json")
     assert code == 0
     hit = json.loads(out)[0]
     assert {"kind", "id", "reading", "arxiv_id", "section", "page", "score", "text"} <= set(hit)
@@ -120,3 +121,19 @@ def test_json_hit_shape_and_text_output(run_cli, model):
     assert code == 0 and json.loads(out) == []  # nothing else to relate to
     code, _, err = run_cli("search", "   ")
     assert code != 0 and "empty search query" in err
+
+
+def test_results_end_where_relevance_ends(run_cli, model):
+    """The issue's example: six notes, none about warmup; `search warmup --notes` returned all six."""
+    for body in [*DISTRACTORS, "Label smoothing makes the model less confident"]:
+        assert run_cli("note", "add", "--standalone", body)[0] == 0
+    code, out, err = run_cli("search", "warmup", "--notes", "--json")
+    assert code == 0, err
+    assert json.loads(out) == []
+    code, out, _ = run_cli("search", "warmup", "--notes")
+    assert code == 0 and "no matches" in out
+    # A note on the topic is still found by its meaning alone, and scores fall with the rank.
+    code, out, _ = run_cli("search", "decoding several translation candidates at once", "--json")
+    hits = json.loads(out)
+    assert hits and hits[0]["text"].startswith("Beam search")
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)

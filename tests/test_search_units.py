@@ -258,7 +258,9 @@ def test_fuse_breaks_ties_by_the_earlier_list_and_puts_leaders_first():
     assert fused == [("passage", 5), ("passage", 9), ("passage", 1)]  # 9 and 1 tie: words first
     led = search.fuse([words, meaning], leaders=[("passage", 9), ("passage", 404)])
     assert [item for item, _ in led] == [("passage", 9), ("passage", 5), ("passage", 1)]
-    assert led[0][1] == pytest.approx(1 / 61)  # the score stays its RRF score
+    # The leader's bonus is in its score: the scores shown fall with the rank.
+    assert led[0][1] == pytest.approx(1 / 61 + search.LEAD_BONUS)
+    assert [s for _, s in led] == sorted((s for _, s in led), reverse=True)
 
 
 def test_confident_top_needs_a_clear_gap():

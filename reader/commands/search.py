@@ -54,19 +54,24 @@ def _marked(snippet: str):
 
 
 def _announce_export(session: Session) -> None:
-    """The first query ever exports the model to ONNX (~20 s, once): say so instead of hanging."""
+    """The first query that needs the model exports it to ONNX (~30 s, once), and a damaged export
+    is made again: say so instead of hanging."""
     from index import onnx_model
-    from index.embed import model_spec
+    from index.model_spec import model_spec
 
     spec = model_spec(session.conn)
-    if onnx_model.verified_export(spec) is None and onnx_model.export_failed(spec) is None:
-        has_any = session.conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM notes WHERE deleted_at IS NULL) OR EXISTS (SELECT 1 FROM passages)"
-        ).fetchone()[0]
-        if has_any:
-            err_console().print(
-                text("preparing the embedding model for fast queries (once; about 20 s)…", "dim")
-            )
+    made, problem = onnx_model.check_export(spec)
+    if made is not None or onnx_model.export_failed(spec) is not None:
+        return
+    has_any = session.conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM notes WHERE deleted_at IS NULL) OR EXISTS (SELECT 1 FROM passages)"
+    ).fetchone()[0]
+    if not has_any:
+        return
+    if problem.startswith(("damaged", "discarded")):
+        err_console().print(text(f"the embedding model's export is {problem}; making it again…", "yellow"))
+    else:
+        err_console().print(text("preparing the embedding model for fast queries (once; about 30 s)…", "dim"))
 
 
 def _warn_unindexed(session: Session) -> None:
@@ -182,6 +187,12 @@ def _run_update(session: Session, as_json: bool, rebuild: bool) -> None:
         emit_json(report.to_dict())
         return
     out = console()
+    if report.variant_change:
+        out.print(text(report.variant_note, "yellow"))
+    if report.broken_vectors_removed:
+        out.print(
+            text(f"{report.broken_vectors_removed} broken vectors removed and embedded again", "yellow")
+        )
     out.print(
         text(
             f"documents: {report.documents_indexed} split, {report.documents_unchanged} unchanged, "
@@ -201,6 +212,8 @@ def _run_update(session: Session, as_json: bool, rebuild: bool) -> None:
     )
     for key, error in report.documents_failed:
         err_console().print(text(f"could not split {key}: {error}", "red"))
+    if report.interrupted:
+        err_console().print(text("interrupted: what was done is kept; run it again to finish", "yellow"))
 
 
 @index_group.command("update")
@@ -230,15 +243,30 @@ def index_status(session: Session, as_json: bool) -> None:
         return
     out = console()
     onnx = info["onnx"]
-    backend = (
-        f"onnx (verified, min cosine {onnx['min_cosine']:.5f})"
-        if onnx["verified"]
-        else "sentence-transformers"
-    )
+    if onnx["verified"]:
+        backend = (
+            f"onnx {onnx['variant']}, {onnx['max_tokens']} word pieces"
+            f" (verified, min cosine {onnx['min_cosine']:.4f})"
+        )
+    else:
+        backend = "sentence-transformers"
     out.print(text(f"model: {info['model']}  [{backend}]", "bold"))
+    out.print(text(f"vectors: {info['vectors']}", "dim"))
     out.print(text(f"source: {info['model_source']}", "dim"))
+    if not onnx["verified"] and onnx.get("problem") not in (None, "", "missing"):
+        out.print(text(f"onnx export {onnx['problem']}: made again on the next search or update", "yellow"))
     if not onnx["verified"] and onnx.get("error"):
         out.print(text(f"onnx export failed: {onnx['error']}", "yellow"))
+    if onnx.get("int8_error"):
+        out.print(text(f"int8 variant not used: {onnx['int8_error']}", "yellow"))
+    if info["previous_variant"]:
+        out.print(
+            text(
+                f"vectors of {info['previous_variant']} wait to be replaced: `syllabus index update` embeds"
+                " every note and passage again for the current variant",
+                "yellow",
+            )
+        )
     out.print(
         text(
             f"documents: {info['documents']} fetched, {info['documents_unindexed']} waiting for `index update`"

@@ -101,12 +101,15 @@ class Indexing:
                 self.app.post_message(IndexProgress(stage, done, total))
 
         try:
-            # Embedding new passages and notes: ~50 passages a second on this CPU.
-            update_index(conn, progress=report)
+            # Embedding new passages and notes: ~10-30 passages a second on this CPU. A cancelled
+            # worker (the app quitting, a newer update) stops after the batch in hand; what is done
+            # stays done for the next run.
+            result = update_index(conn, progress=report, should_stop=lambda: worker.is_cancelled)
         except Exception as exc:
             self.app.post_message(IndexFinished(False, str(exc)))
         else:
-            self.app.post_message(IndexFinished(True))
+            if not result.interrupted:
+                self.app.post_message(IndexFinished(True, result.variant_note))
         finally:
             conn.close()
 
@@ -114,4 +117,7 @@ class Indexing:
         self.index_state = f"indexing {message.stage} {message.done}/{message.total}"
 
     def finished(self, message: IndexFinished) -> None:
-        self.index_state = "index up to date" if message.ok else f"indexing failed: {message.detail}"
+        if message.ok:
+            self.index_state = "index up to date" + (f" ({message.detail})" if message.detail else "")
+        else:
+            self.index_state = f"indexing failed: {message.detail}"

@@ -1,6 +1,6 @@
 """Retrieval quality of search over the corpus papers: BM25 alone, vectors alone, hybrid.
 
-    .venv/bin/python tests/benchmarks/bench_retrieval.py [--home DIR]
+    .venv/bin/python tests/benchmarks/bench_retrieval.py [--home DIR] [--variants] [--json]
 
 Every corpus arXiv PDF that the bundled curriculum names is attached and indexed in a data home
 of its own (``--home``, default /tmp/syllabus-bench-home; reused when already indexed). Each
@@ -13,6 +13,18 @@ questions (even and odd positions) and on the second batch (questions written af
 fusion was tuned). The one tuned parameter of the fusion, ``index.search.CONFIDENT_GAP``, is
 cross-validated: picked from :data:`GAP_GRID` on one half, scored on the other, both ways; the
 "held-out" row is those two out-of-sample halves put together.
+
+Notes beside the passages (``notes.json``, written for this benchmark: some about what questions
+ask, most about other things): in a copy of the home with those notes added, every question and a
+few extra queries no passage answers are searched over notes and passages together, and the
+script counts the unrelated notes in each top 5 (target 0), beside recall@5 / MRR@10 of the
+passages in that mixed list and how often a related note is in the top 5.
+
+``--variants`` also embeds the passages with other variants of the model in the same run and
+scores each: fp32 (what sentence-transformers computes: the vectors before the int8 variant), the
+shipped int8 variant, and int8 reading only 192 of the model's 256 word pieces (faster, and
+measured to lose answers); each with and without the meaning floor (``index.search.MEANING_FLOOR``),
+so the effects of quantisation, window and floor are told apart.
 """
 
 from __future__ import annotations
@@ -103,17 +115,18 @@ def halves(questions: list[dict]) -> dict[str, list[int]]:
         "even half": everything[0::2],
         "odd half": everything[1::2],
         "batch 2": [i for i, q in enumerate(questions) if q.get("batch") == 2],
+        "batch 3": [i for i, q in enumerate(questions) if q.get("batch") == 3],
     }
 
 
-def evaluate(home: Path, questions: list[dict]) -> dict[str, dict]:
+def evaluate(home: Path, questions: list[dict], embedder=None) -> dict[str, dict]:
     os.environ["SYLLABUS_HOME"] = str(home)
     from index import search
     from index.db import connect
     from index.embed import get_embedder
 
     conn = connect()
-    embedder = get_embedder(conn)
+    embedder = embedder or get_embedder(conn)
     parts = halves(questions)
     results = {}
     for mode in ("bm25", "vector", "hybrid"):
@@ -146,6 +159,153 @@ def evaluate(home: Path, questions: list[dict]) -> dict[str, dict]:
     return results
 
 
+# --- notes beside the passages --------------------------------------------------------------------
+
+
+def notes_home(home: Path, notes: dict) -> Path:
+    """A copy of ``home`` (database, ONNX export) with the benchmark's notes added: a fresh copy
+    each run, so the corpus home itself never holds them."""
+    import shutil
+    import sqlite3
+
+    target = home.parent / f"{home.name}-notes"
+    shutil.rmtree(target, ignore_errors=True)
+    (target / "index").mkdir(parents=True)
+    (target / "index" / "onnx").symlink_to(home / "index" / "onnx", target_is_directory=True)
+    source = sqlite3.connect(home / "syllabus.db")
+    copy = sqlite3.connect(target / "syllabus.db")
+    source.backup(copy)
+    source.close()
+    copy.close()
+    os.environ["SYLLABUS_HOME"] = str(target)
+    from index import search, vectors
+    from index.db import connect
+    from index.notes import add_note
+
+    vectors.forget()
+    search._NOTES_CHECKED.clear()
+    conn = connect()
+    for note in notes["notes"]:
+        add_note(conn, body=note["body"], tags=note.get("tags", []))
+    conn.close()
+    return target
+
+
+def notes_measure(
+    home: Path,
+    questions: list[dict],
+    notes: dict,
+    embedder=None,
+    modes=("bm25", "vector", "hybrid"),
+    per_query=False,
+) -> dict[str, dict]:
+    """Per mode, over notes and passages together: unrelated notes in the top 5, recall@5 / MRR@10
+    of the passages, and the share of questions with a related note that find one in their top 5."""
+    os.environ["SYLLABUS_HOME"] = str(home)
+    from index.db import connect
+    from index.embed import get_embedder
+    from index.search import search
+
+    conn = connect()
+    embedder = embedder or get_embedder(conn)
+    by_body = {n["body"]: n for n in notes["notes"]}
+    ids = {r[0]: r[1] for r in conn.execute("SELECT id, body FROM notes WHERE deleted_at IS NULL")}
+    queries = [
+        (q["question"], q, {n["body"] for n in notes["notes"] if q["question"] in n.get("related", [])})
+        for q in questions
+    ]
+    queries += [
+        (x["query"], None, {b for b in by_body if any(b.startswith(p) for p in x["related_notes"])})
+        for x in notes["extra_queries"]
+    ]
+    out = {}
+    for mode in modes:
+        unrelated, asked, found, ranked = 0, 0, 0, []
+        worst: list[str] = []
+        rows = []
+        for text, question, related in queries:
+            hits = search(conn, text, k=10, embedder=embedder, mode=mode)
+            top5 = [h for h in hits[:5] if h.kind == "note"]
+            wrong = [h for h in top5 if ids.get(h.id) not in related]
+            unrelated += len(wrong)
+            worst += [f"{text[:50]} -> {ids.get(h.id, '')[:50]}" for h in wrong]
+            hit_related = any(ids.get(h.id) in related for h in top5)
+            rows.append(
+                {"unrelated": len(wrong), "asked": int(bool(related)), "related_found": int(hit_related)}
+            )
+            if related:
+                asked += 1
+                found += hit_related
+            if question is not None:
+                ranked.append(
+                    next(
+                        (
+                            i
+                            for i, h in enumerate(hits, 1)
+                            if h.kind == "passage" and _answers(question, h.arxiv_id, h.text)
+                        ),
+                        None,
+                    )
+                )
+        out[mode] = {
+            "unrelated notes in top 5": unrelated,
+            "queries": len(queries),
+            "related note in top 5": found / asked if asked else None,
+            **scores(ranked),
+            "unrelated": worst,
+        }
+        if per_query:
+            out[mode]["per_query"] = rows
+    return out
+
+
+NOTE_FLOOR_GRID = [(m, w) for m in (0.45, 0.50, 0.55, 0.60) for w in (0.3, 0.4, 0.5)]
+
+
+def cross_validate_note_floors(home: Path, questions: list[dict], notes: dict) -> dict:
+    """The notes' two floors (``NOTE_MEANING_FLOOR``, ``NOTE_WORDS_FLOOR``) picked on one half of the
+    queries — fewest unrelated notes in the top 5, then most related ones found — and scored on the
+    other half, both ways; hybrid mode."""
+    from index import search
+
+    shipped = (search.NOTE_MEANING_FLOOR, search.NOTE_WORDS_FLOOR)
+    per_point = {}
+    try:
+        for meaning, words in NOTE_FLOOR_GRID:
+            search.NOTE_MEANING_FLOOR, search.NOTE_WORDS_FLOOR = meaning, words
+            per_point[(meaning, words)] = notes_measure(
+                home, questions, notes, modes=("hybrid",), per_query=True
+            )
+    finally:
+        search.NOTE_MEANING_FLOOR, search.NOTE_WORDS_FLOOR = shipped
+    n = len(next(iter(per_point.values()))["hybrid"]["per_query"])
+    halves_ = {"even": list(range(0, n, 2)), "odd": list(range(1, n, 2))}
+
+    def totals(point, idx):
+        rows = [per_point[point]["hybrid"]["per_query"][i] for i in idx]
+        return (
+            sum(r["unrelated"] for r in rows),
+            sum(r["related_found"] for r in rows),
+            sum(r["asked"] for r in rows),
+        )
+
+    out: dict = {"shipped": shipped}
+    held = [0, 0, 0]
+    for tune, test in (("even", "odd"), ("odd", "even")):
+        best = min(
+            NOTE_FLOOR_GRID,
+            key=lambda p: (totals(p, halves_[tune])[0], -totals(p, halves_[tune])[1], -p[0], -p[1]),
+        )
+        out[f"tuned on {tune} half"] = best
+        for k, v in enumerate(totals(best, halves_[test])):
+            held[k] += v
+    out["held-out"] = {
+        "unrelated notes in top 5": held[0],
+        "related note in top 5": held[1] / held[2] if held[2] else None,
+    }
+    return out
+
+
 def check_answers(home: Path, questions: list[dict]) -> list[str]:
     """Answer substrings found in no passage of their paper (a broken question)."""
     os.environ["SYLLABUS_HOME"] = str(home)
@@ -163,28 +323,92 @@ def check_answers(home: Path, questions: list[dict]) -> list[str]:
     return bad
 
 
+def variant_embedders(home: Path) -> dict:
+    """The shipped embedder and, for comparison, the model's other variants over the same export."""
+    import dataclasses
+
+    os.environ["SYLLABUS_HOME"] = str(home)
+    from index import onnx_model
+    from index.model_spec import model_spec
+
+    export = onnx_model.load_export(model_spec(None))
+    if export is None or export.variant != "int8":
+        raise SystemExit("--variants needs a verified int8 export in the home (run without it first)")
+    return {
+        "fp32 (= sentence-transformers)": onnx_model.OnnxEmbedder(
+            dataclasses.replace(export, variant="fp32")
+        ),
+        "int8 (shipped)": onnx_model.OnnxEmbedder(export),
+        "int8 reading 192 word pieces": onnx_model.OnnxEmbedder(export, max_tokens=192),
+    }
+
+
+def compare_variants(home: Path, questions: list[dict]) -> dict[str, dict]:
+    """recall@5 / MRR@10 per mode for each variant (passages embedded once per variant, kept in the
+    home under the variant's own name), with the meaning floor and without it."""
+    from index import search
+    from index.db import connect
+    from index.update import sync_passage_embeddings
+
+    out = {}
+    shipped_floor = search.MEANING_FLOOR
+    for label, embedder in variant_embedders(home).items():
+        conn = connect()
+        started = time.monotonic()
+        embedded, _ = sync_passage_embeddings(conn, embedder)
+        took = time.monotonic() - started
+        conn.close()
+        for floor in (shipped_floor, 0.0):
+            search.MEANING_FLOOR = floor
+            try:
+                result = evaluate(home, questions, embedder)
+            finally:
+                search.MEANING_FLOOR = shipped_floor
+            out[f"{label}, floor {floor:.2f}"] = {
+                mode: result[mode]["all"] for mode in ("bm25", "vector", "hybrid")
+            } | {"embedded": embedded, "embed_seconds": took}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--home", type=Path, default=DEFAULT_HOME)
+    parser.add_argument("--variants", action="store_true", help="also score the model's other variants")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not CORPUS.exists():
         sys.exit(f"needs the corpus at {CORPUS}")
     questions = json.loads((HERE / "questions.json").read_text())["questions"]
+    notes = json.loads((HERE / "notes.json").read_text())
     report = prepare_corpus_home(args.home)
     bad = check_answers(args.home, questions)
     if bad:
         sys.exit("answers not found in any passage of their paper:\n  " + "\n  ".join(bad))
     results = evaluate(args.home, questions)
+    variants = compare_variants(args.home, questions) if args.variants else {}
+    home_with_notes = notes_home(args.home, notes)
+    with_notes = notes_measure(home_with_notes, questions, notes)
+    note_floors = cross_validate_note_floors(home_with_notes, questions, notes)
     if args.json:
-        print(json.dumps({"questions": len(questions), "index": report, "results": results}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "questions": len(questions),
+                    "index": report,
+                    "results": results,
+                    "variants": variants,
+                    "with_notes": with_notes,
+                },
+                indent=2,
+            )
+        )
         return
     parts = [*list(halves(questions)), "held-out (2-fold)"]
     print(
-        f"{len(questions)} questions over {report['documents_indexed'] + report['documents_unchanged']} papers;"
-        " each cell is recall@5 / MRR@10"
+        f"{len(questions)} questions over {report['documents_indexed'] + report['documents_unchanged']} papers"
+        f" ({report['model']}); each cell is recall@5 / MRR@10"
     )
     print(f"{'mode':<8} " + " ".join(f"{p:>17}" for p in parts))
     for mode, r in results.items():
@@ -193,6 +417,34 @@ def main() -> None:
     for mode, r in results.items():
         for q in r["missed@5"]:
             print(f"  {mode} missed: {q}")
+    if variants:
+        print("\nvariants of the model, same passages, same run (recall@5 / MRR@10, all questions)")
+        print(f"{'variant':<52} {'bm25':>15} {'vector':>15} {'hybrid':>15}")
+        for label, r in variants.items():
+            print(
+                f"{label:<52} "
+                + " ".join(
+                    f"{r[m]['recall@5']:>6.3f} / {r[m]['mrr@10']:.3f}" for m in ("bm25", "vector", "hybrid")
+                )
+            )
+    print(
+        f"\nwith {len(notes['notes'])} notes beside the passages ({with_notes['hybrid']['queries']} queries)"
+    )
+    print(
+        f"{'mode':<8} {'unrelated notes in top 5':>25} {'passages R@5 / MRR@10':>22} {'related note in top 5':>22}"
+    )
+    for mode, r in with_notes.items():
+        print(
+            f"{mode:<8} {r['unrelated notes in top 5']:>25} {r['recall@5']:>13.3f} / {r['mrr@10']:.3f}"
+            f" {r['related note in top 5']:>22.2f}"
+        )
+        for line in r["unrelated"]:
+            print(f"    {line}")
+    print(
+        f"note floors (meaning, words): shipped {note_floors['shipped']}, tuned on even half"
+        f" {note_floors['tuned on even half']}, on odd half {note_floors['tuned on odd half']};"
+        f" held-out: {note_floors['held-out']}"
+    )
 
 
 if __name__ == "__main__":

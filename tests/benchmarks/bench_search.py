@@ -1,7 +1,11 @@
 """Search speed, indexing throughput and memory, measured on this machine. Prints tables.
 
-    .venv/bin/python tests/benchmarks/bench_search.py [--runs 10] [--only cold,warm,faiss,throughput]
+    .venv/bin/python tests/benchmarks/bench_search.py [--runs 10] [--only indexing,cold,warm,faiss,throughput]
 
+- indexing: ``index update`` of the 20 corpus papers in a fresh data home (their PDFs attached
+  first; the ONNX export, made once per machine, linked in), against sentence-transformers'
+  ``encode()`` of the very texts it embedded, in separate processes taking turns (--rounds of each):
+  passages per second and peak memory, and their ratios round by round.
 - cold: ``syllabus search "..." --json`` as a whole new process, over the corpus papers
   (the data home of bench_retrieval.py, prepared if needed); p50/p95 of --runs runs.
 - warm: one process, 10k synthetic notes and 100k synthetic passages (random vectors, Zipf-
@@ -53,11 +57,108 @@ def pct(values: list[float], q: float) -> float:
 
 def child(part: str, args: argparse.Namespace) -> dict:
     """Run ``part`` in a new process and return its JSON result."""
-    cmd = [PY, __file__, "--child", part, "--runs", str(args.runs), "--home", str(args.home)]
+    cmd = [
+        PY,
+        __file__,
+        "--child",
+        part,
+        "--runs",
+        str(args.runs),
+        "--home",
+        str(args.home),
+        "--round",
+        str(args.round),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     if done.returncode != 0:
         raise SystemExit(f"{part} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- indexing ------------------------------------------------------------------------------------
+
+INDEX_HOME = Path("/tmp/syllabus-bench-index")
+
+
+def part_update(args) -> dict:
+    """``update_index`` of the corpus papers in a fresh home; writes the embedded texts for part_st."""
+    import shutil
+
+    sys.path.insert(0, str(HERE))
+    from bench_retrieval import CORPUS, prepare_corpus_home
+
+    prepare_corpus_home(args.home, quiet=True)  # the export this run links in
+    home = INDEX_HOME / f"round-{args.round}"
+    shutil.rmtree(home, ignore_errors=True)
+    (home / "index").mkdir(parents=True)
+    (home / "index" / "onnx").symlink_to(args.home / "index" / "onnx", target_is_directory=True)
+    os.environ["SYLLABUS_HOME"] = str(home)
+    from index.db import connect
+    from index.update import passage_input, update_index
+    from library import curricula
+    from library.errors import SyllabusError
+    from library.fetch.local import attach
+
+    conn = connect()
+    current = curricula.active(conn)
+    for pdf in sorted((CORPUS / "arxiv").glob("*.pdf")):
+        try:
+            found = curricula.find(current, pdf.stem)
+        except SyllabusError:
+            continue
+        if found.reading is not None:
+            attach(conn, found.reading, pdf)
+    before = peak_mb()
+    t = time.perf_counter()
+    report = update_index(conn)
+    seconds = time.perf_counter() - t
+    texts = [passage_input(r[0], r[1]) for r in conn.execute("SELECT section_title, text FROM passages")]
+    (INDEX_HOME / "texts.json").write_text(json.dumps(texts))
+    return {
+        "model": report.model,
+        "passages": report.passages_embedded,
+        "seconds": seconds,
+        "passages_per_s": report.passages_embedded / seconds,
+        "peak_mb": peak_mb(),
+        "peak_mb_before_update": before,
+    }
+
+
+def part_st(args) -> dict:
+    """sentence-transformers' own ``encode()`` of the texts part_update embedded (model load not timed)."""
+    sys.path.insert(0, str(REPO))
+    from index.model_spec import model_spec
+    from index.reference_model import reference_embedder
+
+    texts = json.loads((INDEX_HOME / "texts.json").read_text())
+    model = reference_embedder(model_spec(None)).model
+    t = time.perf_counter()
+    model.encode(texts, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+    seconds = time.perf_counter() - t
+    return {
+        "passages": len(texts),
+        "seconds": seconds,
+        "passages_per_s": len(texts) / seconds,
+        "peak_mb": peak_mb(),
+    }
+
+
+def indexing(args) -> dict:
+    """Rounds of index update and sentence-transformers taking turns; ratios per round, then medians."""
+    rounds = []
+    for n in range(args.rounds):
+        args.round = n
+        update = child("update", args)
+        st = child("st", args)
+        rounds.append({"update": update, "st": st})
+        print(
+            f"  round {n + 1}: index update {update['passages_per_s']:.1f} passages/s ({update['peak_mb']:.0f} MB),"
+            f" sentence-transformers {st['passages_per_s']:.1f} ({st['peak_mb']:.0f} MB)",
+            file=sys.stderr,
+        )
+    speed = [r["update"]["passages_per_s"] / r["st"]["passages_per_s"] for r in rounds]
+    memory = [r["update"]["peak_mb"] / r["st"]["peak_mb"] for r in rounds]
+    return {"rounds": rounds, "speed_ratio": speed, "memory_ratio": memory}
 
 
 # --- cold ----------------------------------------------------------------------------------------
@@ -106,7 +207,7 @@ def build_warm_home(home: Path, source_home: Path) -> None:
     os.environ["SYLLABUS_HOME"] = str(home)
     sys.path.insert(0, str(REPO))
     from index.db import connect
-    from index.embed import model_spec
+    from index.embed import get_embedder
     from index.update import input_hash, passage_input
     from library.db import write
 
@@ -118,7 +219,8 @@ def build_warm_home(home: Path, source_home: Path) -> None:
     if onnx.exists() and not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         target.symlink_to(onnx, target_is_directory=True)
-    model = model_spec(conn).name
+    # The name the current variant's vectors are stored under (the export is linked in above).
+    model = get_embedder(conn, export=False).name
     rng = np.random.default_rng(0)
     syllables = ["ka", "lo", "mi", "ne", "ru", "ta", "vo", "se", "di", "pa", "go", "fe"]
     vocab = sorted({"".join(rng.choice(syllables, size=rng.integers(2, 5))) for _ in range(40_000)})
@@ -316,7 +418,9 @@ def part_throughput(args, backend: str) -> dict:
 
     os.environ["SYLLABUS_HOME"] = str(args.home)
     sys.path.insert(0, str(REPO))
-    from index.embed import get_embedder, model_spec, reference_embedder
+    from index.embed import get_embedder
+    from index.model_spec import model_spec
+    from index.reference_model import reference_embedder
 
     spec = model_spec(None)
     t = time.perf_counter()
@@ -353,7 +457,11 @@ def part_throughput(args, backend: str) -> dict:
 
 
 def run_child(part: str, args) -> None:
-    if part == "cold":
+    if part == "update":
+        result = part_update(args)
+    elif part == "st":
+        result = part_st(args)
+    elif part == "cold":
         result = part_cold(args)
     elif part == "warm":
         result = part_warm(args)
@@ -370,7 +478,9 @@ def main() -> None:
     )
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--home", type=Path, default=Path("/tmp/syllabus-bench-home"))
-    parser.add_argument("--only", default="cold,warm,faiss,throughput")
+    parser.add_argument("--only", default="indexing,cold,warm,faiss,throughput")
+    parser.add_argument("--rounds", type=int, default=3, help="indexing: rounds of each")
+    parser.add_argument("--round", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--child")
     args = parser.parse_args()
     if args.child:
@@ -378,6 +488,24 @@ def main() -> None:
         return
     parts = args.only.split(",")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    if "indexing" in parts:
+        r = indexing(args)
+        first = r["rounds"][0]["update"]
+        print(f"\nindex update of the 20 corpus papers ({first['passages']} passages, {first['model']}),")
+        print("against sentence-transformers encode() of the same texts, taking turns:")
+        print(f"{'':<28} {'passages/s':>18} {'peak MB':>16}")
+        for label, key in (("index update", "update"), ("sentence-transformers", "st")):
+            speeds = [x[key]["passages_per_s"] for x in r["rounds"]]
+            mbs = [x[key]["peak_mb"] for x in r["rounds"]]
+            print(
+                f"{label:<28} {statistics.median(speeds):>7.1f} ({min(speeds):.1f}-{max(speeds):.1f})"
+                f" {statistics.median(mbs):>7.0f} ({min(mbs):.0f}-{max(mbs):.0f})"
+            )
+        sp, mem = r["speed_ratio"], r["memory_ratio"]
+        print(
+            f"ratio index update / sentence-transformers: speed {statistics.median(sp):.2f}x"
+            f" ({min(sp):.2f}-{max(sp):.2f}), peak memory {statistics.median(mem):.2f}x ({min(mem):.2f}-{max(mem):.2f})"
+        )
     if "cold" in parts:
         r = child("cold", args)
         print(f"\ncold CLI over {r['passages']} corpus passages ({args.runs} runs each)")
