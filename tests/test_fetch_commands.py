@@ -124,6 +124,11 @@ def test_open_builds_an_argument_list_with_the_page(server, run_cli, monkeypatch
     assert data["page"] == 2
     assert data["command"][0] == "my-viewer" and data["command"][1] == "--page=2"
     assert data["command"][2].endswith("documents/arxiv/2101.00001.pdf")
+    code, out, err = run_cli("open", "paper", "--page", "3", "--dry-run", "--json")
+    assert code == 0, err
+    assert json.loads(out)["command"][1] == "--page=3"
+    code, _, err = run_cli("open", "paper", "--page", "9", "--dry-run")
+    assert code == 2 and err.strip() == "error: paper has 3 pages; there is no page 9"
     code, out, _ = run_cli("open", "talk", "--dry-run")
     assert out == "browser: https://www.youtube.com/watch?v=abc\n"
     code, out, _ = run_cli("open", "talk", "--dry-run", "--json")

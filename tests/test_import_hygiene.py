@@ -56,3 +56,20 @@ def test_importing_creates_nothing(tmp_path):
     )
     subprocess.run([sys.executable, "-c", env_code], cwd=REPO, check=True)
     assert not home.exists()
+
+
+def test_reading_a_pdf_loads_no_layout_model_and_prints_nothing(tmp_path):
+    # PyMuPDF 2.0 would import its ONNX layout add-on and pymupdf4llm with it (~0.6 s a command).
+    pdf = tmp_path / "one.pdf"
+    code = (
+        "import sys; from library.structure import mupdf; pymupdf = mupdf.load(); "
+        f"doc = pymupdf.open(); doc.new_page().insert_text((72, 72), 'Hello'); doc.save({str(pdf)!r}); "
+        f"from library.structure.resolve import extract; extract({str(pdf)!r}); "
+        "print('\\n'.join(name for name, module in sys.modules.items() if module is not None))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    loaded = set(out.stdout.split())
+    assert "pymupdf" in loaded
+    for heavy in ("pymupdf.layout", "pymupdf4llm", "onnxruntime"):
+        assert heavy not in loaded, f"reading a PDF imported {heavy}"
+    assert "Consider using" not in out.stdout

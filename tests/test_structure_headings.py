@@ -280,17 +280,6 @@ def test_titles_broken_over_lines_are_whole(tmp_path, outline):
     assert [s.number for s in structure.top_level()] == ["1", "2", "3", "4"]
 
 
-def test_prose_with_maths_fonts_is_not_an_equation():
-    from library.structure.pdf import _reads_as_prose
-
-    assert _reads_as_prose(
-        "We set the capacity factor so that each expert processes at most the tokens routed to it,"
-        " and the router sends every token to exactly one expert of the layer."
-    )
-    assert not _reads_as_prose("softmax(QK^{T}/\\sqrt{d_k})V where Q is the query")
-    assert not _reads_as_prose("L(θ) = E_t[min(r_t A_t, clip(r_t, 1-ε, 1+ε) A_t)]")
-
-
 def test_prose_paragraphs_of_a_corpus_paper_are_not_equations(corpus):
     # ZeRO and PPO are set in Computer Modern, whose CMR10 also sets maths: their paragraphs used
     # to come out as "equations" (46 and 17 of them).

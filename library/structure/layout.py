@@ -15,17 +15,13 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from operator import itemgetter
 
+from library.structure import symbols
+from library.structure.model import Block
+from library.structure.symbols import font_family
 from library.structure.text import clean
 
-# Fonts that set mathematics in TeX-made and other PDFs. The body font is never counted as
-# maths, so Computer Modern body text (CMR10) is not mistaken for an equation.
-_MATH_FONT = re.compile(
-    r"^(CM(MI|SY|EX|R|BSY|MIB)\d|MSBM|MSAM|rsfs|esint|Symbol|.*Math|.*MT(Extra|Symbol)|stmary|wasy|eufm|CMSS)",
-    re.I,
-)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|[-_,]?bd\b|CMBX|CMB\d|Medi|\.B$|-B$", re.I)
 _DIGITS = re.compile(r"\d+")
-_SIZE_SUFFIX = re.compile(r"\d+$")  # "CMR10" -> "CMR": a TeX font's family
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,4}|[ivxlc]{1,6})(?:\s*(?:/|of)\s*\d{1,4})?$", re.I)
 
 
@@ -46,6 +42,11 @@ class Row:
     chars: int
     # Ends in a page number set apart ("Introduction ....... 2"): a table-of-contents entry.
     toc_entry: bool = False
+    # The row's text with its inline maths laid out (library.structure.regions), when it has any.
+    tex: str | None = None
+    # A region already made into a block (a display equation, a table, a footnote): reading order
+    # places it like any chunk, and block building takes it as it is.
+    block: Block | None = None
     # Bold words followed by regular words on the same row ("2. Optimization Challenge. In the…"):
     # the run-in title of a list item or paragraph, never a display heading.
     run_in: bool = False
@@ -64,6 +65,10 @@ class Page:
     width: float  # of the page as read: a turned page's width is its sheet's height
     height: float
     rows: list[Row] = field(default_factory=list)
+    # PyMuPDF's text dict and text page, kept for the regions that need span and character data
+    # (maths, tables) until library.structure.regions is done with the page.
+    text_dict: dict | None = None
+    textpage: object = None
     # A landscape page set sideways on a portrait sheet (a wide table) is read turned upright:
     # 90 when its lines run up the sheet, -90 when they run down, 0 for other pages.
     turned: int = 0
@@ -84,7 +89,7 @@ def _font_kind(font: str) -> tuple[bool, bool]:
     """(bold, maths) for a font name; memoised because a page repeats a handful of fonts."""
     kind = _FONT_KINDS.get(font)
     if kind is None:
-        kind = _FONT_KINDS[font] = (bool(_BOLD_FONT.search(font)), bool(_MATH_FONT.match(font)))
+        kind = _FONT_KINDS[font] = (bool(_BOLD_FONT.search(font)), symbols.is_math_font(font))
     return kind
 
 
@@ -175,13 +180,17 @@ def read_pages(doc) -> list[Page]:
     """
     import pymupdf  # already loaded by the caller that opened ``doc``
 
-    flags = pymupdf.TEXT_MEDIABOX_CLIP  # no ligatures kept, whitespace normalised, no images
+    # No ligatures kept, whitespace normalised, no images; boxes from the glyphs' ink (maths is laid
+    # out from them: a radical hangs below its baseline, a CMEX sum starts at its origin), at no
+    # measurable cost.
+    flags = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_ACCURATE_BBOXES
     pages: list[Page] = []
     for page in doc:
         rect = page.rect
         # Most of the time of a PDF's structure is spent here, in MuPDF: ~4 ms a page to run the
         # content streams into a text page, ~1.5 ms to turn it into this dict.
-        data = page.get_text("dict", flags=flags)
+        textpage = page.get_textpage(flags=flags)
+        data = textpage.extractDICT()
         out, up, down = _read_rows(page.number + 1, rect.width, rect.height, data["blocks"], 0)
         if max(up, down) > max(200, 2 * sum(row.chars for row in out.rows)):
             # Most text runs sideways (not just a stamp or axis labels): read it again upright,
@@ -189,6 +198,8 @@ def read_pages(doc) -> list[Page]:
             turned = 90 if up >= down else -90
             out, _, _ = _read_rows(page.number + 1, rect.width, rect.height, data["blocks"], turned)
         _merge_number_rows(out)
+        out.text_dict = data
+        out.textpage = textpage
         pages.append(out)
     return pages
 
@@ -473,10 +484,10 @@ def unmark_body_font(pages: list[Page], stats: DocStats) -> None:
     """
     if not _font_kind(stats.body_font)[1]:
         return
-    family = _SIZE_SUFFIX.sub("", stats.body_font)
+    family = font_family(stats.body_font)
     for page in pages:
         for row in page.rows:
-            if row.math and row.font.startswith(family) and _SIZE_SUFFIX.sub("", row.font) == family:
+            if row.math and font_family(row.font) == family:
                 row.math = max(0.0, row.math - row.font_share)
 
 
@@ -506,6 +517,16 @@ def drop_furniture(pages: list[Page], stats: DocStats) -> None:
             if row.text.isdigit() and (row.x1 < number_left or row.x0 > number_right):
                 continue
             kept.append(row)
+        # A page number set a little above the bottom margin: the lowest row, alone and centred.
+        if kept:
+            last = max(kept, key=lambda r: r.y0)
+            if (
+                last.y0 > page.height * 0.8
+                and _PAGE_NUMBER.match(last.text)
+                and abs((last.x0 + last.x1) / 2 - page.width / 2) < page.width * 0.05
+                and all(r.y1 < last.y0 for r in kept if r is not last)
+            ):
+                kept.remove(last)
         page.rows = kept
 
 

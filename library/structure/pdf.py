@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from library.structure import errors
+from library.structure import errors, footnotes, mupdf, regions
 from library.structure.figures import FigureRegions
 from library.structure.headings import (
     is_known_unnumbered,
@@ -69,10 +69,10 @@ _CAPTION = re.compile(r"^(figure|fig\.|table|algorithm|listing|exhibit)\s*[A-Z]?
 _LABEL_ONLY = re.compile(r"^(?:chapter|appendix|part|section)\s+(\d{1,2}|[A-Z])\.?$", re.I)
 _BULLET = re.compile(r"^([•◦▪‣∙·\-–—*]\s|\(?[a-z0-9ivx]{1,3}\)\s|\d{1,2}\.\s)")
 _ITEM_START = re.compile(r"^[•◦▪‣∙]\s")
-_FOOTNOTE_MARK = re.compile(r"^(\d{1,2}|[*∗†‡§¶])\s?\S")
-_EQUATION_NUMBER = re.compile(r"\(\d{1,3}\)$")
+_FOOTNOTE_MARK = re.compile(r"^(\d{1,2}|[*∗†‡§¶])\s?(?:[^\W\d_]|[“\"(])")  # a mark, then words
 _ROMAN = re.compile(r"[IVX]+")
 _DIGIT = re.compile(r"\d")
+_NUMBERS_ONLY = re.compile(r"^[\s\d.,%()\-−+^{}_]*$")
 # A line led by a plain number ("4: W = []", "2. Foo", "3) Bar"): an algorithm line or a list item
 # when the lines next to it carry the numbers before and after it.
 _LINE_NUMBER = re.compile(r"^(\d{1,3})([.:)]?)\s")
@@ -80,24 +80,6 @@ _LINE_NUMBER = re.compile(r"^(\d{1,3})([.:)]?)\s")
 _ABBREVIATION_END = re.compile(
     r"(?:^|[\s(])(?:vs|cf|etc|al|e\.g|i\.e|resp|approx|fig|figs|eq|eqs|sec|no)\.$", re.I
 )
-# Words that are not maths: three letters or more, lower case, ASCII. Operator names are left out.
-_WORD = re.compile(r"\b[a-z]{3,}\b")
-_MATHS_WORDS = {
-    "exp",
-    "log",
-    "max",
-    "min",
-    "sin",
-    "cos",
-    "tan",
-    "arg",
-    "argmax",
-    "argmin",
-    "softmax",
-    "sup",
-    "inf",
-}
-_MATHS_WORDS |= {"lim", "det", "diag", "var", "cov", "sgn", "sign", "mod", "tanh", "relu", "sigmoid", "where"}
 
 
 @dataclass
@@ -111,7 +93,7 @@ class Candidate:
 
 def open_pdf(path: Path):
     """Open a PDF, turning every way it can be unreadable into its own :class:`BadDocument`."""
-    import pymupdf  # ~50 ms on first import: the MuPDF bindings
+    pymupdf = mupdf.load()  # ~90 ms on first import: the MuPDF bindings
 
     path = Path(path)
     try:
@@ -164,6 +146,7 @@ def _structure(path: Path, use_outline: bool) -> DocumentStructure:
         stats = doc_stats(pages)
         unmark_body_font(pages, stats)
         drop_furniture(pages, stats)
+        regions.apply(doc, pages, stats)
         rows: list[Row] = []
         chunk_ids: list[int] = []
         chunk = 0
@@ -727,17 +710,6 @@ def _figure_label(rows: list[Row], stats: DocStats, figures: FigureRegions, labe
     return rows[0].page in label_pages and figures.holds(rows)
 
 
-def _reads_as_prose(text: str) -> bool:
-    """Whether a block with much text in maths fonts still reads as sentences: many ordinary words.
-
-    A display equation has a few words at most ("where", "otherwise", operator names); a
-    paragraph whose inline maths (or a font taken for maths) is half its characters still has
-    words making up most of the rest.
-    """
-    words = [w for w in _WORD.findall(text) if w not in _MATHS_WORDS]
-    return len(words) >= 8 and sum(map(len, words)) >= 0.4 * (len(text) - text.count(" "))
-
-
 def _kind_of(rows: list[Row], text: str, stats: DocStats, page_height: float) -> BlockKind | None:
     """Block kind for a run of non-heading rows; ``None`` for text inside figures (dropped)."""
     if _CAPTION.match(text):
@@ -753,17 +725,19 @@ def _kind_of(rows: list[Row], text: str, stats: DocStats, page_height: float) ->
         size = sum(r.main_size * r.chars for r in rows) / chars
         avg_len = sum(len(r.text) for r in rows) / len(rows)
     small = size < stats.body_size - 0.7
-    if small and rows[0].y0 > page_height * 0.6 and _FOOTNOTE_MARK.match(text):
-        return "footnote"
+    digits = len(_DIGIT.findall(text))
+    if small and digits > 0.3 * (len(text) - text.count(" ")):
+        return None  # a plot's axis: ticks and a title ("0 5000 10000 Training Iterations")
+    if small and rows[0].y0 > page_height * 0.6 and _FOOTNOTE_MARK.match(text) and len(text.split()) >= 4:
+        return "footnote"  # (a plot's "40M Frames" at the foot of the page is no footnote)
     if size < stats.body_size * 0.8 and avg_len < 30:
         return None  # labels and ticks inside a figure
-    math = sum(r.math * r.chars for r in rows) / chars
-    if (
-        math > 0.45 or (math > 0.2 and len(text) < 200 and _EQUATION_NUMBER.search(text))
-    ) and not _reads_as_prose(text):
-        return "equation"
-    if avg_len < 60 and len(_DIGIT.findall(text)) > 0.3 * (len(text) - text.count(" ")):
-        return "table"
+    # Display equations are made into blocks before this (library.structure.regions): rows of
+    # maths left here are running text with inline maths.
+    if avg_len < 60 and digits > 0.3 * (len(text) - text.count(" ")):
+        # Numbers alone (a plot's tick labels, an orphan equation number) are figure text; tables
+        # are found whole, with their rows, by library.structure.tables.
+        return None if _NUMBERS_ONLY.match(text) else "paragraph"
     if _BULLET.match(text):
         return "list_item"
     return "paragraph"
@@ -791,7 +765,7 @@ def _build_blocks(
             continue
         group = [rows[i]]
         j = i + 1
-        while j < n and j not in heads and chunk_ids[j] == chunk_ids[i]:
+        while j < n and j not in heads and chunk_ids[j] == chunk_ids[i] and rows[i].block is None:
             group.append(rows[j])
             j += 1
         items.append((group, None))
@@ -814,10 +788,15 @@ def _build_blocks(
                 )
             )
             continue
+        made = group[0].block
+        if made is not None:  # a display equation, a table, a footnote: already a block
+            made.index = len(blocks)
+            blocks.append(made)
+            continue
         # Rows of one chunk on different pages never happen; split on list bullets inside a chunk.
         # Most chunks of a page with figures are one row (a label, a tick), usually dropped below.
         for part in _split_items(group) if len(group) > 1 else (group,):
-            text = join_lines([r.text for r in part]) if len(part) > 1 else clean(part[0].text)
+            text = join_lines([_text(r) for r in part]) if len(part) > 1 else clean(_text(part[0]))
             if not text:
                 continue
             block_kind = _kind_of(part, text, stats, page_height[page])
@@ -830,27 +809,16 @@ def _build_blocks(
                 if page != blocks[prev].page:
                     blocks[prev].end_page = page
                 continue
-            last = blocks[-1] if blocks else None
-            if (
-                block_kind == "equation"
-                and last is not None
-                and last.kind == "equation"
-                and last.page == page
-                and last.bbox is not None
-                and pbox[1] - last.bbox[3] < 12
-                and pbox[3] > last.bbox[1]
-            ):
-                # A display equation set as several pieces (fraction bars, numbered lines) is one block.
-                last.text = f"{last.text} {text}"
-                last.bbox = (
-                    min(last.bbox[0], pbox[0]),
-                    last.bbox[1],
-                    max(last.bbox[2], pbox[2]),
-                    max(last.bbox[3], pbox[3]),
-                )
-                continue
             blocks.append(Block(page=page, kind=block_kind, text=text, index=len(blocks), bbox=pbox))
+    for block in blocks:
+        block.text, block.math = regions.math_ranges(block.text)
+    footnotes.place(blocks, headings)
     return blocks, headings
+
+
+def _text(row: Row) -> str:
+    """A row's text, with its inline maths laid out when it has any."""
+    return row.text if row.tex is None else row.tex
 
 
 def _bbox(rows: list[Row]) -> tuple[float, float, float, float]:
@@ -882,7 +850,7 @@ def _split_items(group: list[Row]) -> list[list[Row]]:
 
 def _continues(blocks: list[Block], text: str) -> int | None:
     """Index of the paragraph that ``text`` continues across a column or page break, if any."""
-    if not text[:1].islower():
+    if not (text[:1].islower() or text.startswith(regions.MATH_OPEN)):
         return None
     for k in range(len(blocks) - 1, max(-1, len(blocks) - 5), -1):
         b = blocks[k]

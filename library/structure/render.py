@@ -18,7 +18,9 @@ def render_region_png(
     margin: float = 4.0,
 ) -> bytes:
     """PNG bytes of ``bbox`` (PDF points, from the top left) on 1-based ``page``; the whole page if None."""
-    import pymupdf  # ~50 ms on first import: the MuPDF bindings
+    from library.structure import mupdf
+
+    pymupdf = mupdf.load()  # ~90 ms on first import: the MuPDF bindings
 
     # ~20 ms; the reader imports this module at first paint, renders later
     from library.structure.pdf import open_pdf

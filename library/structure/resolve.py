@@ -29,32 +29,19 @@ from library.textclean import strip_escapes
 # Bump when the cache format changes. Changes to the extraction code itself are picked up by
 # _code_version(), so a cache never serves what older code produced.
 CACHE_VERSION = 1
-_EXTRACTION_MODULES = (
-    "model",
-    "text",
-    "headings",
-    "sections",
-    "layout",
-    "figures",
-    "pdf",
-    "html",
-    "html_maths",
-    "markdown_inline",
-    "markdown_page",
-    "encoding",
-)
 
 
 @functools.cache
 def _code_version() -> str:
-    """A short digest of the extraction modules' source (about 60 KB read once per process)."""
-    here = Path(__file__).parent
+    """A short digest of the extraction package's source (about 150 KB read once per process).
+
+    Every module of ``library.structure`` counts, so a new module (maths, tables) or a change to
+    any of them re-extracts.
+    """
     digest = hashlib.sha256()
-    for name in _EXTRACTION_MODULES:
-        try:
-            digest.update((here / f"{name}.py").read_bytes())
-        except OSError:
-            digest.update(name.encode())
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
 
 
@@ -254,8 +241,23 @@ def content_dict(content: SectionContent) -> dict:
         "start_page": content.start_page,
         "end_page": content.end_page,
         "text": content.text,
-        "blocks": [{"page": b.page, "kind": b.kind, "text": b.text} for b in content.blocks],
+        "blocks": [block_dict(b) for b in content.blocks],
     }
+
+
+def block_dict(block: Block) -> dict:
+    """A block for JSON: page, kind and text (maths in the TeX-like form), and what the kind adds:
+    ``math`` ranges, an equation's ``number``, a table's ``rows``, a footnote's ``marker``."""
+    out: dict = {"page": block.page, "kind": block.kind, "text": block.text}
+    if block.math:
+        out["math"] = [list(r) for r in block.math]
+    if block.number:
+        out["number"] = block.number
+    if block.rows:
+        out["rows"] = block.rows
+    if block.marker:
+        out["marker"] = block.marker
+    return out
 
 
 def sections_list(structure: DocumentStructure) -> list[dict]:

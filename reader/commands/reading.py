@@ -24,8 +24,14 @@ def _pointer(text: str | None):
         raise UsageError(f"cannot read the section {text!r}: {exc}") from exc
 
 
-def render_text(structure, content, *, page_markers: bool = True) -> str:
-    """Markdown-ish text of resolved content: ``#`` headings by level, paragraphs, ``[p. N]`` markers."""
+def render_text(structure, content, *, page_markers: bool = True, tex: bool = False) -> str:
+    """Markdown-ish text of resolved content: ``#`` headings by level, paragraphs, ``[p. N]`` markers.
+
+    Maths is rendered to Unicode where exact (``--tex`` keeps the TeX-like form), tables are
+    Markdown tables, footnotes ``[^N]: …`` after the paragraph that cites them.
+    """
+    from library.structure.notation import readable
+
     levels = {s.first_block: s.level for s in structure.sections}
     shown = [levels[b.index] for b in content.blocks if b.kind == "heading" and b.index in levels]
     base = min(shown, default=1)
@@ -39,13 +45,18 @@ def render_text(structure, content, *, page_markers: bool = True) -> str:
             level = levels.get(block.index, base + 2) - base + 1
             out.append("#" * max(1, min(level, 4)) + " " + block.text)
         elif block.kind == "list_item":
-            out.append(
-                block.text if block.text[:1] in "•-–*(" or block.text[:1].isdigit() else "- " + block.text
-            )
+            text = readable(block, tex=tex)
+            out.append(text if text[:1] in "•-–*(" or text[:1].isdigit() else "- " + text)
         elif block.kind == "code":
             out.append("```\n" + block.text + "\n```")
+        elif block.kind == "footnote":
+            out.append(
+                f"[^{block.marker}]: " + readable(block, tex=tex)
+                if block.marker
+                else readable(block, tex=tex)
+            )
         else:
-            out.append(block.text)
+            out.append(readable(block, tex=tex))
     return "\n\n".join(out) + "\n"
 
 
@@ -61,7 +72,9 @@ def _outline_text(structure) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _emit(structure, content, *, as_json: bool, outline_only: bool, extra: dict | None = None) -> None:
+def _emit(
+    structure, content, *, as_json: bool, outline_only: bool, extra: dict | None = None, tex: bool = False
+) -> None:
     if as_json:
         data = dict(extra or {})
         data.update(
@@ -80,7 +93,7 @@ def _emit(structure, content, *, as_json: bool, outline_only: bool, extra: dict 
     if outline_only:
         click.echo(_outline_text(structure), nl=False)
         return
-    click.echo(render_text(structure, content), nl=False)
+    click.echo(render_text(structure, content, tex=tex), nl=False)
 
 
 @click.command("extract")
@@ -95,7 +108,10 @@ def _emit(structure, content, *, as_json: bool, outline_only: bool, extra: dict 
 @click.option("--outline", "outline_only", is_flag=True, help="List the sections instead of printing text.")
 @click.option("--from-text", is_flag=True, help="Find headings in the text even when the PDF has an outline.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def extract(file: Path, section: str | None, outline_only: bool, from_text: bool, as_json: bool) -> None:
+@click.option("--tex", is_flag=True, help="Show maths in its TeX-like form instead of Unicode.")
+def extract(
+    file: Path, section: str | None, outline_only: bool, from_text: bool, as_json: bool, tex: bool
+) -> None:
     """Show the sections of any PDF or HTML file, or the clean text of one of them."""
     if not file.is_file():
         raise UsageError(
@@ -103,7 +119,7 @@ def extract(file: Path, section: str | None, outline_only: bool, from_text: bool
         )
     structure = extract_file(file, use_outline=False) if from_text else load(file)
     content = None if outline_only else resolve(structure, _pointer(section), name=file.name)
-    _emit(structure, content, as_json=as_json, outline_only=outline_only)
+    _emit(structure, content, as_json=as_json, outline_only=outline_only, tex=tex)
 
 
 @click.command("read")
@@ -112,9 +128,16 @@ def extract(file: Path, section: str | None, outline_only: bool, from_text: bool
 @click.option("--whole", is_flag=True, help="Read the whole work.")
 @click.option("--outline", "outline_only", is_flag=True, help="List the work's sections.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--tex", is_flag=True, help="Show maths in its TeX-like form instead of Unicode.")
 @pass_session
 def read(
-    session: Session, item_id: str, section: str | None, whole: bool, outline_only: bool, as_json: bool
+    session: Session,
+    item_id: str,
+    section: str | None,
+    whole: bool,
+    outline_only: bool,
+    as_json: bool,
+    tex: bool,
 ) -> None:
     """Print a reading's assigned section as clean text (pipe it to a pager)."""
     if whole and section:
@@ -141,7 +164,7 @@ def read(
     pointer = _pointer(None) if whole else (_pointer(section) if section else reading.pointer)
     content = None if outline_only else resolve(structure, pointer, name=reading.title)
     extra = {"id": reading.id, "reading": reading.title, "assigned": pointer.to_dict(), "path": str(path)}
-    _emit(structure, content, as_json=as_json, outline_only=outline_only, extra=extra)
+    _emit(structure, content, as_json=as_json, outline_only=outline_only, extra=extra, tex=tex)
 
 
 COMMANDS = [extract, read]

@@ -3,10 +3,7 @@ viewer can be told it) or, for a web article or a link, in your browser."""
 
 from __future__ import annotations
 
-import os
 import shlex
-import shutil
-import sys
 from pathlib import Path
 
 import click
@@ -15,36 +12,11 @@ from library import curricula, store
 from library.catalogue import Reading
 from library.errors import UsageError
 from library.fetch.planner import plan
+from library.viewer import start, viewer_command
 from reader.output import emit_json
 from reader.session import Session
 
 pass_session = click.make_pass_decorator(Session)
-
-
-# Viewers that can open at a page, tried in order when SYLLABUS_PDF_VIEWER is not set.
-KNOWN_VIEWERS = [
-    ("zathura", ["zathura", "--page={page}", "{path}"]),
-    ("evince", ["evince", "--page-label={page}", "{path}"]),
-    ("okular", ["okular", "--page", "{page}", "{path}"]),
-    ("qpdfview", ["qpdfview", "{path}#{page}"]),
-    ("mupdf", ["mupdf", "{path}", "{page}"]),
-]
-
-
-def viewer_command(path: Path, page: int) -> tuple[list[str], bool]:
-    """The argument list that opens ``path`` (at ``page`` when the viewer can); and whether it can."""
-    configured = os.environ.get("SYLLABUS_PDF_VIEWER", "").strip()
-    if configured:
-        template = shlex.split(configured)
-        if not any("{path}" in part for part in template):
-            template.append("{path}")
-    else:
-        opener = "open" if sys.platform == "darwin" else "xdg-open"
-        template = next((t for name, t in KNOWN_VIEWERS if shutil.which(name)), [opener, "{path}"])
-    supports_page = any("{page}" in part for part in template)
-    return [
-        part.replace("{path}", str(path)).replace("{page}", str(page)) for part in template
-    ], supports_page
 
 
 def first_page(path: Path, reading: Reading) -> tuple[int, str]:
@@ -66,12 +38,13 @@ def first_page(path: Path, reading: Reading) -> tuple[int, str]:
 
 @click.command(name="open")
 @click.argument("reading_id", metavar="ID")
+@click.option("--page", type=click.IntRange(min=1), metavar="N", help="Open at page N instead.")
 @click.option("--dry-run", is_flag=True, help="Print the command that would open it instead of running it.")
 @click.option("--json", "as_json", is_flag=True, help="With --dry-run: print the command as JSON.")
 @pass_session
-def open_cmd(session: Session, reading_id: str, dry_run: bool, as_json: bool) -> None:
-    """Open a reading's document in the system viewer at the first page of the assigned section."""
-    import subprocess
+def open_cmd(session: Session, reading_id: str, page: int | None, dry_run: bool, as_json: bool) -> None:
+    """Open a reading's document in the system viewer at the first page of the assigned section
+    (or at --page N)."""
     import webbrowser
 
     found = curricula.find(session.curriculum, reading_id)
@@ -98,7 +71,12 @@ def open_cmd(session: Session, reading_id: str, dry_run: bool, as_json: bool) ->
             return
         webbrowser.open(target)
         return
-    page, how_found = first_page(doc.path, reading)
+    if page is not None:
+        if doc.pages and page > doc.pages:
+            raise UsageError(f"{reading.id} has {doc.pages} pages; there is no page {page}")
+        how_found = f"page {page}"
+    else:
+        page, how_found = first_page(doc.path, reading)
     command, supports_page = viewer_command(doc.path, page)
     note = (
         how_found
@@ -108,19 +86,7 @@ def open_cmd(session: Session, reading_id: str, dry_run: bool, as_json: bool) ->
     if dry_run:
         _dry_run({"command": command, "page": page, "note": note}, as_json)
         return
-    try:
-        # A list, never a shell: a path or title can hold any character.
-        subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    except OSError as exc:
-        raise UsageError(
-            f"cannot start {command[0]}: {exc.strerror or exc}; set SYLLABUS_PDF_VIEWER"
-        ) from None
+    start(command)
     click.echo(f"opened {reading.id} at page {page} ({note})")
 
 

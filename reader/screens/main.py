@@ -64,6 +64,7 @@ class MainScreen(Screen[None]):
         Binding("o", "outline", "Outline", show=True),
         Binding("w", "toggle_whole", "Section/whole", show=True),
         Binding("i", "image", "Show block as image"),
+        Binding("O", "open_page", "Open page in PDF viewer"),
         Binding("f", "fetch", "Fetch open reading"),
         Binding("u", "set_status('u')", "Mark open reading unread", show=False),
         Binding("r", "set_status('r')", "Mark open reading reading", show=False),
@@ -281,6 +282,9 @@ class MainScreen(Screen[None]):
 
     def action_image(self) -> None:
         self.pane.show_image()
+
+    def action_open_page(self) -> None:
+        self.pane.open_page()
 
     # --- position, related ----------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from library.structure.model import Block
+from library.structure.notation import readable, to_unicode
 
 # Columns of text at most: longer lines are hard to follow back to their start.
 MAX_TEXT_WIDTH = 88
@@ -52,6 +53,7 @@ class Layout:
 
     width: int
     lines: list[Line] = field(default_factory=list)
+    tex: bool = False  # maths in its TeX-like form, not rendered
     tops: list[int] = field(default_factory=list)
     heights: list[int] = field(default_factory=list)
 
@@ -80,9 +82,10 @@ def text_width(view_width: int) -> int:
     return max(10, min(MAX_TEXT_WIDTH, view_width - GUTTER - 1))
 
 
-def block_text(block: Block) -> Text:
-    """How one block reads on screen, before it is wrapped."""
-    body = block.text.strip()
+def block_text(block: Block, *, tex: bool = False) -> Text:
+    """How one block reads on screen, before it is wrapped: its maths rendered to Unicode where
+    that is exact (``softmax(QKᵀ/√dₖ)V``), or in its TeX-like form with ``tex``."""
+    body = readable(block, tex=tex).strip()
     if block.kind == "heading":
         text = Text(style="bold")
         if block.section and not body.startswith(block.section):
@@ -106,11 +109,12 @@ def _wrapped(console: Console, text: Text, width: int) -> list[tuple[Segment, ..
     return [tuple(line.render(console, end="")) for line in text.wrap(console, width, overflow="fold")]
 
 
-def _block_lines(console: Console, block: Block, width: int) -> list[tuple[Segment, ...]]:
+def _block_lines(console: Console, block: Block, width: int, tex: bool) -> list[tuple[Segment, ...]]:
     """The lines of one block at ``width`` columns."""
     if block.kind == "table" and block.rows:
-        return _table_lines(console, block.rows, width)
-    text = block_text(block)
+        rows = block.rows if tex else [[to_unicode(cell) for cell in row] for row in block.rows]
+        return _table_lines(console, rows, width)
+    text = block_text(block, tex=tex)
     if block.kind == "list_item":
         # A hanging indent: the bullet, then every line of the item set in after it.
         lines = _wrapped(console, text, width - 2)
@@ -151,12 +155,13 @@ def _console(width: int) -> Console:
     return Console(width=width, color_system="truecolor", markup=False, emoji=False, highlight=False)
 
 
-def lay_out(blocks: list[Block], view_width: int) -> Layout:
+def lay_out(blocks: list[Block], view_width: int, *, tex: bool = False) -> Layout:
     """Every block at the width of a view ``view_width`` columns wide, with ``[p. N]`` where a page
-    starts, a blank line between blocks (list items follow each other) and before each heading."""
+    starts, a blank line between blocks (list items follow each other) and before each heading;
+    maths rendered, or in its TeX-like form with ``tex``."""
     width = text_width(view_width)
     console = _console(width)
-    layout = Layout(width)
+    layout = Layout(width, tex=tex)
     lines = layout.lines
     page = None
     previous: Block | None = None
@@ -171,7 +176,7 @@ def lay_out(blocks: list[Block], view_width: int) -> Layout:
             # Footnotes stand apart from the text they annotate.
             lines.append(Line((Segment("─" * min(20, width)),), RULE))
         layout.tops.append(len(lines))
-        block_lines = _block_lines(console, block, width) or [()]
+        block_lines = _block_lines(console, block, width, tex) or [()]
         lines.extend(Line(segments, block.kind, position) for segments in block_lines)
         layout.heights.append(len(block_lines))
         following = blocks[position + 1] if position + 1 < len(blocks) else None

@@ -42,6 +42,7 @@ class ReaderView(ScrollView, can_focus=True):
         Binding("end,G", "last", "Last paragraph", show=False),
         Binding("right_square_bracket", "next_heading", "Next heading", show=False),
         Binding("left_square_bracket", "previous_heading", "Previous heading", show=False),
+        Binding("m", "toggle_tex", "Maths: rendered/TeX", show=False),
     ]
     # One class per kind of line; the stylesheet gives each its colour.
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -70,6 +71,8 @@ class ReaderView(ScrollView, can_focus=True):
         self.noted: dict[int, int] = {}
         self.reading_id: str | None = None
         self.fetchable = False
+        # Maths shown in its TeX-like form rather than rendered to Unicode (the m key).
+        self.tex = False
         # Blocks being laid out in the worker, where their cursor goes, and which request is current:
         # a result for an older request (the user moved on) is dropped.
         self._pending: list[Block] | None = None
@@ -108,11 +111,11 @@ class ReaderView(ScrollView, can_focus=True):
         width = self._view_width()
         if self._pending is None or width <= 0:
             return  # not sized yet: on_resize lays out
-        self._lay_out(self._pending, width, self._generation)
+        self._lay_out(self._pending, width, self.tex, self._generation)
 
     @work(thread=True, exclusive=True, group="layout")
-    def _lay_out(self, blocks: list[Block], width: int, generation: int) -> None:
-        self.post_message(BlocksLaidOut(generation, blocks, lay_out(blocks, width)))
+    def _lay_out(self, blocks: list[Block], width: int, tex: bool, generation: int) -> None:
+        self.post_message(BlocksLaidOut(generation, blocks, lay_out(blocks, width, tex=tex)))
 
     def on_blocks_laid_out(self, message: BlocksLaidOut) -> None:
         message.stop()
@@ -140,12 +143,15 @@ class ReaderView(ScrollView, can_focus=True):
         if self._message is not None:
             self._install([], message_layout(self._message, width), cursor=-1)
         elif self._pending is None and self.blocks:
-            # Lay out again at the new width, the cursor's block staying where the reader looks.
-            self._generation += 1
-            current = self.current_block
-            self._pending = self.blocks
-            self._target = (current.index if current is not None else None, "third")
+            self._lay_out_again()  # at the new width
         self._start_layout()
+
+    def _lay_out_again(self) -> None:
+        """Lay the blocks shown out again, the cursor's block staying where the reader looks."""
+        self._generation += 1
+        current = self.current_block
+        self._pending = self.blocks
+        self._target = (current.index if current is not None else None, "third")
 
     def position_of(self, block_index: int | None, blocks: list[Block] | None = None) -> int | None:
         """The view position of the block with document-wide index ``block_index``."""
@@ -338,3 +344,13 @@ class ReaderView(ScrollView, can_focus=True):
         y = offset.y + round(self.scroll_offset.y)
         if 0 <= y < len(self.text_layout.lines) and self.text_layout.lines[y].position >= 0:
             self.set_cursor(self.text_layout.lines[y].position)
+
+    # --- maths ----------------------------------------------------------------------------------------
+
+    def action_toggle_tex(self) -> None:
+        """Show maths rendered (softmax(QKᵀ/√dₖ)V) or as its TeX-like source."""
+        self.tex = not self.tex
+        if self._pending is None and self.blocks:
+            self._lay_out_again()
+            self._start_layout()
+        self.notify("Maths as TeX" if self.tex else "Maths rendered", timeout=2)

@@ -22,6 +22,7 @@ from textual.worker import get_current_worker
 
 from library import positions
 from library.catalogue import Chapter, Curriculum, Reading
+from library.errors import SyllabusError
 from library.structure.render import render_block_png
 from reader.loading import load_document, state_text
 from reader.messages import DocumentLoaded, FetchProgress, ReadingOpened
@@ -274,6 +275,30 @@ class ReadingPane(Vertical):
             self.notify("Move to a block of a PDF to see it as an image.", severity="warning")
             return
         self._image_worker(path, block, self.structure.blocks if self.structure is not None else [])
+
+    def open_page(self) -> None:
+        """Open the page of the block under the cursor in the system PDF viewer: the fallback that
+        always works, whatever the terminal."""
+        from library.viewer import start, viewer_command
+
+        block = self.reader.current_block
+        document = self.document
+        if block is None or block.bbox is None or document is None or document.path is None:
+            self.notify("Move to a block of a PDF to open its page.", severity="warning")
+            return
+        if not document.is_pdf:
+            self.notify("This reading has no PDF to open.", severity="warning")
+            return
+        command, supports_page = viewer_command(document.path, block.page)
+        try:
+            start(command)
+        except SyllabusError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        where = (
+            f"at page {block.page}" if supports_page else f"(this viewer cannot be told page {block.page})"
+        )
+        self.notify(f"Opened {command[0]} {where}", timeout=3)
 
     @work(thread=True, exclusive=True, group="image")
     def _image_worker(self, path: Path, block: Block, blocks: list[Block]) -> None:
