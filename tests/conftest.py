@@ -7,11 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from library.structure import mupdf
-
-# Tests that make PDFs import pymupdf themselves: without its layout add-on, as the product does.
-mupdf.keep_layout_addon_out()
-
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus"

@@ -31,6 +31,7 @@ async def test_equation_rendered_toggled_to_tex_and_table_as_grid(corpus):
         await _goto(app, pilot, reader, "equation", "softmax")
         line = next(line for line in screen_text(app).splitlines() if "softmax(" in line)
         assert "Attention(Q, K, V) = softmax(QKᵀ/√dₖ)V" in line and line.rstrip(" ▏▎▌").endswith("(1)")
+        assert line.count("(1)") == 1
         reader.focus()
         await pilot.press("m")
         await settle(app, pilot)

@@ -59,7 +59,8 @@ def test_importing_creates_nothing(tmp_path):
 
 
 def test_reading_a_pdf_loads_no_layout_model_and_prints_nothing(tmp_path):
-    # PyMuPDF 2.0 would import its ONNX layout add-on and pymupdf4llm with it (~0.6 s a command).
+    # PyMuPDF 2.0 imports its ONNX layout add-on and pymupdf4llm with it (~0.6 s a command): the
+    # pin on 1.28 must hold, and the layout suggestion must not reach stdout.
     pdf = tmp_path / "one.pdf"
     code = (
         "import sys; from library.structure import mupdf; pymupdf = mupdf.load(); "

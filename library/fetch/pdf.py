@@ -30,7 +30,7 @@ def is_pdf(path: Path) -> bool:
 
 def facts(source: Path | bytes) -> PdfFacts:
     """Open a PDF (a path or its bytes) with PyMuPDF: page count, first-page arXiv stamp, title."""
-    # PyMuPDF costs ~0.09 s to import; only code that opens PDFs pays it.
+    # PyMuPDF costs ~0.1 s to import; only code that opens PDFs pays it.
     from library.structure import mupdf
 
     pymupdf = mupdf.load()

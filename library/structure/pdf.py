@@ -93,7 +93,7 @@ class Candidate:
 
 def open_pdf(path: Path):
     """Open a PDF, turning every way it can be unreadable into its own :class:`BadDocument`."""
-    pymupdf = mupdf.load()  # ~90 ms on first import: the MuPDF bindings
+    pymupdf = mupdf.load()  # ~0.1 s on first import: the MuPDF bindings
 
     path = Path(path)
     try:

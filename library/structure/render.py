@@ -20,7 +20,7 @@ def render_region_png(
     """PNG bytes of ``bbox`` (PDF points, from the top left) on 1-based ``page``; the whole page if None."""
     from library.structure import mupdf
 
-    pymupdf = mupdf.load()  # ~90 ms on first import: the MuPDF bindings
+    pymupdf = mupdf.load()  # ~0.1 s on first import: the MuPDF bindings
 
     # ~20 ms; the reader imports this module at first paint, renders later
     from library.structure.pdf import open_pdf

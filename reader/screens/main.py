@@ -64,7 +64,7 @@ class MainScreen(Screen[None]):
         Binding("o", "outline", "Outline", show=True),
         Binding("w", "toggle_whole", "Section/whole", show=True),
         Binding("i", "image", "Show block as image"),
-        Binding("O", "open_page", "Open page in PDF viewer"),
+        Binding("O", "open_page", "Open page in PDF viewer", show=False),
         Binding("f", "fetch", "Fetch open reading"),
         Binding("u", "set_status('u')", "Mark open reading unread", show=False),
         Binding("r", "set_status('r')", "Mark open reading reading", show=False),

@@ -16,6 +16,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+import msgspec
 from rich import box
 from rich.console import Console
 from rich.segment import Segment
@@ -85,7 +86,8 @@ def text_width(view_width: int) -> int:
 def block_text(block: Block, *, tex: bool = False) -> Text:
     """How one block reads on screen, before it is wrapped: its maths rendered to Unicode where
     that is exact (``softmax(QKᵀ/√dₖ)V``), or in its TeX-like form with ``tex``."""
-    body = readable(block, tex=tex).strip()
+    # An equation's number is set at the right edge by _block_lines, not after the text.
+    body = readable(msgspec.structs.replace(block, number=None) if block.number else block, tex=tex).strip()
     if block.kind == "heading":
         text = Text(style="bold")
         if block.section and not body.startswith(block.section):
