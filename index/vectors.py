@@ -25,7 +25,9 @@ Which FAISS index: exact inner product (``IndexFlatIP``) while small, HNSW from
 search costs ~0.075 ms per thousand vectors (0.5 ms at 10k, 3.7 ms at 50k, 7.7 ms at 100k) and is
 exact; HNSW (M=32, efSearch=96) answers in ~0.4 ms at any of those sizes with recall@10 >= 0.998,
 but costs ~0.17 ms per vector to build (8 s at 50k, 17 s at 100k). From 50k vectors the flat scan
-is most of a warm query's vector time, so that is where HNSW starts.
+is most of a warm query's vector time, so that is where HNSW starts. Only :func:`compact` builds
+HNSW (``index update`` calls it at its end); a missing or damaged file is rebuilt flat (~1 s at
+100k), so no search waits for an HNSW build, and the next ``index update`` makes it HNSW.
 
 HNSW cannot delete, and its build takes seconds, so an HNSW index is never changed either: items
 added or changed since it was built go to a small flat side index (``recent``), and the ones it
@@ -33,9 +35,9 @@ holds that were removed or changed are excluded from its searches (``hidden``, a
 both are searched and merged, which gives the same answers as a rebuild without waiting for one.
 :func:`compact` rebuilds (a flat index grown past the threshold as HNSW; an HNSW index once its
 side changes pass a tenth of it) outside :data:`_LOCK`, so searches go on meanwhile on what is
-open, and swaps the result in with whatever changed during the build applied on top. ``index
-update`` calls it at its end. On disk the side index is a second file and ``hidden`` is in the
-sidecar, so a patch rewrites neither the big file nor its checksum.
+open, and swaps the result in with whatever changed during the build applied on top. On disk the
+side index is a second file and ``hidden`` is in the sidecar, so a patch rewrites neither the big
+file nor its checksum.
 """
 
 from __future__ import annotations
@@ -115,12 +117,12 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _new_index(dim: int, count: int):
+def _new_index(dim: int, hnsw: bool):
     # ~0.3 s to import faiss (it loads its BLAS-backed shared library): only when vectors are needed.
     import faiss
 
     inner: Any
-    if count >= HNSW_THRESHOLD:
+    if hnsw:
         inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
         inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
         inner.hnsw.efSearch = HNSW_EF_SEARCH
@@ -285,10 +287,10 @@ def _refreshed(
             return _save(patched)
     vi = _load(kind, model, dim, count, checksum, gen, pairs)
     if vi is None:
-        vi = _build(
-            conn, kind, model, dim, checksum, gen, pairs, reason=_stale_reason(kind, model, count, checksum)
-        )
-        vi = _save(vi)
+        # Flat, whatever the size (~1 s at 100k, where HNSW takes 17 s or more): a search never
+        # waits for an HNSW build; compact() (index update) makes it HNSW when it is big enough.
+        reason = _stale_reason(kind, model, count, checksum)
+        vi = _save(_build(conn, kind, model, dim, checksum, gen, pairs, reason=reason, hnsw=False))
     return vi
 
 
@@ -398,11 +400,11 @@ def _vectors(conn, kind, model, dim, ids: list[int] | None = None):
     return item_ids, from_blobs([r[1] for r in rows], dim)
 
 
-def _build(conn, kind, model, dim, checksum, gen, pairs, *, reason: str) -> VectorIndex:
+def _build(conn, kind, model, dim, checksum, gen, pairs, *, reason: str, hnsw: bool) -> VectorIndex:
     import faiss
 
     item_ids, vectors = _vectors(conn, kind, model, dim)
-    index = _new_index(dim, len(item_ids))
+    index = _new_index(dim, hnsw)
     if len(item_ids):
         faiss.omp_set_num_threads(os.cpu_count() or 1)  # building HNSW does use every core
         index.add_with_ids(vectors, item_ids)
@@ -490,8 +492,9 @@ def compact(conn: sqlite3.Connection, kind: str, model: str, dim: int) -> Vector
         _COMPACTING.add(key)
     try:
         gen = generation(conn, kind, model)
-        _, checksum, pairs = sqlite_state(conn, kind, model)
-        built = _build(conn, kind, model, dim, checksum, gen, pairs, reason="compacted")
+        count, checksum, pairs = sqlite_state(conn, kind, model)
+        hnsw = count >= HNSW_THRESHOLD
+        built = _build(conn, kind, model, dim, checksum, gen, pairs, reason="compacted", hnsw=hnsw)
         with _LOCK:
             gen = generation(conn, kind, model)
             _, checksum, pairs = sqlite_state(conn, kind, model)

@@ -122,7 +122,7 @@ def test_open_index_is_patched_in_place(conn, indexed):
 
 def test_hnsw_past_the_threshold_and_exact_filtered_search(conn, indexed, monkeypatch):
     monkeypatch.setattr(vectors, "HNSW_THRESHOLD", 5)
-    vi = vectors.open_index(conn, "note", indexed.name, indexed.dim)
+    vi = vectors.compact(conn, "note", indexed.name, indexed.dim)
     assert vi.type == "hnsw"
     query = indexed.embed(["dropout masks"])[0]
     assert vi.search(conn, query, 1)[0][0] == 2  # note 2 is "dropout masks"
@@ -198,7 +198,8 @@ def test_the_index_turns_hnsw_at_the_threshold_and_answers_as_flat_does(conn, ma
 
 def test_changes_after_hnsw_go_beside_it_and_search_as_a_rebuild_would(conn, many, monkeypatch):
     monkeypatch.setattr(vectors, "HNSW_THRESHOLD", 100)
-    base = vectors.open_index(conn, "note", many.name, many.dim)
+    assert vectors.open_index(conn, "note", many.name, many.dim).type == "flat"  # no search waits for HNSW
+    base = vectors.compact(conn, "note", many.name, many.dim)
     assert base.type == "hnsw"
     query = many.embed(["kv cache warmup"])[0]
     best = base.search(conn, query, 3)[0][0]
@@ -238,7 +239,7 @@ def test_changes_after_hnsw_go_beside_it_and_search_as_a_rebuild_would(conn, man
 @pytest.mark.parametrize("damage", ["delete", "garble", "recent"])
 def test_a_missing_or_damaged_hnsw_file_is_rebuilt_from_sqlite(conn, many, monkeypatch, damage):
     monkeypatch.setattr(vectors, "HNSW_THRESHOLD", 100)
-    vectors.open_index(conn, "note", many.name, many.dim)
+    vectors.compact(conn, "note", many.name, many.dim)
     delete_note(conn, 5)
     add_note(conn, body="adam dropout beam")
     update.sync_note_embeddings(conn, many)
@@ -254,8 +255,12 @@ def test_a_missing_or_damaged_hnsw_file_is_rebuilt_from_sqlite(conn, many, monke
         path.write_bytes(bytes(data))
     reopen()
     vi = vectors.open_index(conn, "note", many.name, many.dim)
-    assert vi.state.startswith("rebuilt") and vi.type == "hnsw" and vi.changes == 0
+    # Rebuilt flat at once (a search never waits for an HNSW build), then HNSW by index update.
+    assert vi.state.startswith("rebuilt") and vi.type == "flat" and vi.changes == 0
     assert top_scores(vi, conn, query) == before == exact_top(conn, many, query, 10)
+    assert update.refresh_faiss(conn, many)["note"] == "rebuilt (compacted)"
+    vi = vectors.open_index(conn, "note", many.name, many.dim)
+    assert vi.type == "hnsw" and top_scores(vi, conn, query) == before
 
 
 def test_a_rebuild_never_holds_searches_up(conn, many, monkeypatch):
@@ -268,18 +273,18 @@ def test_a_rebuild_never_holds_searches_up(conn, many, monkeypatch):
     monkeypatch.setattr(vectors, "HNSW_THRESHOLD", 100)
     monkeypatch.setattr(vectors, "COMPACT_MIN_CHANGES", 0)
     monkeypatch.setattr(vectors, "COMPACT_SHARE", 0.0)
-    vectors.open_index(conn, "note", many.name, many.dim)
+    vectors.compact(conn, "note", many.name, many.dim)
     add_note(conn, body="a first change")
     update.sync_note_embeddings(conn, many)
     building, searched = threading.Event(), threading.Event()
     real_new_index = vectors._new_index
 
-    def slow_new_index(dim, count):
+    def slow_new_index(dim, hnsw):
         building.set()
         # The build goes on once the other thread has searched; were that thread waiting for the
         # lock, this would time out instead.
         out["searched during the build"] = searched.wait(timeout=30)
-        return real_new_index(dim, count)
+        return real_new_index(dim, hnsw)
 
     monkeypatch.setattr(vectors, "_new_index", slow_new_index)
     out: dict = {}
