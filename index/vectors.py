@@ -22,10 +22,10 @@ in-place patch this replaced aborted the process ("double free or corruption") i
 Which FAISS index: exact inner product (``IndexFlatIP``) while small, HNSW from
 :data:`HNSW_THRESHOLD` vectors. Measured on this 2-core machine (tests/benchmarks/bench_search.py,
 384-dim vectors jittered from the corpus passages' real ones, one query, one thread): a flat
-search costs ~0.075 ms per thousand vectors (0.5 ms at 10k, 3.7 ms at 50k, 7.7 ms at 100k) and is
-exact; HNSW (M=32, efSearch=96) answers in ~0.4 ms at any of those sizes with recall@10 >= 0.998,
-but costs ~0.17 ms per vector to build (8 s at 50k, 17 s at 100k). From 50k vectors the flat scan
-is most of a warm query's vector time, so that is where HNSW starts. Only :func:`compact` builds
+search costs ~0.08 ms per thousand vectors (0.3 ms at 10k, 4.0 ms at 50k, 8.8 ms at 100k) and is
+exact; HNSW (M=32, efSearch=96) answers in ~0.35 ms at any of those sizes with recall@10 >= 0.998,
+but costs ~0.15-0.2 ms per vector to build (6.9 s at 50k, 19 s at 100k). From 50k vectors the flat
+scan is a fifth of a 20 ms warm query, so that is where HNSW starts. Only :func:`compact` builds
 HNSW (``index update`` calls it at its end); a missing or damaged file is rebuilt flat (~1 s at
 100k), so no search waits for an HNSW build, and the next ``index update`` makes it HNSW.
 
@@ -65,7 +65,7 @@ HNSW_EF_SEARCH = 96
 # With a filter and an approximate index, fewer allowed ids than this are scored exactly instead.
 EXACT_FILTER_MAX = 20_000
 # An HNSW index is rebuilt by compact() once its side changes (recent + hidden) pass this many and
-# this share of it: a flat side of 10k costs ~0.75 ms a query, a rebuild at 100k ~17 s.
+# this share of it: a flat side of 10k costs ~0.8 ms a query, a rebuild at 100k ~19 s.
 COMPACT_MIN_CHANGES = 2_000
 COMPACT_SHARE = 0.1
 SIDECAR_FORMAT = 3  # 2: the file's own sha256; 3: the side index of recent changes and the hidden ids
@@ -287,7 +287,7 @@ def _refreshed(
             return _save(patched)
     vi = _load(kind, model, dim, count, checksum, gen, pairs)
     if vi is None:
-        # Flat, whatever the size (~1 s at 100k, where HNSW takes 17 s or more): a search never
+        # Flat, whatever the size (~1 s at 100k, where HNSW takes 19 s or more): a search never
         # waits for an HNSW build; compact() (index update) makes it HNSW when it is big enough.
         reason = _stale_reason(kind, model, count, checksum)
         vi = _save(_build(conn, kind, model, dim, checksum, gen, pairs, reason=reason, hnsw=False))
@@ -480,7 +480,7 @@ def needs_compaction(vi: VectorIndex) -> bool:
 def compact(conn: sqlite3.Connection, kind: str, model: str, dim: int) -> VectorIndex:
     """The open index rebuilt from SQLite when :func:`needs_compaction` says so; else as it is.
 
-    The build (seconds: ~17 s for HNSW at 100k on 2 cores) runs outside :data:`_LOCK`, so other
+    The build (seconds: ~19 s for HNSW at 100k on 2 cores) runs outside :data:`_LOCK`, so other
     threads go on searching, and patching, the open index meanwhile; what changed during the build
     is then applied on top of the new index under the lock, as any patch is, before it is swapped in.
     """
