@@ -40,6 +40,7 @@ job; :func:`index.update.unindexed_documents` says whether any wait for it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -331,10 +332,17 @@ def bm25_scored(
             "SELECT f.rowid, -bm25(notes_fts) AS score FROM notes_fts f JOIN notes n ON n.id = f.rowid"
             f" WHERE notes_fts MATCH ? AND {where} ORDER BY score DESC LIMIT ?"
         )
-    else:
+    elif where != "1":  # a filter on the passages (chapter, reading)
         sql = (
             f"SELECT f.rowid, -bm25(passages_fts, 1.0, {TITLE_WEIGHT}) AS score FROM passages_fts f"
             f" JOIN passages p ON p.id = f.rowid WHERE passages_fts MATCH ? AND {where} ORDER BY score DESC LIMIT ?"
+        )
+    else:
+        # No filter: the index alone (its rows are the passages' own, kept by triggers). Looking up
+        # every matching passage row for the join cost ~3 ms a query at 100k passages (of ~5).
+        sql = (
+            f"SELECT rowid, -bm25(passages_fts, 1.0, {TITLE_WEIGHT}) AS score FROM passages_fts"
+            " WHERE passages_fts MATCH ? ORDER BY score DESC LIMIT ?"
         )
     return [(r[0], r[1]) for r in conn.execute(sql, (expr, *params, limit))]
 
@@ -623,12 +631,22 @@ def _hit(kind: str, row, score: float, readings: dict, terms: list[str]) -> Hit:
 class _Terms:
     """Query terms, indexed for the per-word test a snippet makes (thousands of words per query)."""
 
-    def __init__(self, terms: list[str]):
+    def __init__(self, terms: tuple[str, ...]):
         self.exact = frozenset(terms)
         self.by_prefix: dict[str, list[str]] = {}
         for t in terms:
             if len(t) >= 4:
                 self.by_prefix.setdefault(t[:4], []).append(t)
+        # Raw word -> whether it is marked: a query's ten snippets share most of their words, so
+        # each distinct word is stripped and compared once (3.4 -> ~1 ms a query at 10 hits).
+        self.marked: dict[str, bool] = {}
+
+    def hit(self, raw: str) -> bool:
+        """Whether the word ``raw`` (as it stands in the text, punctuation and all) is marked."""
+        found = self.marked.get(raw)
+        if found is None:
+            found = self.marked[raw] = self.match(raw.strip(_PUNCT))
+        return found
 
     def match(self, word: str) -> bool:
         """``word`` is a term up to an English ending (scaled ~ scaling, dimension ~ dimensions)."""
@@ -651,13 +669,19 @@ class _Terms:
 _PUNCT = ".,;:()[]\"'!?"
 
 
+@functools.lru_cache(maxsize=4)
+def _terms_index(terms: tuple[str, ...]) -> _Terms:
+    """One index per query, shared by its snippets (and kept for the query typed next)."""
+    return _Terms(terms)
+
+
 def snippet(text: str, terms: list[str], width: int = SNIPPET_WORDS) -> str:
     """The window of ``width`` words with the most query words, each marked «so»; "…" where cut."""
     words = text.split()
     if not words:
         return ""
-    index = _Terms(terms)
-    hits = [bool(terms) and index.match(w.strip(_PUNCT)) for w in words]
+    index = _terms_index(tuple(terms))
+    hits = [index.hit(w) for w in words] if terms else [False] * len(words)
     best_start, best = 0, -1
     running = sum(hits[:width])
     for start in range(0, max(1, len(words) - width + 1)):

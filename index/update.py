@@ -293,9 +293,11 @@ def previous_variant(conn: sqlite3.Connection, name: str) -> str | None:
 
 
 def refresh_faiss(conn: sqlite3.Connection, embedder: Embedder) -> dict[str, str]:
+    """Bring both FAISS caches up to date, rebuilding one that should change type or carries many
+    changes beside it (``vectors.compact``: searches go on meanwhile)."""
     states = {}
     for kind in ("note", "passage"):
-        states[kind] = vectors.open_index(conn, kind, embedder.name, embedder.dim).state
+        states[kind] = vectors.compact(conn, kind, embedder.name, embedder.dim).state
     return states
 
 

@@ -302,3 +302,21 @@ def test_reading_map_sees_readings_added_while_running(conn):
     after = search.reading_map(conn)
     assert "arxiv:3333.33333" not in before
     assert after["arxiv:3333.33333"] == ("my-paper", 1)
+
+
+def test_note_word_coverage_follows_edits_of_notes_already_seen(conn):
+    """The stems of notes a query found are kept between queries (keyed by the note's text): an
+    edit must still count at once, whichever thread or query saw the old text."""
+    from index import word_scores
+
+    keep = add_note(conn, body="gradient clipping keeps updates bounded")
+    edited = add_note(conn, body="gradient clipping and warmup schedules")
+    terms = search.query_terms("gradient clipping warmup")
+    first = word_scores.note_coverage(conn, terms, [keep.id, edited.id])
+    assert first[edited.id] == 1.0 and 0 < first[keep.id] < 1.0
+    assert word_scores.note_coverage(conn, terms, [keep.id, edited.id]) == first  # from the memo
+    edit_note(conn, edited.id, body="warmup schedules alone")
+    after = word_scores.note_coverage(conn, terms, [keep.id, edited.id])
+    assert 0 < after[edited.id] < 1.0 and after[edited.id] != first[edited.id]
+    word_scores._NOTE_STEMS.clear()  # what a fresh process computes
+    assert word_scores.note_coverage(conn, terms, [keep.id, edited.id]) == after

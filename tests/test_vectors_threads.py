@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 STRESS = r"""
@@ -22,15 +24,21 @@ from index import search, update, vectors
 from index.db import connect
 from index.notes import add_note, delete_note
 
+# argv[4]: HNSW_THRESHOLD; a low one puts the cache on HNSW with its side index, and rebuilds it
+# (compact, from refresh_faiss) every few changes while the readers search.
+vectors.HNSW_THRESHOLD = int(sys.argv[4])
+vectors.COMPACT_MIN_CHANGES, vectors.COMPACT_SHARE = 5, 0.0
 emb = BagOfWords()
 conn = connect()
 for i in range(3000):
     add_note(conn, body=f"seed note {i} about topic{i % 17} and word{i % 29}")
 update.sync_note_embeddings(conn, emb)
 errors, rounds = [], {"writer": 0, "search": 0, "related": 0}
+compactions = 0
 stop = time.monotonic() + float(sys.argv[1])
 
 def writer():
+    global compactions
     c = connect()
     try:
         n = 0
@@ -41,7 +49,8 @@ def writer():
             if n % 2:
                 delete_note(c, note.id)
                 update.sync_note_embeddings(c, emb)
-                update.refresh_faiss(c, emb)
+                if update.refresh_faiss(c, emb)["note"] == "rebuilt (compacted)":
+                    compactions += 1
             n += 1
             rounds["writer"] += 1
     except Exception:
@@ -70,14 +79,17 @@ final = vectors.open_index(conn, "note", emb.name, emb.dim)
 vectors.forget()
 fresh = vectors.open_index(conn, "note", emb.name, emb.dim)
 print(json.dumps({"errors": errors, "rounds": rounds, "ids_match": final.ids == fresh.ids,
-                  "count_match": final.count == fresh.count}))
+                  "count_match": final.count == fresh.count, "type": fresh.type,
+                  "compacted": compactions}))
 """
 
 
-def test_one_writer_and_two_readers_share_the_cache_safely(syllabus_home):
+@pytest.mark.parametrize("index_type", ["flat", "hnsw"])
+def test_one_writer_and_two_readers_share_the_cache_safely(syllabus_home, index_type):
     env = dict(os.environ, SYLLABUS_HOME=str(syllabus_home))
+    threshold = "1000000" if index_type == "flat" else "1000"
     done = subprocess.run(
-        [sys.executable, "-c", STRESS, "6", str(REPO), str(REPO / "tests")],
+        [sys.executable, "-c", STRESS, "6", str(REPO), str(REPO / "tests"), threshold],
         capture_output=True,
         text=True,
         env=env,
@@ -89,3 +101,6 @@ def test_one_writer_and_two_readers_share_the_cache_safely(syllabus_home):
     # Each thread really ran alongside the others, many times over.
     assert min(result["rounds"].values()) >= 5, result["rounds"]
     assert result["ids_match"] and result["count_match"]
+    assert result["type"] == index_type
+    if index_type == "hnsw":
+        assert result["compacted"] >= 1, result
