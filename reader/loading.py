@@ -8,6 +8,8 @@ worker of :class:`~reader.widgets.reading_pane.ReadingPane` and reports a
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.text import Text
 
 from index.db import connect
@@ -39,6 +41,8 @@ def load_document(reading: Reading) -> DocumentLoaded:
     # milliseconds, a first extraction (PyMuPDF) of a 15-page paper takes about a second.
     from library.structure import resolve
 
+    if not resolve.is_cached(document.path):
+        _extract_in_a_process(document.path)
     try:
         structure = resolve.load(document.path)
     except SyllabusError as exc:
@@ -50,6 +54,32 @@ def load_document(reading: Reading) -> DocumentLoaded:
         content = resolve.resolve(structure, None)
         return DocumentLoaded(reading.id, "ok", structure, content, document, detail=str(exc), whole=True)
     return DocumentLoaded(reading.id, "ok", structure, content, document)
+
+
+def _extract_in_a_process(path: Path) -> None:
+    """Extract the structure of ``path`` into the structure cache in a child process.
+
+    Extraction is Python-heavy (maths and tables are laid out glyph by glyph: ~3 s for T5): in a
+    thread of the app it would hold the interpreter lock for most of that time, and keys would
+    wait up to a few hundred milliseconds for the event loop. A child process costs ~0.3 s to
+    start and leaves the app's interpreter free; this thread only waits. When the child fails
+    (a damaged PDF), nothing is cached and :func:`load_document` extracts here, for the error.
+    """
+    import contextlib
+    import subprocess
+    import sys
+
+    code = "import sys; from library.structure.resolve import load; load(sys.argv[1])"
+    # A child that cannot start or takes too long: the structure is extracted in this process.
+    with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+        subprocess.run(
+            [sys.executable, "-c", code, str(path)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=600,
+            check=False,
+        )
 
 
 def state_text(message: DocumentLoaded) -> Text:

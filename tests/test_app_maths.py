@@ -85,3 +85,22 @@ def test_a_footnote_keeps_its_marker_and_a_table_is_a_grid_with_its_maths_render
 
     assert any("n²" in line and "│" in line for line in shown(False))
     assert any("n^{2}" in line for line in shown(True))
+
+
+@pytest.mark.corpus
+async def test_a_first_extraction_runs_in_a_child_process(corpus, monkeypatch):
+    # Extraction holds the interpreter lock for seconds: the app's own process must not run it.
+    from library.structure import resolve
+
+    attach_attention(corpus)
+
+    def not_here(path):
+        raise AssertionError("extracted in the app's process")
+
+    monkeypatch.setattr(resolve, "extract", not_here)
+    app = make_app(warm_model=False)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await settle(app, pilot)
+        await open_reading(app, pilot, "attention")
+        reader = app.query_one(ReaderView)
+        assert any(b.kind == "equation" for b in reader.blocks)

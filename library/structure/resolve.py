@@ -101,6 +101,15 @@ def _cache_path(digest: str) -> Path:
     return index_dir() / "structure" / f"{digest}-v{CACHE_VERSION}-{_code_version()}.msgpack"
 
 
+def is_cached(path: Path | str) -> bool:
+    """Whether :func:`load` would read the structure of ``path`` from the cache (the file's bytes
+    were extracted before by this code)."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    return _cache_path(hashlib.sha256(path.read_bytes()).hexdigest()).exists()
+
+
 def load(path: Path | str, *, use_cache: bool = True) -> DocumentStructure:
     """The structure of the file at ``path``, from the cache when the same bytes were seen before."""
     path = Path(path)
