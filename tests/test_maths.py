@@ -245,6 +245,23 @@ def test_glyph_names_of_tex_extension_fonts():
         (r"\mathbb{E}_{\substack{s_{0} \\ a_{0}}}", "𝔼_{s₀, a₀}"),
         (r"step\_num^{-0.5}", "step_num^{-0.5}"),
         (r"\succ", "≻"),
+        # Web articles' own TeX (issue 10, item 7): what only says how to draw goes, the rest reads.
+        (r"\begin{aligned} a &= b \\ c &= d \end{aligned}", "a = b\nc = d"),
+        (r"\color{red}{x} + \textcolor{blue}{y} + \text{loss} + \texttt{clip}", "x + y + loss + clip"),
+        (r"\big( x \Big]", "(x]"),
+        (r"\overset{\text{def}}{=}", "=ᵈᵉᶠ"),
+        (r"\mathbb{1}[y = k]", "𝟙[y = k]"),
+        (r"-\log \exp(z_{i})", "-log exp(zᵢ)"),
+        (
+            r"-\log\frac{a}{b} + (i - j) \bmod \ell + \scriptstyle p \parallel q",
+            "-log a/b + (i - j) mod ℓ + p ∥ q",
+        ),
+        (r"\operatorname*{arg\,max}_{a} Q(s, a)", "arg maxₐ Q(s, a)"),
+        (r"\begin{array}{cc} 1 & 2 \\ 3 & 4 \end{array}", "1  2\n3  4"),
+        (
+            r"\underE_{x} f + \underbrace{a + b}_{n}",
+            r"\underEₓ f + \underbrace{a + b}ₙ",
+        ),  # unknown: as written
     ],
 )
 def test_to_unicode(tex, shown):
