@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from entry_point import syllabus
 
 from library.structure.glyphs import Glyph, Rule
 from library.structure.linear import display_lines, inline_text, split_number
@@ -244,6 +245,23 @@ def test_glyph_names_of_tex_extension_fonts():
         (r"\mathbb{E}_{\substack{s_{0} \\ a_{0}}}", "𝔼_{s₀, a₀}"),
         (r"step\_num^{-0.5}", "step_num^{-0.5}"),
         (r"\succ", "≻"),
+        # Web articles' own TeX (issue 10, item 7): what only says how to draw goes, the rest reads.
+        (r"\begin{aligned} a &= b \\ c &= d \end{aligned}", "a = b\nc = d"),
+        (r"\color{red}{x} + \textcolor{blue}{y} + \text{loss} + \texttt{clip}", "x + y + loss + clip"),
+        (r"\big( x \Big]", "(x]"),
+        (r"\overset{\text{def}}{=}", "=ᵈᵉᶠ"),
+        (r"\mathbb{1}[y = k]", "𝟙[y = k]"),
+        (r"-\log \exp(z_{i})", "-log exp(zᵢ)"),
+        (
+            r"-\log\frac{a}{b} + (i - j) \bmod \ell + \scriptstyle p \parallel q",
+            "-log a/b + (i - j) mod ℓ + p ∥ q",
+        ),
+        (r"\operatorname*{arg\,max}_{a} Q(s, a)", "arg maxₐ Q(s, a)"),
+        (r"\begin{array}{cc} 1 & 2 \\ 3 & 4 \end{array}", "1  2\n3  4"),
+        (
+            r"\underE_{x} f + \underbrace{a + b}_{n}",
+            r"\underEₓ f + \underbrace{a + b}ₙ",
+        ),  # unknown: as written
     ],
 )
 def test_to_unicode(tex, shown):
@@ -344,3 +362,31 @@ def test_tables_are_found_without_a_word_on_stdout(corpus, capfd):
     structure = extract(corpus / "arxiv" / "1706.03762.pdf")
     assert any(b.kind == "table" for b in structure.blocks)
     assert capfd.readouterr().out == ""
+
+
+def test_extract_json_of_a_grid_table_through_the_real_command_is_only_json(tmp_path):
+    # A fresh process: PyMuPDF 1.28's find_tables(), which a table ruled between its columns goes
+    # through, prints advice on stdout the first time it runs unless told not to.
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    _paragraph(page, 72, SENTENCE * 3)
+    page.insert_text((72, 200), "Table 1: Scores of the models.", fontsize=9, fontname="tiro")
+    xs, y = (150, 270, 360, 450), 210
+    for cells in [("Model", "Score", "Time"), ("Small", "1.5", "10"), ("Large", "2.5", "30")]:
+        page.draw_line((xs[0], y), (xs[-1], y), width=0.5)
+        for x, cell in zip(xs, cells, strict=False):
+            page.insert_text((x + 6, y + 11), cell, fontsize=10, fontname="tiro")
+        y += 15
+    page.draw_line((xs[0], y), (xs[-1], y), width=0.5)
+    for x in xs:
+        page.draw_line((x, 210), (x, y), width=0.5)
+    _paragraph(page, y + 30, SENTENCE * 2)
+    path = tmp_path / "grid.pdf"
+    doc.save(path)
+    result = syllabus(tmp_path / "home", "extract", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    blocks = json.loads(result.stdout)["section"]["blocks"]
+    table = next(b for b in blocks if b["kind"] == "table")
+    assert table["rows"][1] == ["Small", "1.5", "10"]

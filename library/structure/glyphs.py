@@ -204,6 +204,10 @@ class PageReader:
         """
         x0, y0, x1, y1 = box
         data = self._raw((x0 - 2, y0 - 2, x1 + 2, y1 + 2))
+        # The spans to keep, by font: a display has hundreds of one-character spans to match.
+        only_by_font: dict[str, list[Span]] = {}
+        for s in only or ():
+            only_by_font.setdefault(s.font, []).append(s)
         out: list[Glyph] = []
         space = False
         for block in data["blocks"]:
@@ -214,7 +218,7 @@ class PageReader:
                 for span in line["spans"]:
                     font = span["font"]
                     size = span["size"]
-                    if only is not None and not _among(span, only):
+                    if only is not None and not _among(span, only_by_font.get(font, ())):
                         continue
                     is_math = symbols.is_maths_text(font, self.body_font)
                     for ch in span["chars"]:
@@ -327,12 +331,15 @@ def _words(glyphs: list[Glyph]) -> list[Glyph]:
 
 
 def _among(span: dict, only: Sequence[Span]) -> bool:
-    """Whether a span of the raw dict is one of the given spans (same font, size, line)."""
-    font, size = span["font"], span["size"]
+    """Whether a span of the raw dict is one of the given spans of its font (same size, line)."""
+    size = span["size"]
     x0, y0, x1, y1 = span["bbox"]
     for s in only:
-        same_font = s.font == font and abs(s.size - size) < 0.05
-        if same_font and min(x1, s.x1) - max(x0, s.x0) > -0.5 and min(y1, s.y1) - max(y0, s.y0) > -0.5:
+        if (
+            abs(s.size - size) < 0.05
+            and min(x1, s.x1) - max(x0, s.x0) > -0.5
+            and min(y1, s.y1) - max(y0, s.y0) > -0.5
+        ):
             return True
     return False
 

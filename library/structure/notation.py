@@ -76,6 +76,7 @@ _CHAR_OF_COMMAND.update(
         "backslash": "\\",
         "surd": "√",
         "coloneqq": "≔",
+        "parallel": "∥",
     }
 )
 _SPACES = {",": " ", ";": " ", ":": " ", "!": "", " ": " ", "quad": "  ", "qquad": "    ", "enspace": " "}
@@ -92,6 +93,15 @@ _IGNORED = {
     "Bigr",
     "biggl",
     "biggr",
+    "bigm",
+    "Bigm",
+    "middle",
+    "scriptstyle",
+    "scriptscriptstyle",
+    "small",
+    "footnotesize",
+    "normalsize",
+    "large",
     "displaystyle",
     "textstyle",
     "limits",
@@ -112,6 +122,70 @@ _FONT_COMMANDS = {
     "boldsymbol",
     "bm",
     "textbf",
+    "texttt",
+    "textsf",
+    "textsl",
+    "textup",
+    "textnormal",
+    "mathnormal",
+    "emph",
+    "mbox",
+    "hbox",
+    "mathstrut",
+}
+# Operators set upright as words: shown as the word.
+_OPERATOR_WORDS = {
+    "log",
+    "ln",
+    "lg",
+    "exp",
+    "sin",
+    "cos",
+    "tan",
+    "cot",
+    "sec",
+    "csc",
+    "sinh",
+    "cosh",
+    "tanh",
+    "coth",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "max",
+    "min",
+    "sup",
+    "inf",
+    "lim",
+    "liminf",
+    "limsup",
+    "arg",
+    "det",
+    "dim",
+    "ker",
+    "deg",
+    "gcd",
+    "Pr",
+    "hom",
+    "argmax",
+    "argmin",
+    "sgn",
+    "tr",
+    "Tr",
+    "diag",
+    "softmax",
+    "mod",
+    "bmod",
+}
+# Commands whose arguments say how to draw, not what: dropped with them (\color{red}{x} is x).
+_DROPPED_WITH_ARGUMENT = {
+    "color": 1,
+    "label": 1,
+    "hspace": 1,
+    "vspace": 1,
+    "phantom": 1,
+    "hphantom": 1,
+    "vphantom": 1,
 }
 _ACCENT_MARKS = {
     "hat": "\u0302",
@@ -163,6 +237,8 @@ def to_unicode(tex: str) -> str:
     if not tex:
         return tex
     out, _ = _Reader(tex).sequence()
+    if "\n" in out:  # the lines of an aligned display, without the spaces around \\ and &
+        out = "\n".join(line.strip() for line in out.split("\n") if line.strip())
     # Spacing that the layout left inside brackets ("softmax(x )") goes.
     out = _INNER_SPACE.sub(lambda m: m.group(1) or m.group(2), out)
     return unicodedata.normalize("NFC", out)
@@ -243,6 +319,8 @@ class _Reader:
         if name in _SPACES:
             return _SPACES[name]
         if name in _IGNORED:
+            while self.s.startswith(" ", self.i):  # as in TeX, a control word takes the spaces after it
+                self.i += 1
             return ""
         if name == "\\":
             return "\n"
@@ -261,7 +339,24 @@ class _Reader:
                     self.i = end + 1
             return index + "√" + _grouped(self.argument())
         if name in _FONT_COMMANDS:
+            if self.s.startswith("*", self.i):  # \operatorname*: limits below, the same word
+                self.i += 1
             return self.argument()
+        if name in _OPERATOR_WORDS:
+            word = name.removeprefix("b")  # \\bmod
+            # TeX sets the word apart from what follows (\\log\\frac{a}{b}, \\log p).
+            following = self.s[self.i : self.i + 1]
+            return word + " " if following.isalnum() or following == "\\" else word
+        if name in _DROPPED_WITH_ARGUMENT:
+            for _ in range(_DROPPED_WITH_ARGUMENT[name]):
+                self.argument()
+            return ""
+        if name == "textcolor":
+            self.argument()
+            return self.argument()
+        if name in ("overset", "stackrel", "underset"):
+            mark = self.argument()
+            return self.argument() + _script(mark, up=name != "underset")
         if name in _ALPHABETS:
             return "".join(_letter(c, _ALPHABETS[name]) for c in self.argument())
         if name in _ACCENT_MARKS:
@@ -274,12 +369,19 @@ class _Reader:
             return ", ".join(r.rstrip(",") for r in rows if r)
         if name in ("begin", "end"):
             environment = self.argument()
+            if name == "begin" and environment.rstrip("*") in ("array", "tabular", "alignat"):
+                self.argument()  # the column layout ({cc}) or the number of columns
             if environment == "cases":
                 return "{ " if name == "begin" else ""
             return ""
-        if name in ("operatorname", "mathop"):
+        if name == "mathop":
             return self.argument()
-        return "\\" + name  # a command Unicode has no character for stays as written
+        # A command Unicode has no character for stays as written, its arguments in their braces
+        # (\underbrace{x}, a macro of the page's own such as \underE).
+        written = "\\" + name
+        while self.s.startswith("{", self.i):
+            written += "{" + self.argument() + "}"
+        return written
 
 
 def _script(text: str, *, up: bool) -> str:
@@ -318,6 +420,12 @@ def _letter(char: str, style: str) -> str:
     """A letter of a maths alphabet (𝔼, 𝒟, ℝ)."""
     if (style, char) in _BMP_LETTERS:
         return _BMP_LETTERS[(style, char)]
+    if "0" <= char <= "9":
+        names = ["ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE"]
+        try:
+            return unicodedata.lookup(f"MATHEMATICAL {style} DIGIT {names[int(char)]}")
+        except KeyError:
+            return char
     if not ("A" <= char <= "Z" or "a" <= char <= "z"):
         return char
     case = "CAPITAL" if char.isupper() else "SMALL"

@@ -21,6 +21,7 @@ Runs on each page's rows after headers and footers are gone and before reading o
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Callable
@@ -70,9 +71,15 @@ def apply(doc, pages: list[Page], stats: DocStats) -> None:
         if data is None or not page.rows or page.turned:
             continue  # (a page read turned upright: its rows are not in the text page's frame)
         spans = _spans_by_row(page, data)
+        # ``spans`` is keyed by id(row). Each step below replaces rows with new ones (merged lines,
+        # tables, equations); a replaced row that Python frees may lend its id to a row made later,
+        # which would then be read with the dead row's spans (output changing from run to run).
+        # Every row keyed is kept alive until the page is done.
+        keyed = list(page.rows)
         reader = PageReader(doc, page.number, textpage, stats.body_font, fonts)
         if any(_has_maths(s, stats) for s in spans.values()):
             spans = _merge_visual_lines(page, spans, stats)
+            keyed.extend(page.rows)
         tables.find(
             page,
             reader.page,
@@ -81,9 +88,11 @@ def apply(doc, pages: list[Page], stats: DocStats) -> None:
             _TableText(reader),
             new_chunk,
         )
+        keyed.extend(page.rows)
         if not any(_has_maths(s, stats) for s in spans.values()):
             continue
         _displays(page, spans, stats, reader, new_chunk)
+        keyed.extend(page.rows)
         for row in page.rows:
             row_spans = spans.get(id(row))
             if row.block is None and row_spans and _has_maths(row_spans, stats):
@@ -192,6 +201,8 @@ def _has_maths(spans: list[Span], stats: DocStats) -> bool:
 def _merge_visual_lines(page: Page, spans: dict[int, list[Span]], stats: DocStats) -> dict[int, list[Span]]:
     """Rows on one printed line, cut apart by MuPDF at scripts, merged into one row (and chunk)."""
     rows = sorted(page.rows, key=lambda r: r.x0)
+    facts = _RowFacts(spans, stats)
+    near = _near_rows(rows, facts)
     merged_into: dict[int, Row] = {}
     groups: list[list[Row]] = []
     group_of: dict[int, list[Row]] = {}
@@ -205,10 +216,10 @@ def _merge_visual_lines(page: Page, spans: dict[int, list[Span]], stats: DocStat
         while extended:
             extended = False
             last = group[-1]
-            for other in rows:
+            for other in near(last):
                 if id(other) in group_of or other.x0 < last.x0:
                     continue
-                if _same_line(last, other, spans, stats, page.width / 2):
+                if _same_line(last, other, facts, page.width / 2):
                     group.append(other)
                     group_of[id(other)] = group
                     extended = True
@@ -249,7 +260,64 @@ def _merge_visual_lines(page: Page, spans: dict[int, list[Span]], stats: DocStat
     return out
 
 
-def _same_line(a: Row, b: Row, spans: dict[int, list[Span]], stats: DocStats, middle: float) -> bool:
+class _RowFacts:
+    """What ``_same_line`` asks of each row, worked out once per row: the pairs of a page's rows
+    are compared many times over (30-page papers: ~50,000 pairs, 1.5 s when recomputed each time)."""
+
+    def __init__(self, spans: dict[int, list[Span]], stats: DocStats) -> None:
+        self.spans = spans
+        self.stats = stats
+        self._maths: dict[int, bool] = {}
+        self._baselines: dict[int, tuple[float, float]] = {}
+        self._sizes: dict[int, float] = {}
+
+    def maths(self, row: Row) -> bool:
+        key = id(row)
+        found = self._maths.get(key)
+        if found is None:
+            found = self._maths[key] = _has_maths(self.spans.get(key, []), self.stats)
+        return found
+
+    def baseline(self, row: Row) -> tuple[float, float]:
+        key = id(row)
+        found = self._baselines.get(key)
+        if found is None:
+            found = self._baselines[key] = _baseline(self.spans.get(key, []))
+        return found
+
+    def largest_size(self, row: Row) -> float:
+        """The largest font size of the row's spans (maths ones too, unlike ``Row.size``)."""
+        key = id(row)
+        found = self._sizes.get(key)
+        if found is None:
+            found = self._sizes[key] = max((s.size for s in self.spans.get(key, [])), default=row.size)
+        return found
+
+
+def _near_rows(rows: list[Row], facts: _RowFacts) -> Callable[[Row], list[Row]]:
+    """For a row, the rows (in ``rows``' order) close enough above or below it to share its printed
+    line: a superset of what ``_same_line``'s vertical test lets through, found by bisection so that
+    a page's rows are not all compared with each other."""
+    by_top = sorted(rows, key=lambda r: r.y0)
+    tops = [r.y0 for r in by_top]
+    reach = 1.5 * max(facts.largest_size(r) for r in rows)
+    tallest = max(r.y1 - r.y0 for r in rows)
+    order = {id(r): i for i, r in enumerate(rows)}
+    found: dict[int, list[Row]] = {}
+
+    def near(row: Row) -> list[Row]:
+        key = id(row)
+        if key not in found:
+            lo = bisect.bisect_left(tops, row.y0 - reach - tallest)
+            hi = bisect.bisect_right(tops, row.y1 + reach)
+            close = [o for o in by_top[lo:hi] if o.y1 >= row.y0 - reach]
+            found[key] = sorted(close, key=lambda o: order[id(o)])
+        return found[key]
+
+    return near
+
+
+def _same_line(a: Row, b: Row, facts: _RowFacts, middle: float) -> bool:
     """Whether row ``b`` continues row ``a`` on the same printed line (right of it, or stacked in it).
 
     ``middle`` is the page's centre line: two long rows on either side of it with a gap between
@@ -260,11 +328,18 @@ def _same_line(a: Row, b: Row, spans: dict[int, list[Span]], stats: DocStats, mi
         return False
     if a.x1 < middle < b.x0 and gap > 0.5 * max(a.main_size, b.main_size) and min(a.chars, b.chars) >= 15:
         return False
-    # Only where maths split the line: plain text pieces side by side (table cells) stay apart.
-    sa, sb = spans.get(id(a), []), spans.get(id(b), [])
-    if not sa or not sb or not (_has_maths(sa, stats) or _has_maths(sb, stats)):
+    # Rows further apart than 1.35 of the larger one's size can pass neither test below (a piece
+    # lies within [baseline - 1.35 size, baseline + 0.75 size] of the main line, or the boxes
+    # overlap): most pairs of a page are rows of one column, and this drops them before anything
+    # is read from their spans.
+    if max(a.y0, b.y0) - min(a.y1, b.y1) > 1.5 * max(facts.largest_size(a), facts.largest_size(b)):
         return False
-    (ba, za), (bb, zb) = _baseline(sa), _baseline(sb)
+    # Only where maths split the line: plain text pieces side by side (table cells) stay apart.
+    spans, stats = facts.spans, facts.stats
+    sa, sb = spans.get(id(a), []), spans.get(id(b), [])
+    if not sa or not sb or not (facts.maths(a) or facts.maths(b)):
+        return False
+    (ba, za), (bb, zb) = facts.baseline(a), facts.baseline(b)
     base, size, other, other_spans = (ba, za, b, sb) if za >= zb else (bb, zb, a, sa)
     # Full-size text of the other piece (not a big bracket, whose origin is its top, nor a lone
     # character after a space, which MuPDF sets on the baseline of the glyph before).
