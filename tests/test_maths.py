@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -390,3 +391,23 @@ def test_extract_json_of_a_grid_table_through_the_real_command_is_only_json(tmp_
     blocks = json.loads(result.stdout)["section"]["blocks"]
     table = next(b for b in blocks if b["kind"] == "table")
     assert table["rows"][1] == ["Small", "1.5", "10"]
+
+
+@pytest.mark.corpus
+def test_web_articles_maths_reads_without_drawing_commands(corpus):
+    # The authors' own TeX of every corpus web page, as `read` shows it: what only says how to draw
+    # (colours, sizes, alignment marks, text fonts) is gone, and the maths alphabets are letters.
+    from library.structure.resolve import extract
+
+    leftovers = re.compile(
+        r"\\(color|textcolor|text|texttt|begin|end|mathbb|mathcal|big|left|right|log)\b|&|\\\\"
+    )
+    shown = 0
+    for page in sorted((corpus / "html").glob("*.html")):
+        for block in extract(page).blocks:
+            ranges = [(0, len(block.text))] if block.kind == "equation" else block.math or []
+            for start, end in ranges:
+                text = to_unicode(block.text[start:end])
+                assert not leftovers.search(text), (page.name, block.text[start:end], text)
+                shown += 1
+    assert shown > 300
