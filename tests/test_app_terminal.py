@@ -53,3 +53,36 @@ def test_quitting_does_not_wait_for_a_worker_that_cannot_be_interrupted(tmp_path
     )
     assert result.returncode == 3, result.stderr
     assert "not reached" not in result.stdout
+
+
+def test_a_user_error_that_ended_the_app_reaches_the_cli_as_its_one_line(tmp_path):
+    """A damaged database met mid-session ends the app with ``fatal_error`` set: the daemon-thread
+    runner must hand it to the CLI (one line, exit 1), not end the process silently."""
+    script = textwrap.dedent(
+        """
+        from textual.app import App
+        from library.errors import SyllabusError
+        from reader.threads import run_in_daemon_threads
+
+        class Failing(App):
+            fatal_error = None
+
+            def on_mount(self):
+                self.fatal_error = SyllabusError("syllabus.db is damaged")
+                self.set_timer(0.1, lambda: self.exit(return_code=1))
+
+        try:
+            run_in_daemon_threads(Failing())
+        except SyllabusError as exc:
+            print(f"error: {exc}")
+            raise SystemExit(1)
+        print("not reached")
+        """
+    )
+    env = {**os.environ, "TEXTUAL_DRIVER": "textual.drivers.headless_driver:HeadlessDriver"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert result.returncode == 1, result.stderr
+    assert "error: syllabus.db is damaged" in result.stdout
+    assert "not reached" not in result.stdout
