@@ -409,3 +409,26 @@ async def test_slash_and_a_query_typed_at_once_all_reach_the_search_box(monkeypa
         assert isinstance(app.screen, SearchScreen)
         assert app.screen.query_one("#search-input").value == "dx/q"
         assert "attention" not in progress.statuses(app.conn, "deep-learning")
+
+
+async def test_writes_still_running_when_the_app_closes_all_land_and_nothing_crashes():
+    # The app closes its write connection at unmount; a write worker still going (a position saved
+    # on the way out, a queue behind a busy database) must not have it closed under it: that
+    # crashed the process (a segfault in BEGIN IMMEDIATE).
+    from index.db import connect
+    from library import curricula
+
+    for round_ in range(5):
+        app = make_app(warm_model=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(app, pilot)
+            for i in range(200):
+                app.writes.submit(
+                    "a test write", lambda conn, i=i, r=round_: curricula.set_setting(conn, f"k{i}", str(r))
+                )
+        assert app.writes.wait(30)
+        conn = connect()
+        try:
+            assert all(curricula.get_setting(conn, f"k{i}") == str(round_) for i in range(200))
+        finally:
+            conn.close()

@@ -56,7 +56,11 @@ class Writes:
         self._lock = threading.Lock()
         self._idle = threading.Event()
         self._idle.set()
+        # The worker's connection. Only a worker uses it, and it is closed where no worker can be
+        # using it: by close() when no worker runs, else by the worker once its queue is empty
+        # (closing a connection another thread is writing through crashes the process).
         self._conn: sqlite3.Connection | None = None
+        self._closing = False
 
     @property
     def state(self) -> list[str]:
@@ -85,9 +89,14 @@ class Writes:
         return self._idle.wait(timeout)
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        """Close the connection (at unmount): now if no worker runs, else when the worker is done."""
+        with self._lock:
+            self._closing = True
+            if not self._idle.is_set():
+                return  # the running worker closes it after its last job
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
 
     # --- in the worker --------------------------------------------------------------------------------
 
@@ -95,6 +104,9 @@ class Writes:
         while True:
             with self._lock:
                 if not self._jobs:
+                    if self._closing and self._conn is not None:
+                        self._conn.close()
+                        self._conn = None
                     self._idle.set()
                     return
                 job = self._jobs.popleft()
