@@ -10,6 +10,7 @@ keys meanwhile. A job's ``done`` (or ``failed``) runs on the app's thread once i
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
@@ -61,6 +62,7 @@ class Writes:
         # (closing a connection another thread is writing through crashes the process).
         self._conn: sqlite3.Connection | None = None
         self._closing = False
+        self._running = False  # a worker is draining the queue
 
     @property
     def state(self) -> list[str]:
@@ -89,24 +91,41 @@ class Writes:
         return self._idle.wait(timeout)
 
     def close(self) -> None:
-        """Close the connection (at unmount): now if no worker runs, else when the worker is done."""
+        """Close the connection (at unmount) where no worker can be using it.
+
+        A worker that has started writes what is queued and closes the connection itself. Writes
+        with no worker running them (one asked for as the app closes may never start) are made
+        here, once each: a write that finds the database locked is dropped, nothing half-written.
+        """
         with self._lock:
             self._closing = True
-            if not self._idle.is_set():
+            if self._running:
                 return  # the running worker closes it after its last job
+            jobs, self._jobs = list(self._jobs), deque()
             conn, self._conn = self._conn, None
-        if conn is not None:
-            conn.close()
+        try:
+            for job in jobs:
+                if conn is None:
+                    conn = self._open()
+                with contextlib.suppress(Exception):  # the app is closing: no one to tell
+                    job.write(conn)
+        finally:
+            if conn is not None:
+                conn.close()
+            self._idle.set()
 
     # --- in the worker --------------------------------------------------------------------------------
 
     def _drain(self) -> None:
+        with self._lock:
+            self._running = True
         while True:
             with self._lock:
                 if not self._jobs:
                     if self._closing and self._conn is not None:
                         self._conn.close()
                         self._conn = None
+                    self._running = False
                     self._idle.set()
                     return
                 job = self._jobs.popleft()
@@ -114,9 +133,14 @@ class Writes:
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
-            self._conn = connect()
-            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._conn = self._open()
         return self._conn
+
+    @staticmethod
+    def _open() -> sqlite3.Connection:
+        conn = connect()
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return conn
 
     def _run(self, job: Job) -> None:
         worker = get_current_worker()
