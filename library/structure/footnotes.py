@@ -13,8 +13,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
-from library.structure.layout import DocStats, Page, Row
-from library.structure.model import Block
+from library.structure.layout import DocStats, Page, Row, apply_swaps, swap_in
+from library.structure.model import Block, box_around
 from library.structure.sections import Heading
 from library.structure.text import join_lines
 
@@ -60,25 +60,15 @@ def find(
             text = _without_mark(text, mark)
             if not text:
                 continue
-            x0 = min(r.x0 for r in rows)
-            y0 = min(r.y0 for r in rows)
-            x1 = max(r.x1 for r in rows)
-            y1 = max(r.y1 for r in rows)
+            x0, y0, x1, y1 = box_around(rows)
             block = Block(page=page.number, kind="footnote", text=text, bbox=(x0, y0, x1, y1), marker=mark)
             row = Row(
                 page.number, new_chunk(), x0, y0, x1, y1, text, rows[0].size, rows[0].main_size, 0, 0, "", 1
             )
             row.block = block
             made.append(row)
-        first = min(zone, key=lambda r: (r.y0, r.x0))
-        replaced[id(first)] = made
-        for r in zone:
-            replaced.setdefault(id(r), [])
-    if replaced:
-        out: list[Row] = []
-        for r in page.rows:
-            out.extend(replaced.get(id(r), [r]))
-        page.rows = out
+        swap_in(replaced, zone, made)
+    apply_swaps(page, replaced)
 
 
 def _zones(page: Page, small: list[Row], body: float) -> list[list[Row]]:

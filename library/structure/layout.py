@@ -530,6 +530,21 @@ def drop_furniture(pages: list[Page], stats: DocStats) -> None:
         page.rows = kept
 
 
+def swap_in(replaced: dict[int, list[Row]], region: list[Row], made: list[Row]) -> None:
+    """Mark ``region``'s rows to be replaced by ``made`` (a table, an equation, a footnote as rows
+    carrying their block), placed where the region's top-left row was; see :func:`apply_swaps`."""
+    first = min(region, key=lambda r: (r.y0, r.x0))
+    replaced[id(first)] = made
+    for r in region:
+        replaced.setdefault(id(r), [])
+
+
+def apply_swaps(page: Page, replaced: dict[int, list[Row]]) -> None:
+    """Replace the page's rows marked by :func:`swap_in`, keeping the order of the others."""
+    if replaced:
+        page.rows = [new for r in page.rows for new in replaced.get(id(r), [r])]
+
+
 def two_columns(page: Page) -> bool:
     """Whether the page is set in two columns: much text lies wholly in each half."""
     mid = page.width / 2

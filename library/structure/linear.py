@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 
 from library.structure.glyphs import Glyph, Rule
+from library.structure.model import box_around
 from library.structure.symbols import ACCENTS, OPERATOR_WORDS, is_extension_font, join_tokens
 
 # Where TeX centres fraction bars and big operators: the maths axis, a quarter em above the baseline.
@@ -42,17 +43,8 @@ _EQUATION_NUMBER = re.compile(r"^\(([A-Z]?\d{1,3}(?:[.\-]\d{1,3})?[a-z]?|[A-Z]\.
 # --- building structures -----------------------------------------------------------------------
 
 
-def _union(glyphs: list[Glyph]) -> tuple[float, float, float, float]:
-    return (
-        min(g.x0 for g in glyphs),
-        min(g.y0 for g in glyphs),
-        max(g.x1 for g in glyphs),
-        max(g.y1 for g in glyphs),
-    )
-
-
 def _built(text: str, parts: list[Glyph], base: float, size: float, extra: tuple | None = None) -> Glyph:
-    x0, y0, x1, y1 = _union(parts)
+    x0, y0, x1, y1 = box_around(parts)
     if extra is not None:
         x0, y0, x1, y1 = min(x0, extra[0]), min(y0, extra[1]), max(x1, extra[2]), max(y1, extra[3])
     first = min(parts, key=lambda g: g.x0)
@@ -81,7 +73,7 @@ def _merge_pieces(glyphs: list[Glyph]) -> list[Glyph]:
         role = "open" if token in ("(", "[", r"\{", r"\langle", r"\lfloor", r"\lceil") else "close"
         if token in ("|", r"\|"):
             role = "fence"
-        x0, y0, x1, y1 = _union(group)
+        x0, y0, x1, y1 = box_around(group)
         size = group[0].size
         rest.append(Glyph(token, x0, y0, x1, y1, (y0 + y1) / 2 + AXIS * size, size, group[0].font, role))
     return rest
@@ -188,7 +180,7 @@ def _rule_structures(glyphs: list[Glyph], rules: list[Rule]) -> list[Glyph]:
 
 def _covers(rule: Rule, glyphs: list[Glyph]) -> bool:
     """Whether a rule spans the glyphs under it closely enough to be their overline."""
-    x0, y0, x1, _ = _union(glyphs)
+    x0, y0, x1, _ = box_around(glyphs)
     return abs(rule.x0 - x0) < 2.5 and abs(rule.x1 - x1) < 2.5 and y0 - rule.y < 3.0
 
 
@@ -261,7 +253,7 @@ def _operator_words(glyphs: list[Glyph]) -> list[Glyph]:
     drop: set[int] = set()
     for name, word in words:
         if name in OPERATOR_WORDS or (name.startswith("arg") and name[3:] in OPERATOR_WORDS):
-            x0, y0, x1, y1 = _union(word)
+            x0, y0, x1, y1 = box_around(word)
             text = "arg " + name[3:] if name.startswith("arg") and len(name) > 3 else name
             first = word[0]
             made.append(
@@ -329,7 +321,7 @@ def _limit_row(glyphs: list[Glyph], op: Glyph, *, up: bool) -> list[Glyph]:
     changed = True
     while changed:
         changed = False
-        x0, _, x1, _ = _union(row)
+        x0, _, x1, _ = box_around(row)
         for g in glyphs:
             if g is op or any(g is r for r in row) or (not close(g) and abs(g.base - base) > 0.35 * g.size):
                 continue
@@ -342,7 +334,7 @@ def _limit_row(glyphs: list[Glyph], op: Glyph, *, up: bool) -> list[Glyph]:
                     continue
                 row.append(g)
                 changed = True
-    x0, _, x1, _ = _union(row)
+    x0, _, x1, _ = box_around(row)
     centre = (x0 + x1) / 2
     if abs(centre - op.cx) > max(0.35 * (op.x1 - op.x0), 0.3 * size):
         return []  # not centred on the operator: a script of something else
@@ -507,7 +499,7 @@ def _rows(glyphs: list[Glyph]) -> list[list[Glyph]]:
         above = [i for i, b in enumerate(bases) if b <= g.base + 0.45 * size]
         rows[above[-1] if above else 0].append(g)
     # Stacked rows overlap horizontally; rows side by side are scripts at different heights.
-    spans = [_union(r) for r in rows if r]
+    spans = [box_around(r) for r in rows if r]
     for a, b in itertools.pairwise(spans):
         if min(a[2], b[2]) - max(a[0], b[0]) < 0.3 * min(a[2] - a[0], b[2] - b[0]):
             return [glyphs]

@@ -6,9 +6,41 @@ These are the contract between extraction (``library.structure.pdf`` / ``html``)
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterable
+from typing import Literal, Protocol
 
 import msgspec
+
+
+class Boxed(Protocol):
+    """Anything laid out on a page: a glyph, a span, a row."""
+
+    @property
+    def x0(self) -> float: ...
+    @property
+    def y0(self) -> float: ...
+    @property
+    def x1(self) -> float: ...
+    @property
+    def y1(self) -> float: ...
+
+
+def box_around(items: Iterable[Boxed]) -> tuple[float, float, float, float]:
+    """The box around some glyphs, spans or rows (one pass, not four: it runs for every block)."""
+    it = iter(items)
+    first = next(it)
+    x0, y0, x1, y1 = first.x0, first.y0, first.x1, first.y1
+    for r in it:
+        if r.x0 < x0:
+            x0 = r.x0
+        if r.y0 < y0:
+            y0 = r.y0
+        if r.x1 > x1:
+            x1 = r.x1
+        if r.y1 > y1:
+            y1 = r.y1
+    return x0, y0, x1, y1
+
 
 BlockKind = Literal["heading", "paragraph", "list_item", "caption", "equation", "footnote", "code", "table"]
 

@@ -34,7 +34,7 @@ from library.structure.layout import (
     sheet_box,
     unmark_body_font,
 )
-from library.structure.model import Block, BlockKind, DocumentStructure
+from library.structure.model import Block, BlockKind, DocumentStructure, box_around
 from library.structure.sections import Heading, build_sections
 from library.structure.text import (
     clean,
@@ -783,7 +783,7 @@ def _build_blocks(
                     kind="heading",
                     text=label,
                     index=len(blocks),
-                    bbox=_bbox(group),
+                    bbox=box_around(group),
                     section=heading.number,
                 )
             )
@@ -802,7 +802,7 @@ def _build_blocks(
             block_kind = _kind_of(part, text, stats, page_height[page])
             if block_kind is None or _figure_text(block_kind, part, text, stats, figures, label_pages):
                 continue
-            pbox = _bbox(part)
+            pbox = box_around(part)
             prev = _continues(blocks, text) if block_kind == "paragraph" else None
             if prev is not None:
                 blocks[prev].text = join_paragraphs(blocks[prev].text, text)
@@ -819,22 +819,6 @@ def _build_blocks(
 def _text(row: Row) -> str:
     """A row's text, with its inline maths laid out when it has any."""
     return row.text if row.tex is None else row.tex
-
-
-def _bbox(rows: list[Row]) -> tuple[float, float, float, float]:
-    """The box around some rows (one loop, not four: this runs for every block)."""
-    first = rows[0]
-    x0, y0, x1, y1 = first.x0, first.y0, first.x1, first.y1
-    for r in rows:
-        if r.x0 < x0:
-            x0 = r.x0
-        if r.y0 < y0:
-            y0 = r.y0
-        if r.x1 > x1:
-            x1 = r.x1
-        if r.y1 > y1:
-            y1 = r.y1
-    return x0, y0, x1, y1
 
 
 def _split_items(group: list[Row]) -> list[list[Row]]:

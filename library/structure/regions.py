@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from library.structure import footnotes, symbols, tables
 from library.structure.glyphs import FontNames, Glyph, PageReader, Span
-from library.structure.layout import DocStats, Page, Row, two_columns
+from library.structure.layout import DocStats, Page, Row, apply_swaps, swap_in, two_columns
 from library.structure.linear import (
     MATH_CLOSE,
     MATH_OPEN,
@@ -37,7 +37,7 @@ from library.structure.linear import (
     inline_text,
     split_number,
 )
-from library.structure.model import Block
+from library.structure.model import Block, box_around
 
 _NUMBER_AT_END = re.compile(r"\(\s*(?:[A-Z]\.?)?\d{1,3}(?:[.\-]\d{1,3})?[a-z]?\s*\)$")
 _BULLET = re.compile(r"^[•◦▪‣∙]")
@@ -493,10 +493,7 @@ def _displays(
         grew = True
         while grew:
             grew = False
-            x0 = min(r.x0 for r in region)
-            x1 = max(r.x1 for r in region)
-            y0 = min(r.y0 for r in region)
-            y1 = max(r.y1 for r in region)
+            x0, y0, x1, y1 = box_around(region)
             for r in rows:
                 if r.y1 < y0 - body or id(r) in taken or column[id(r)] is not col:
                     continue
@@ -548,18 +545,8 @@ def _displays(
             )
             row.block = block
             made.append(row)
-        first = min(region, key=lambda r: (r.y0, r.x0))
-        replace[id(first)] = made
-        for r in region:
-            replace.setdefault(id(r), [])
-    if replace:
-        out: list[Row] = []
-        for r in page.rows:
-            if id(r) in replace:
-                out.extend(replace[id(r)])
-            else:
-                out.append(r)
-        page.rows = out
+        swap_in(replace, region, made)
+    apply_swaps(page, replace)
 
 
 def _beside(row: Row, region: list[Row]) -> bool:
@@ -572,10 +559,7 @@ def _beside(row: Row, region: list[Row]) -> bool:
 
 
 def _in_figure(region: list[Row], zones: list[tuple[float, float, float, float]]) -> bool:
-    x0 = min(r.x0 for r in region)
-    y0 = min(r.y0 for r in region)
-    x1 = max(r.x1 for r in region)
-    y1 = max(r.y1 for r in region)
+    x0, y0, x1, y1 = box_around(region)
     # A plot's tick labels and axis titles sit just outside its drawing.
     return any(
         zx0 - 25 <= x0 and x1 <= zx1 + 25 and zy0 - 14 <= y0 and y1 <= zy1 + 14
@@ -619,10 +603,7 @@ def _equation_blocks(
     region: list[Row], spans: list[Span], reader: PageReader, page_number: int
 ) -> list[Block]:
     """The equation blocks of one display region: one per printed number (or one if unnumbered)."""
-    x0 = min(r.x0 for r in region)
-    y0 = min(r.y0 for r in region)
-    x1 = max(r.x1 for r in region)
-    y1 = max(r.y1 for r in region)
+    x0, y0, x1, y1 = box_around(region)
     glyphs = reader.char_glyphs((x0, y0, x1, y1), only=spans)
     if not glyphs:
         return []
@@ -643,10 +624,7 @@ def _equation_blocks(
         text = "\n".join(lines).strip()
         if not text:
             continue
-        gx0 = min(g.x0 for g in glyph_group)
-        gy0 = min(g.y0 for g in glyph_group)
-        gx1 = max(g.x1 for g in glyph_group)
-        gy1 = max(g.y1 for g in glyph_group)
+        gx0, gy0, gx1, gy1 = box_around(glyph_group)
         blocks.append(
             Block(page=page_number, kind="equation", text=text, bbox=(gx0, gy0, gx1, gy1), number=number)
         )
@@ -696,12 +674,7 @@ def _inline(spans: list[Span], stats: DocStats, reader: PageReader) -> str:
     """A row's text with its maths laid out and marked."""
     base, size = _baseline(spans)
     if _needs_characters(spans, size):
-        box = (
-            min(s.x0 for s in spans),
-            min(s.y0 for s in spans),
-            max(s.x1 for s in spans),
-            max(s.y1 for s in spans),
-        )
+        box = box_around(spans)
         glyphs = reader.char_glyphs(box, text_tokens=False, only=spans)
         return inline_text(glyphs, reader.rules_in(box) if _stacked(spans) else [], base, size)
     return inline_text(reader.span_glyphs(spans), [], base, size)

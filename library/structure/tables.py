@@ -22,8 +22,8 @@ from typing import Protocol
 
 from library.structure.glyphs import Glyph
 from library.structure.headings import looks_like_title, split_number
-from library.structure.layout import DocStats, Page, Row
-from library.structure.model import Block
+from library.structure.layout import DocStats, Page, Row, apply_swaps, swap_in
+from library.structure.model import Block, box_around
 from library.structure.notation import markdown_table
 
 _TABLE_CAPTION = re.compile(r"^(table|tab\.)\s*([A-Z]?\d+|[IVXL]+)(\.\d+)?\s*[:.|]", re.I)
@@ -68,7 +68,7 @@ def find(
         region = _region(page, caption, spans, stats, taken)
         if not region:
             continue
-        x0, y0, x1, y1 = _box(region)
+        x0, y0, x1, y1 = box_around(region)
         glyphs = text.glyphs((x0, y0, x1, y1))
         if not glyphs:
             continue
@@ -79,7 +79,7 @@ def find(
         rows = _grid_rows(grid, glyphs, text) if grid is not None else _aligned_rows(glyphs, text)
         if len(rows) < 2 or max(len(r) for r in rows) < 2:
             continue
-        bx0, by0, bx1, by1 = _glyph_box(glyphs)
+        bx0, by0, bx1, by1 = box_around(glyphs)
         block = Block(
             page=page.number, kind="table", text=markdown_table(rows), bbox=(bx0, by0, bx1, by1), rows=rows
         )
@@ -99,16 +99,9 @@ def find(
             1,
         )
         made.block = block
-        first = min(region, key=lambda r: (r.y0, r.x0))
-        replaced[id(first)] = [made]
-        for r in region:
-            taken.add(id(r))
-            replaced.setdefault(id(r), [])
-    if replaced:
-        out: list[Row] = []
-        for r in page.rows:
-            out.extend(replaced.get(id(r), [r]))
-        page.rows = out
+        swap_in(replaced, region, [made])
+        taken.update(id(r) for r in region)
+    apply_swaps(page, replaced)
 
 
 # --- where the table is ---------------------------------------------------------------------------
@@ -228,15 +221,6 @@ def _heading_like(row: Row, stats: DocStats) -> bool:
     return row.bold >= 0.6 or row.size >= stats.body_size + 0.9 or shouting
 
 
-def _box(rows: list[Row]) -> tuple[float, float, float, float]:
-    return (
-        min(r.x0 for r in rows),
-        min(r.y0 for r in rows),
-        max(r.x1 for r in rows),
-        max(r.y1 for r in rows),
-    )
-
-
 def _ruled_grid(pdf_page, box: tuple[float, float, float, float], glyphs: list[Glyph]):
     """PyMuPDF's table drawn with rules in ``box``, when its cells hold the text one value each.
 
@@ -283,15 +267,6 @@ def _find_options() -> dict:
 def _in(g: Glyph, box) -> bool:
     x0, y0, x1, y1 = box
     return x0 - 0.5 <= g.cx <= x1 + 0.5 and y0 - 0.5 <= g.cy <= y1 + 0.5
-
-
-def _glyph_box(glyphs: list[Glyph]) -> tuple[float, float, float, float]:
-    return (
-        min(g.x0 for g in glyphs),
-        min(g.y0 for g in glyphs),
-        max(g.x1 for g in glyphs),
-        max(g.y1 for g in glyphs),
-    )
 
 
 def _lines_of(glyphs: list[Glyph]) -> list[list[Glyph]]:
