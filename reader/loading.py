@@ -41,10 +41,13 @@ def load_document(reading: Reading) -> DocumentLoaded:
     # milliseconds, a first extraction (PyMuPDF) of a 15-page paper takes about a second.
     from library.structure import resolve
 
-    if not resolve.is_cached(document.path):
-        _extract_in_a_process(document.path)
     try:
-        structure = resolve.load(document.path)
+        # From the cache at once when the document was read before; else extracted by a child
+        # process into the cache, or (when the child failed) here, for the error.
+        structure = resolve.cached(document.path)
+        if structure is None:
+            _extract_in_a_process(document.path)
+            structure = resolve.load(document.path)
     except SyllabusError as exc:
         return DocumentLoaded(reading.id, "error", document=document, detail=str(exc))
     try:

@@ -101,13 +101,20 @@ def _cache_path(digest: str) -> Path:
     return index_dir() / "structure" / f"{digest}-v{CACHE_VERSION}-{_code_version()}.msgpack"
 
 
-def is_cached(path: Path | str) -> bool:
-    """Whether :func:`load` would read the structure of ``path`` from the cache (the file's bytes
-    were extracted before by this code)."""
+def _from_cache(cache: Path) -> DocumentStructure | None:
+    try:
+        return msgspec.msgpack.decode(cache.read_bytes(), type=DocumentStructure)
+    except (msgspec.DecodeError, msgspec.ValidationError, OSError):
+        return None  # none yet, or a damaged cache file (rebuilt by load)
+
+
+def cached(path: Path | str) -> DocumentStructure | None:
+    """The structure of ``path`` from the cache, if this code has extracted the same bytes before;
+    else ``None`` (nothing is extracted)."""
     path = Path(path)
     if not path.is_file():
-        return False
-    return _cache_path(hashlib.sha256(path.read_bytes()).hexdigest()).exists()
+        return None
+    return _from_cache(_cache_path(hashlib.sha256(path.read_bytes()).hexdigest()))
 
 
 def load(path: Path | str, *, use_cache: bool = True) -> DocumentStructure:
@@ -119,11 +126,9 @@ def load(path: Path | str, *, use_cache: bool = True) -> DocumentStructure:
         return extract(path)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     cache = _cache_path(digest)
-    if cache.exists():
-        try:
-            return msgspec.msgpack.decode(cache.read_bytes(), type=DocumentStructure)
-        except (msgspec.DecodeError, msgspec.ValidationError, OSError):
-            pass  # a damaged cache file is rebuilt below
+    structure = _from_cache(cache)
+    if structure is not None:
+        return structure
     structure = extract(path)
     try:
         atomic.write_bytes(cache, msgspec.msgpack.encode(structure))
