@@ -35,6 +35,7 @@ import os
 import re
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -80,8 +81,19 @@ def prepare_corpus_home(home: Path, *, quiet: bool = False) -> dict:
     return out
 
 
+# What is left of TeX-like maths once rendered: the marks of scripts and groups Unicode cannot show.
+_TEX_MARKS = re.compile(r"[_^{}\\]")
+
+
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
+    """Text as a reader reads it, for finding a hand-written answer in a passage: the passage's
+    maths is TeX-like (``B_{crit}``, ``(y_{1}, \\ldots, y_{m})``), the answer plain (``Bcrit``,
+    ``(y1, ..., ym)``); both are rendered, folded to plain letters and digits (NFKC: ``ₘ`` is ``m``)
+    and stripped of what marks remain."""
+    from library.structure.notation import to_unicode  # loaded once, with the index
+
+    plain = unicodedata.normalize("NFKC", to_unicode(text))
+    return re.sub(r"\s+", " ", _TEX_MARKS.sub("", plain)).strip().lower()
 
 
 def _answers(question: dict, arxiv_id: str | None, text: str) -> bool:
@@ -385,7 +397,8 @@ def main() -> None:
     report = prepare_corpus_home(args.home)
     bad = check_answers(args.home, questions)
     if bad:
-        sys.exit("answers not found in any passage of their paper:\n  " + "\n  ".join(bad))
+        # Text the index no longer holds (a caption, figure text): those questions count as misses.
+        print("answers not found in any passage of their paper (scored as misses):\n  " + "\n  ".join(bad))
     results = evaluate(args.home, questions)
     variants = compare_variants(args.home, questions) if args.variants else {}
     home_with_notes = notes_home(args.home, notes)
